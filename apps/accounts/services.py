@@ -1,0 +1,81 @@
+"""Every change to an account goes through here: each function is one user action."""
+
+from importlib import import_module
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from .models import AuditEvent, User, UserSession
+from .signals import user_deactivated
+
+
+def audit(action: str, *, actor=None, target_user=None, collab_id=None, **data) -> AuditEvent:
+    return AuditEvent.objects.create(
+        action=action, actor=actor, target_user=target_user, collab_id=collab_id, data=data
+    )
+
+
+def remember_session(user: User, session) -> None:
+    """Record a signed-in session so that deactivation can end it."""
+    if not session.session_key:
+        session.save()
+    UserSession.objects.get_or_create(session_key=session.session_key, defaults={"user": user})
+
+
+def end_sessions(user: User) -> int:
+    """End every session of the user, whatever the session engine."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    keys = list(UserSession.objects.filter(user=user).values_list("session_key", flat=True))
+    for key in keys:
+        store(session_key=key).delete()
+    UserSession.objects.filter(user=user).delete()
+    return len(keys)
+
+
+@transaction.atomic
+def deactivate_user(user: User, *, actor: User | None = None) -> None:
+    """Deactivate a user: they lose access to everything at once.
+
+    Flips is_active, ends all their sessions, writes an audit record and, once committed,
+    tells the layers above (collabs, live connections) through `user_deactivated`.
+    Their content stays, with their name.
+    """
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if not user.is_active:
+        return
+    user.is_active = False
+    user.deactivated_at = timezone.now()
+    user.save(update_fields=["is_active", "deactivated_at"])
+    ended = end_sessions(user)
+    audit(AuditEvent.Action.USER_DEACTIVATED, actor=actor, target_user=user, sessions_ended=ended)
+    transaction.on_commit(lambda: user_deactivated.send(sender=User, user=user))
+
+
+@transaction.atomic
+def reactivate_user(user: User, *, actor: User | None = None) -> None:
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.is_active:
+        return
+    user.is_active = True
+    user.deactivated_at = None
+    user.save(update_fields=["is_active", "deactivated_at"])
+    audit(AuditEvent.Action.USER_REACTIVATED, actor=actor, target_user=user)
+
+
+def update_profile(user: User, *, full_name: str, timezone_name: str, language: str, avatar=None):
+    user.full_name = full_name
+    user.timezone = timezone_name
+    user.language = language
+    fields = ["full_name", "timezone", "language"]
+    if avatar is not None:
+        user.avatar = avatar or None
+        fields.append("avatar")
+    user.save(update_fields=fields)
+    return user
+
+
+def set_language(user: User, language: str) -> None:
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])

@@ -1,0 +1,42 @@
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.http import Http404
+
+from . import live
+from .permissions import get_collab_for
+
+# Close codes: 4403 is "access revoked"; the client does not reconnect after it.
+CLOSE_REVOKED = 4403
+
+
+class CollabConsumer(AsyncJsonWebsocketConsumer):
+    """The live connection of an open collab page. Access is checked on connect through the
+    access layer; removal or deactivation closes it (see live.revoke)."""
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        try:
+            collab = await database_sync_to_async(get_collab_for)(
+                user, self.scope["url_route"]["kwargs"]["collab_id"]
+            )
+        except Http404:
+            await self.close(code=CLOSE_REVOKED)
+            return
+        self.collab_id = collab.pk
+        self.groups_joined = [live.collab_group(collab.pk), live.user_group(user.pk)]
+        for group in self.groups_joined:
+            await self.channel_layer.group_add(group, self.channel_name)
+        await self.accept()
+
+    async def disconnect(self, code) -> None:
+        for group in getattr(self, "groups_joined", []):
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def receive_json(self, content, **kwargs) -> None:
+        # Nothing inbound yet; the chat (issue 3) adds sending, typing and catch-up.
+        if content.get("type") == "ping":
+            await self.send_json({"type": "pong"})
+
+    async def access_revoked(self, event) -> None:
+        if event.get("collab_id") in (None, self.collab_id):
+            await self.close(code=CLOSE_REVOKED)

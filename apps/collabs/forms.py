@@ -1,0 +1,81 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from apps.accounts.forms import validate_avatar
+from apps.accounts.models import User
+
+from .models import Collab, Role
+from .services import SETTINGS_FIELDS
+
+
+class CollabForm(forms.ModelForm):
+    avatar = forms.ImageField(
+        label=_("Avatar"), required=False, validators=[validate_avatar], widget=forms.FileInput
+    )
+
+    class Meta:
+        model = Collab
+        fields = ["name", "description", "avatar"]
+        labels = {"name": _("Name"), "description": _("Description")}
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+
+class CollabSettingsForm(forms.ModelForm):
+    class Meta:
+        model = Collab
+        fields = ["name", "description", *SETTINGS_FIELDS]
+        labels = {"name": _("Name"), "description": _("Description")}
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    avatar = forms.ImageField(
+        label=_("Avatar"), required=False, validators=[validate_avatar], widget=forms.FileInput
+    )
+
+    # Rows of the permissions table on the settings page: (label, [view, create, edit, delete]).
+    SECTIONS = [
+        (_("Tasks"), "tasks"),
+        (_("Meetings"), "meetings"),
+        (_("Files"), "files"),
+    ]
+
+    def permission_rows(self):
+        for label, prefix in self.SECTIONS:
+            yield label, [self[f"{prefix}_{verb}_level"] for verb in ("view", "create", "edit", "delete")]
+
+
+class AddMemberForm(forms.Form):
+    user = forms.ModelChoiceField(label=_("Employee"), queryset=User.objects.none())
+
+    def __init__(self, *args, collab: Collab, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The employee directory, less the people already in the collab.
+        self.fields["user"].queryset = (
+            User.objects.filter(kind=User.Kind.EMPLOYEE, is_active=True)
+            .exclude(memberships__collab=collab, memberships__left_at__isnull=True)
+            .order_by("full_name", "email")
+        )
+        self.fields["user"].label_from_instance = lambda u: f"{u.full_name} <{u.email}>"
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(
+        label=_("Role"),
+        choices=[(Role.MODERATOR, Role.MODERATOR.label), (Role.MEMBER, Role.MEMBER.label)],
+    )
+
+
+class TransferForm(forms.Form):
+    new_owner = forms.ModelChoiceField(label=_("New owner"), queryset=User.objects.none())
+
+    def __init__(self, *args, collab: Collab, actor: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_owner"].queryset = (
+            User.objects.filter(
+                kind=User.Kind.EMPLOYEE,
+                is_active=True,
+                memberships__collab=collab,
+                memberships__left_at__isnull=True,
+            )
+            .exclude(pk=actor.pk)
+            .order_by("full_name")
+        )

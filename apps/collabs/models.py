@@ -1,0 +1,170 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Level(models.TextChoices):
+    """Who may do a thing in a collab (Bitrix24's model). Each level includes the ones above."""
+
+    OWNER = "owner", _("Owner only")
+    MODERATORS = "moderators", _("Owner and moderators")
+    EMPLOYEES = "employees", _("Employees only")
+    MEMBERS = "members", _("All members")
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", _("Owner")
+    MODERATOR = "moderator", _("Moderator")
+    MEMBER = "member", _("Member")
+    GUEST = "guest", _("Guest")
+
+
+def _level(verbose: str, default: str):
+    return models.CharField(verbose, max_length=16, choices=Level.choices, default=default)
+
+
+class Collab(models.Model):
+    """A shared space for one piece of joint work; its chat is the centre."""
+
+    name = models.CharField(_("name"), max_length=120)
+    description = models.TextField(_("description"), blank=True, max_length=2000)
+    avatar = models.ImageField(_("avatar"), upload_to="avatars/collabs/", blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.PROTECT,
+        related_name="owned_collabs",
+    )
+    created = models.DateTimeField(_("created"), default=timezone.now)
+
+    # Settings. Who may change the settings themselves:
+    settings_level = models.CharField(
+        _("who may change settings"),
+        max_length=16,
+        choices=[(Level.OWNER, Level.OWNER.label), (Level.MODERATORS, Level.MODERATORS.label)],
+        default=Level.MODERATORS,
+    )
+    invite_level = _level(_("who may invite"), Level.MEMBERS)
+    post_level = models.CharField(
+        _("who may post"),
+        max_length=16,
+        choices=[
+            (Level.MEMBERS, _("Everyone")),
+            (Level.MODERATORS, _("Owner and moderators (announcements)")),
+        ],
+        default=Level.MEMBERS,
+    )
+    new_members_see_history = models.BooleanField(
+        _("new members see earlier history"), default=True
+    )
+    tasks_view_level = _level(_("who may view tasks"), Level.MEMBERS)
+    tasks_create_level = _level(_("who may create tasks"), Level.MEMBERS)
+    tasks_edit_level = _level(_("who may edit tasks"), Level.MEMBERS)
+    tasks_delete_level = _level(_("who may delete tasks"), Level.MODERATORS)
+    meetings_view_level = _level(_("who may view meetings"), Level.MEMBERS)
+    meetings_create_level = _level(_("who may create meetings"), Level.MEMBERS)
+    meetings_edit_level = _level(_("who may edit meetings"), Level.MEMBERS)
+    meetings_delete_level = _level(_("who may delete meetings"), Level.MODERATORS)
+    files_view_level = _level(_("who may view files"), Level.MEMBERS)
+    files_create_level = _level(_("who may upload files"), Level.MEMBERS)
+    files_edit_level = _level(_("who may edit files"), Level.MEMBERS)
+    files_delete_level = _level(_("who may delete files"), Level.MODERATORS)
+
+    class Meta:
+        verbose_name = _("collab")
+        verbose_name_plural = _("collabs")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def initials(self) -> str:
+        return "".join(part[0] for part in self.name.split()[:2]).upper() or "?"
+
+
+class MembershipQuerySet(models.QuerySet):
+    def active(self):
+        """Current stints (not left or removed). Deactivated users keep theirs, so that
+        reactivating them restores access, but the access layer refuses inactive users."""
+        return self.filter(left_at__isnull=True)
+
+    def current(self):
+        """Who is in the collab now, as the member list and count show it."""
+        return self.active().filter(user__is_active=True)
+
+
+class Membership(models.Model):
+    """One stint of a user in a collab. Leaving sets left_at; the row stays, so the history of
+    who was in the collab (and when) is kept. Rejoining starts a new row."""
+
+    class LeftReason(models.TextChoices):
+        LEFT = "left", _("Left")
+        REMOVED = "removed", _("Removed")
+        DEACTIVATED = "deactivated", _("Deactivated")
+        COLLAB_DELETED = "collab_deleted", _("Collab deleted")
+
+    collab = models.ForeignKey(Collab, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="memberships"
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.MEMBER)
+    joined_at = models.DateTimeField(_("joined"), default=timezone.now)
+    left_at = models.DateTimeField(_("left"), null=True, blank=True)
+    left_reason = models.CharField(
+        _("why they left"), max_length=16, choices=LeftReason.choices, blank=True
+    )
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    pinned = models.BooleanField(_("pinned"), default=False)
+    hidden = models.BooleanField(_("hidden"), default=False)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            # One current stint per person and collab; past stints are kept beside it.
+            models.UniqueConstraint(
+                fields=["collab", "user"],
+                condition=Q(left_at__isnull=True),
+                name="one_active_membership",
+            ),
+        ]
+        indexes = [
+            # "My collabs": the user's current memberships (left_at IS NULL), pinned first.
+            models.Index(
+                fields=["user", "-pinned"],
+                condition=Q(left_at__isnull=True),
+                name="membership_my_collabs",
+            ),
+            # Member count and member list of a collab: its current memberships.
+            models.Index(
+                fields=["collab", "role"],
+                condition=Q(left_at__isnull=True),
+                name="membership_collab_active",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.collab} ({self.role})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.left_at is None
+
+    @property
+    def is_owner(self) -> bool:
+        return self.role == Role.OWNER
+
+    @property
+    def is_moderator_or_owner(self) -> bool:
+        return self.role in (Role.OWNER, Role.MODERATOR)

@@ -1,0 +1,176 @@
+"""The access layer: the one place that says who may see and do what in a collab.
+
+Every view, consumer and download goes through it:
+
+- `get_collab_for(user, collab_id)` returns the collab with the user's membership attached,
+  or raises Http404, the same for a collab that does not exist and one that is not yours
+  (guests of other collabs, removed members and deactivated users all get 404).
+- `user.has_perm("collabs.change_settings", collab)` answers through `CollabPermissionBackend`,
+  registered in AUTHENTICATION_BACKENDS; `require(user, perm, collab)` raises PermissionDenied
+  (403) when the role lacks the right.
+"""
+
+from collections.abc import Callable
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import Http404
+
+from .models import Collab, Level, Membership, Role
+
+_CACHE_ATTR = "_membership_cache"
+
+
+def membership_of(user, collab: Collab) -> Membership | None:
+    """The user's current membership of the collab, or None. Cached on the collab object,
+    so a page asking several permissions makes one query."""
+    if not user.is_authenticated or not user.is_active:
+        return None
+    cache = collab.__dict__.setdefault(_CACHE_ATTR, {})
+    if user.pk not in cache:
+        cache[user.pk] = (
+            Membership.objects.active().filter(collab=collab, user=user).first()
+        )
+    return cache[user.pk]
+
+
+def _remember(collab: Collab, user, membership: Membership | None) -> None:
+    collab.__dict__.setdefault(_CACHE_ATTR, {})[user.pk] = membership
+
+
+def get_collab_for(user, collab_id) -> Collab:
+    """The collab if the user is a current member of it; Http404 otherwise (one query)."""
+    if not user.is_authenticated or not user.is_active:
+        raise Http404
+    try:
+        membership = (
+            Membership.objects.active()
+            .select_related("collab")
+            .get(collab_id=int(collab_id), user=user)
+        )
+    except (Membership.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+    collab = membership.collab
+    _remember(collab, user, membership)
+    return collab
+
+
+def level_allows(level: str, membership: Membership | None, user) -> bool:
+    if membership is None:
+        return False
+    if level == Level.OWNER:
+        return membership.role == Role.OWNER
+    if level == Level.MODERATORS:
+        return membership.role in (Role.OWNER, Role.MODERATOR)
+    if level == Level.EMPLOYEES:
+        return user.is_employee
+    if level == Level.MEMBERS:
+        return True
+    return False
+
+
+Rule = Callable[[object, Collab, Membership | None], bool]
+
+
+def _level(field: str) -> Rule:
+    return lambda user, collab, m: level_allows(getattr(collab, field), m, user)
+
+
+def _member(user, collab, m) -> bool:
+    return m is not None
+
+
+def _owner(user, collab, m) -> bool:
+    return m is not None and m.role == Role.OWNER
+
+
+def _moderator(user, collab, m) -> bool:
+    return m is not None and m.role in (Role.OWNER, Role.MODERATOR)
+
+
+def _employee_inviter(user, collab, m) -> bool:
+    # Adding employees needs the employee directory, which guests never see.
+    return user.is_employee and level_allows(collab.invite_level, m, user)
+
+
+def _leaver(user, collab, m) -> bool:
+    # The owner hands the collab over before leaving it.
+    return m is not None and m.role != Role.OWNER
+
+
+# The permission table. Feature apps read the task/meeting/file settings through these names.
+RULES: dict[str, Rule] = {
+    "collabs.view_collab": _member,
+    "collabs.change_settings": _level("settings_level"),
+    "collabs.invite": _level("invite_level"),
+    "collabs.add_employees": _employee_inviter,
+    "collabs.change_role": _owner,
+    "collabs.remove_member": _moderator,
+    "collabs.transfer_ownership": _owner,
+    "collabs.delete_collab": _owner,
+    "collabs.leave": _leaver,
+    "chat.post_message": _level("post_level"),
+    "tasks.view_task": _level("tasks_view_level"),
+    "tasks.add_task": _level("tasks_create_level"),
+    "tasks.change_task": _level("tasks_edit_level"),
+    "tasks.delete_task": _level("tasks_delete_level"),
+    "calendar.view_event": _level("meetings_view_level"),
+    "calendar.add_event": _level("meetings_create_level"),
+    "calendar.change_event": _level("meetings_edit_level"),
+    "calendar.delete_event": _level("meetings_delete_level"),
+    "files.view_file": _level("files_view_level"),
+    "files.add_file": _level("files_create_level"),
+    "files.change_file": _level("files_edit_level"),
+    "files.delete_file": _level("files_delete_level"),
+}
+
+
+class CollabPermissionBackend:
+    """Answers object permissions on a Collab from the user's membership and its settings.
+    It authenticates nobody; it only answers has_perm."""
+
+    def authenticate(self, request, **credentials):
+        return None
+
+    def get_user(self, user_id):
+        return None
+
+    def has_perm(self, user_obj, perm: str, obj=None) -> bool:
+        if not isinstance(obj, Collab) or perm not in RULES:
+            return False
+        if not user_obj.is_active:
+            return False
+        return RULES[perm](user_obj, obj, membership_of(user_obj, obj))
+
+
+def can(user, perm: str, collab: Collab) -> bool:
+    if perm not in RULES:
+        raise ValueError(f"Unknown collab permission: {perm}")
+    return user.has_perm(perm, collab)
+
+
+def require(user, perm: str, collab: Collab) -> None:
+    """403 when the user's role lacks the right (they can see the collab, so 404 would lie)."""
+    if not can(user, perm, collab):
+        raise PermissionDenied
+
+
+def can_create_collab(user) -> bool:
+    return user.is_authenticated and user.is_active and user.is_employee
+
+
+def visible_users(viewer):
+    """The users the viewer may see: employees see the company (employees) and the people of
+    their collabs; guests see only people they share a current collab with."""
+    from apps.accounts.models import User
+
+    shared = Q(
+        memberships__left_at__isnull=True,
+        memberships__collab__memberships__user=viewer,
+        memberships__collab__memberships__left_at__isnull=True,
+    )
+    if not viewer.is_authenticated or not viewer.is_active:
+        return User.objects.none()
+    if viewer.is_employee:
+        return User.objects.filter(Q(kind=User.Kind.EMPLOYEE) | shared | Q(pk=viewer.pk)).distinct()
+    return User.objects.filter(shared | Q(pk=viewer.pk)).distinct()

@@ -1,0 +1,258 @@
+"""Every change to a collab or its membership: one function per user action.
+
+Each runs in a transaction, checks the rule it enforces (views check access first, but a
+service never trusts its caller with the invariants), writes the audit record, tells the
+layers above through `collab_activity` (chat system messages), and closes live connections
+on commit when access is lost.
+"""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.accounts.models import AuditEvent, User
+from apps.accounts.services import audit
+
+from . import live
+from .models import Collab, Membership, Role
+from .permissions import can, can_create_collab, require
+from .registry import remaining_content
+from .signals import collab_activity
+
+SETTINGS_FIELDS = [
+    "settings_level",
+    "invite_level",
+    "post_level",
+    "new_members_see_history",
+    "tasks_view_level",
+    "tasks_create_level",
+    "tasks_edit_level",
+    "tasks_delete_level",
+    "meetings_view_level",
+    "meetings_create_level",
+    "meetings_edit_level",
+    "meetings_delete_level",
+    "files_view_level",
+    "files_create_level",
+    "files_edit_level",
+    "files_delete_level",
+]
+
+
+class CollabNotEmpty(Exception):
+    """Deleting was refused; `remaining` names what is left, e.g. ["3 files", "1 task"]."""
+
+    def __init__(self, remaining: list[str]):
+        self.remaining = remaining
+        super().__init__(", ".join(remaining))
+
+
+def _activity(collab: Collab, kind: str, actor: User | None, **details) -> None:
+    collab_activity.send(sender=Collab, collab=collab, kind=kind, actor=actor, **details)
+
+
+def _role_for(user: User) -> str:
+    return Role.GUEST if user.is_guest else Role.MEMBER
+
+
+@transaction.atomic
+def create_collab(owner: User, *, name: str, description: str = "", avatar=None) -> Collab:
+    if not can_create_collab(owner):
+        raise PermissionDenied(_("Only employees can create collabs."))
+    collab = Collab.objects.create(
+        name=name, description=description, avatar=avatar or "", owner=owner
+    )
+    Membership.objects.create(collab=collab, user=owner, role=Role.OWNER, added_by=owner)
+    audit(AuditEvent.Action.COLLAB_CREATED, actor=owner, collab_id=collab.pk, name=name)
+    _activity(collab, "created", owner)
+    return collab
+
+
+@transaction.atomic
+def update_collab(collab: Collab, actor: User, *, name: str, description: str, avatar=None):
+    """Name, description and avatar: part of the settings, under the same rule."""
+    require(actor, "collabs.change_settings", collab)
+    collab.name = name
+    collab.description = description
+    fields = ["name", "description"]
+    if avatar is not None:
+        collab.avatar = avatar or ""
+        fields.append("avatar")
+    collab.save(update_fields=fields)
+    return collab
+
+
+@transaction.atomic
+def change_settings(collab: Collab, actor: User, **values) -> list[str]:
+    """Apply the given settings; returns the names of those that changed."""
+    require(actor, "collabs.change_settings", collab)
+    unknown = set(values) - set(SETTINGS_FIELDS)
+    if unknown:
+        raise ValueError(f"Unknown settings: {sorted(unknown)}")
+    changed = [name for name, value in values.items() if getattr(collab, name) != value]
+    if (
+        "settings_level" in changed
+        and not Membership.objects.active().filter(collab=collab, user=actor, role=Role.OWNER)
+    ):
+        # Moderators may not take the settings away from the owner or give them to others.
+        raise PermissionDenied(_("Only the owner may change who can change the settings."))
+    for name in changed:
+        setattr(collab, name, values[name])
+    if changed:
+        collab.save(update_fields=changed)
+        audit(
+            AuditEvent.Action.COLLAB_SETTINGS_CHANGED,
+            actor=actor,
+            collab_id=collab.pk,
+            changed={name: values[name] for name in changed},
+        )
+        _activity(collab, "settings_changed", actor, changed=changed)
+    return changed
+
+
+@transaction.atomic
+def add_member(collab: Collab, actor: User, user: User) -> Membership:
+    """Add a person at once (employees from the directory; guests arrive by invitation)."""
+    require(actor, "collabs.add_employees" if user.is_employee else "collabs.invite", collab)
+    if not user.is_active:
+        raise ValidationError(_("%(name)s is deactivated.") % {"name": user})
+    if Membership.objects.active().filter(collab=collab, user=user).exists():
+        raise ValidationError(_("%(name)s is already a member.") % {"name": user})
+    try:
+        with transaction.atomic():
+            membership = Membership.objects.create(
+                collab=collab, user=user, role=_role_for(user), added_by=actor
+            )
+    except IntegrityError as exc:  # two people added the same person at the same moment
+        raise ValidationError(_("%(name)s is already a member.") % {"name": user}) from exc
+    audit(AuditEvent.Action.MEMBER_ADDED, actor=actor, target_user=user, collab_id=collab.pk)
+    _activity(collab, "member_added", actor, user=user, membership=membership)
+    return membership
+
+
+def _current(collab: Collab, user: User) -> Membership:
+    membership = (
+        Membership.objects.active().select_for_update().filter(collab=collab, user=user).first()
+    )
+    if membership is None:
+        raise ValidationError(_("%(name)s is not a member.") % {"name": user})
+    return membership
+
+
+@transaction.atomic
+def change_role(collab: Collab, actor: User, user: User, role: str) -> Membership:
+    require(actor, "collabs.change_role", collab)
+    membership = _current(collab, user)
+    if role not in (Role.MODERATOR, Role.MEMBER):
+        raise ValidationError(_("Ownership is handed over with “Transfer ownership”."))
+    if membership.role == Role.OWNER:
+        raise ValidationError(_("The owner's role changes only by transferring ownership."))
+    if user.is_guest:
+        raise ValidationError(_("Guests keep the guest role."))
+    if membership.role != role:
+        old = membership.role
+        membership.role = role
+        membership.save(update_fields=["role"])
+        audit(
+            AuditEvent.Action.ROLE_CHANGED,
+            actor=actor,
+            target_user=user,
+            collab_id=collab.pk,
+            old=old,
+            new=role,
+        )
+        _activity(collab, "role_changed", actor, user=user, old=old, new=role)
+    return membership
+
+
+def _end(membership: Membership, reason: str) -> None:
+    membership.left_at = timezone.now()
+    membership.left_reason = reason
+    membership.pinned = False
+    membership.save(update_fields=["left_at", "left_reason", "pinned"])
+    user_id, collab_id = membership.user_id, membership.collab_id
+    transaction.on_commit(lambda: live.revoke(user_id, collab_id))
+
+
+@transaction.atomic
+def remove_member(collab: Collab, actor: User, user: User) -> None:
+    """Remove someone: they lose access at once; what they wrote stays, with their name."""
+    require(actor, "collabs.remove_member", collab)
+    membership = _current(collab, user)
+    if membership.role == Role.OWNER:
+        raise ValidationError(_("The owner cannot be removed."))
+    actor_is_owner = can(actor, "collabs.change_role", collab)
+    if membership.role == Role.MODERATOR and not actor_is_owner:
+        raise PermissionDenied(_("Only the owner may remove a moderator."))
+    _end(membership, Membership.LeftReason.REMOVED)
+    audit(AuditEvent.Action.MEMBER_REMOVED, actor=actor, target_user=user, collab_id=collab.pk)
+    _activity(collab, "member_removed", actor, user=user)
+
+
+@transaction.atomic
+def leave_collab(collab: Collab, user: User) -> None:
+    membership = _current(collab, user)
+    if membership.role == Role.OWNER:
+        raise ValidationError(_("Transfer ownership to someone else before leaving."))
+    _end(membership, Membership.LeftReason.LEFT)
+    audit(AuditEvent.Action.MEMBER_LEFT, actor=user, target_user=user, collab_id=collab.pk)
+    _activity(collab, "member_left", user, user=user)
+
+
+@transaction.atomic
+def transfer_ownership(collab: Collab, actor: User, new_owner: User) -> None:
+    """The new owner must be a current employee member; the old owner becomes a moderator."""
+    require(actor, "collabs.transfer_ownership", collab)
+    old = _current(collab, actor)
+    if new_owner.pk == actor.pk:
+        raise ValidationError(_("You already own this collab."))
+    new = _current(collab, new_owner)
+    if not new_owner.is_employee or not new_owner.is_active:
+        raise ValidationError(_("Only an active employee can own a collab."))
+    old.role = Role.MODERATOR
+    old.save(update_fields=["role"])
+    new.role = Role.OWNER
+    new.save(update_fields=["role"])
+    Collab.objects.filter(pk=collab.pk).update(owner=new_owner)
+    collab.owner = new_owner
+    collab.__dict__.pop("_membership_cache", None)
+    audit(
+        AuditEvent.Action.OWNERSHIP_TRANSFERRED,
+        actor=actor,
+        target_user=new_owner,
+        collab_id=collab.pk,
+    )
+    _activity(collab, "ownership_transferred", actor, user=new_owner)
+
+
+@transaction.atomic
+def delete_collab(collab: Collab, actor: User) -> None:
+    """Only the owner, and only when the collab holds no files, meetings or tasks."""
+    require(actor, "collabs.delete_collab", collab)
+    collab = Collab.objects.select_for_update().get(pk=collab.pk)
+    remaining = remaining_content(collab)
+    if remaining:
+        raise CollabNotEmpty(remaining)
+    member_ids = list(
+        Membership.objects.active().filter(collab=collab).values_list("user_id", flat=True)
+    )
+    audit(AuditEvent.Action.COLLAB_DELETED, actor=actor, collab_id=collab.pk, name=collab.name)
+    collab_id = collab.pk
+    collab.delete()
+
+    def _close() -> None:
+        for user_id in member_ids:
+            live.revoke(user_id, collab_id)
+
+    transaction.on_commit(_close)
+
+
+def set_pinned(collab: Collab, user: User, pinned: bool) -> None:
+    """Personal: pin the collab to the top of my list."""
+    Membership.objects.active().filter(collab=collab, user=user).update(pinned=pinned)
+
+
+def set_hidden(collab: Collab, user: User, hidden: bool) -> None:
+    """Personal: hide the collab from my list (a mention brings it back, issue 3)."""
+    Membership.objects.active().filter(collab=collab, user=user).update(hidden=hidden)

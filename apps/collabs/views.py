@@ -1,0 +1,334 @@
+"""Collab pages. Each view: access (permissions.py), act (services.py), respond."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Case, Count, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from apps.accounts.models import User
+from apps.core.files import serve_image
+
+from . import services
+from .forms import AddMemberForm, CollabForm, CollabSettingsForm, RoleForm, TransferForm
+from .models import Collab, Membership, Role
+from .permissions import RULES, can, can_create_collab, get_collab_for, require, visible_users
+
+ROLE_ORDER = Case(
+    When(role=Role.OWNER, then=Value(0)),
+    When(role=Role.MODERATOR, then=Value(1)),
+    When(role=Role.MEMBER, then=Value(2)),
+    default=Value(3),
+    output_field=IntegerField(),
+)
+
+
+def _member_count():
+    return Subquery(
+        Membership.objects.current()
+        .filter(collab=OuterRef("collab_id"))
+        .order_by()
+        .values("collab_id")
+        .annotate(n=Count("pk"))
+        .values("n"),
+        output_field=IntegerField(),
+    )
+
+
+def _error_text(exc: ValidationError) -> str:
+    return " ".join(exc.messages)
+
+
+def _perms(user, collab: Collab) -> dict[str, bool]:
+    """Every collab permission of the user, for templates: perms.collabs__invite etc.
+    One membership query for all of them (cached on the collab)."""
+    return {name.replace(".", "__"): can(user, name, collab) for name in RULES}
+
+
+def _collab_context(request: HttpRequest, collab: Collab, **extra) -> dict:
+    membership = collab._membership_cache[request.user.pk]
+    members = (
+        Membership.objects.current()
+        .filter(collab=collab)
+        .select_related("user")
+        .order_by(ROLE_ORDER, "user__full_name")
+    )
+    return {
+        "collab": collab,
+        "membership": membership,
+        "cperms": _perms(request.user, collab),
+        "member_count": members.count(),
+        **extra,
+    }
+
+
+# /collabs/
+
+
+@login_required
+def collab_list(request: HttpRequest) -> HttpResponse:
+    show_hidden = request.GET.get("hidden") == "1"
+    memberships = (
+        Membership.objects.active()
+        .filter(user=request.user, hidden=show_hidden)
+        .select_related("collab")
+        .annotate(member_count=_member_count())
+        .order_by("-pinned", "collab__name", "collab_id")
+    )
+    hidden_count = (
+        0
+        if show_hidden
+        else Membership.objects.active().filter(user=request.user, hidden=True).count()
+    )
+    return render(
+        request,
+        "collabs/list.html",
+        {
+            "memberships": memberships,
+            "show_hidden": show_hidden,
+            "hidden_count": hidden_count,
+            "can_create": can_create_collab(request.user),
+        },
+    )
+
+
+@login_required
+def collab_create(request: HttpRequest) -> HttpResponse:
+    if not can_create_collab(request.user):
+        raise PermissionDenied
+    form = CollabForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        collab = services.create_collab(
+            request.user,
+            name=form.cleaned_data["name"],
+            description=form.cleaned_data["description"],
+            avatar=form.cleaned_data["avatar"],
+        )
+        messages.success(request, _("The collab “%(name)s” is created.") % {"name": collab.name})
+        return redirect("collabs:detail", collab_id=collab.pk)
+    return render(request, "collabs/create.html", {"form": form})
+
+
+# /collabs/<id>/
+
+
+@login_required
+def collab_detail(request: HttpRequest, collab_id: int) -> HttpResponse:
+    collab = get_collab_for(request.user, collab_id)
+    ctx = _collab_context(request, collab)
+    ctx["sidebar_members"] = (
+        Membership.objects.current()
+        .filter(collab=collab)
+        .select_related("user")
+        .order_by(ROLE_ORDER, "user__full_name")[:50]
+    )
+    return render(request, "collabs/detail.html", ctx)
+
+
+@login_required
+def collab_settings(request: HttpRequest, collab_id: int) -> HttpResponse:
+    collab = get_collab_for(request.user, collab_id)
+    require(request.user, "collabs.change_settings", collab)
+    is_owner = can(request.user, "collabs.change_role", collab)
+    form = CollabSettingsForm(request.POST or None, request.FILES or None, instance=collab)
+    if not is_owner:
+        form.fields["settings_level"].disabled = True
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            # The form changed the instance in place on validation; the services compare
+            # against the stored row, so give them a fresh copy.
+            fresh = get_collab_for(request.user, collab_id)
+            services.update_collab(
+                fresh,
+                request.user,
+                name=data["name"],
+                description=data["description"],
+                avatar=data["avatar"] if "avatar" in request.FILES else None,
+            )
+            services.change_settings(
+                fresh, request.user, **{name: data[name] for name in services.SETTINGS_FIELDS}
+            )
+        except PermissionDenied as exc:
+            messages.error(request, str(exc) or _("You may not do that."))
+        else:
+            messages.success(request, _("Settings saved."))
+            return redirect("collabs:settings", collab_id=collab.pk)
+    return render(
+        request, "collabs/settings.html", _collab_context(request, collab, form=form)
+    )
+
+
+@login_required
+def members(request: HttpRequest, collab_id: int) -> HttpResponse:
+    collab = get_collab_for(request.user, collab_id)
+    ctx = _collab_context(request, collab)
+    ctx["members"] = (
+        Membership.objects.current()
+        .filter(collab=collab)
+        .select_related("user")
+        .order_by(ROLE_ORDER, "user__full_name")
+    )
+    if ctx["cperms"]["collabs__add_employees"]:
+        ctx["add_form"] = AddMemberForm(collab=collab)
+    ctx["role_choices"] = RoleForm.base_fields["role"].choices
+    return render(request, "collabs/members.html", ctx)
+
+
+@login_required
+@require_POST
+def member_add(request: HttpRequest, collab_id: int) -> HttpResponse:
+    collab = get_collab_for(request.user, collab_id)
+    require(request.user, "collabs.add_employees", collab)
+    form = AddMemberForm(request.POST, collab=collab)
+    if form.is_valid():
+        try:
+            services.add_member(collab, request.user, form.cleaned_data["user"])
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(
+                request, _("%(name)s is added.") % {"name": form.cleaned_data["user"]}
+            )
+    else:
+        messages.error(request, _("Pick an employee who is not in the collab yet."))
+    return redirect("collabs:members", collab_id=collab.pk)
+
+
+def _member_user(collab: Collab, user_id: int) -> User:
+    """A current member of the collab, or 404."""
+    membership = get_object_or_404(
+        Membership.objects.active().select_related("user"), collab=collab, user_id=user_id
+    )
+    return membership.user
+
+
+@login_required
+@require_POST
+def member_role(request: HttpRequest, collab_id: int, user_id: int) -> HttpResponse:
+    collab = get_collab_for(request.user, collab_id)
+    require(request.user, "collabs.change_role", collab)
+    user = _member_user(collab, user_id)
+    form = RoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Pick a role."))
+    else:
+        try:
+            services.change_role(collab, request.user, user, form.cleaned_data["role"])
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(request, _("%(name)s's role is changed.") % {"name": user})
+    return redirect("collabs:members", collab_id=collab.pk)
+
+
+@login_required
+@require_POST
+def member_remove(request: HttpRequest, collab_id: int, user_id: int) -> HttpResponse:
+    collab = get_collab_for(request.user, collab_id)
+    require(request.user, "collabs.remove_member", collab)
+    user = _member_user(collab, user_id)
+    try:
+        services.remove_member(collab, request.user, user)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _("%(name)s is removed from the collab.") % {"name": user})
+    return redirect("collabs:members", collab_id=collab.pk)
+
+
+@login_required
+def leave(request: HttpRequest, collab_id: int) -> HttpResponse:
+    collab = get_collab_for(request.user, collab_id)
+    require(request.user, "collabs.leave", collab)
+    if request.method == "POST":
+        services.leave_collab(collab, request.user)
+        messages.success(request, _("You left “%(name)s”.") % {"name": collab.name})
+        return redirect("collabs:list")
+    return render(request, "collabs/leave.html", _collab_context(request, collab))
+
+
+@login_required
+@require_POST
+def pin(request: HttpRequest, collab_id: int) -> HttpResponse:
+    collab = get_collab_for(request.user, collab_id)
+    services.set_pinned(collab, request.user, request.POST.get("pinned") == "1")
+    return _back(request, collab)
+
+
+@login_required
+@require_POST
+def hide(request: HttpRequest, collab_id: int) -> HttpResponse:
+    collab = get_collab_for(request.user, collab_id)
+    hidden = request.POST.get("hidden") == "1"
+    services.set_hidden(collab, request.user, hidden)
+    if hidden:
+        messages.success(
+            request, _("“%(name)s” is hidden from your list.") % {"name": collab.name}
+        )
+        return redirect("collabs:list")
+    return _back(request, collab)
+
+
+def _back(request: HttpRequest, collab: Collab) -> HttpResponse:
+    if request.POST.get("next") == "list":
+        return redirect("collabs:list")
+    return redirect("collabs:detail", collab_id=collab.pk)
+
+
+@login_required
+def transfer(request: HttpRequest, collab_id: int) -> HttpResponse:
+    collab = get_collab_for(request.user, collab_id)
+    require(request.user, "collabs.transfer_ownership", collab)
+    form = TransferForm(request.POST or None, collab=collab, actor=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.transfer_ownership(collab, request.user, form.cleaned_data["new_owner"])
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(
+                request,
+                _("%(name)s now owns the collab; you are a moderator.")
+                % {"name": form.cleaned_data["new_owner"]},
+            )
+            return redirect("collabs:members", collab_id=collab.pk)
+    return render(request, "collabs/transfer.html", _collab_context(request, collab, form=form))
+
+
+@login_required
+def delete(request: HttpRequest, collab_id: int) -> HttpResponse:
+    collab = get_collab_for(request.user, collab_id)
+    require(request.user, "collabs.delete_collab", collab)
+    remaining = services.remaining_content(collab)
+    if request.method == "POST":
+        try:
+            services.delete_collab(collab, request.user)
+        except services.CollabNotEmpty as exc:
+            remaining = exc.remaining
+        else:
+            messages.success(request, _("The collab “%(name)s” is deleted.") % {"name": collab.name})
+            return redirect("collabs:list")
+    return render(
+        request, "collabs/delete.html", _collab_context(request, collab, remaining=remaining)
+    )
+
+
+# Pictures: served through the access layer, whatever the storage.
+
+
+@login_required
+def collab_avatar(request: HttpRequest, collab_id: int) -> HttpResponse:
+    collab = get_collab_for(request.user, collab_id)
+    return serve_image(collab.avatar)
+
+
+@login_required
+def user_avatar(request: HttpRequest, user_id: int) -> HttpResponse:
+    user = visible_users(request.user).filter(pk=user_id).first()
+    if user is None:
+        raise Http404
+    return serve_image(user.avatar)

@@ -1,0 +1,18 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from apps.collabs.urls import user_urlpatterns
+from apps.core import views as core_views
+
+admin.site.site_header = admin.site.site_title = settings.SITE_NAME
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz/", core_views.healthz, name="healthz"),
+    path("collabs/", include("apps.collabs.urls")),
+    path("users/", include((user_urlpatterns, "users"))),
+    path("me/", include("apps.accounts.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+]
