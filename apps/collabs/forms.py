@@ -40,7 +40,10 @@ class CollabSettingsForm(forms.ModelForm):
 
     def permission_rows(self):
         for label, prefix in self.SECTIONS:
-            yield label, [self[f"{prefix}_{verb}_level"] for verb in ("view", "create", "edit", "delete")]
+            yield (
+                label,
+                [self[f"{prefix}_{verb}_level"] for verb in ("view", "create", "edit", "delete")],
+            )
 
 
 class AddMemberForm(forms.Form):

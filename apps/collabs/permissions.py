@@ -28,9 +28,7 @@ def membership_of(user, collab: Collab) -> Membership | None:
         return None
     cache = collab.__dict__.setdefault(_CACHE_ATTR, {})
     if user.pk not in cache:
-        cache[user.pk] = (
-            Membership.objects.active().filter(collab=collab, user=user).first()
-        )
+        cache[user.pk] = Membership.objects.active().filter(collab=collab, user=user).first()
     return cache[user.pk]
 
 

@@ -91,9 +91,8 @@ def change_settings(collab: Collab, actor: User, **values) -> list[str]:
     if unknown:
         raise ValueError(f"Unknown settings: {sorted(unknown)}")
     changed = [name for name, value in values.items() if getattr(collab, name) != value]
-    if (
-        "settings_level" in changed
-        and not Membership.objects.active().filter(collab=collab, user=actor, role=Role.OWNER)
+    if "settings_level" in changed and not Membership.objects.active().filter(
+        collab=collab, user=actor, role=Role.OWNER
     ):
         # Moderators may not take the settings away from the owner or give them to others.
         raise PermissionDenied(_("Only the owner may change who can change the settings."))

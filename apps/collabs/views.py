@@ -157,9 +157,7 @@ def collab_settings(request: HttpRequest, collab_id: int) -> HttpResponse:
         else:
             messages.success(request, _("Settings saved."))
             return redirect("collabs:settings", collab_id=collab.pk)
-    return render(
-        request, "collabs/settings.html", _collab_context(request, collab, form=form)
-    )
+    return render(request, "collabs/settings.html", _collab_context(request, collab, form=form))
 
 
 @login_required
@@ -190,9 +188,7 @@ def member_add(request: HttpRequest, collab_id: int) -> HttpResponse:
         except ValidationError as exc:
             messages.error(request, _error_text(exc))
         else:
-            messages.success(
-                request, _("%(name)s is added.") % {"name": form.cleaned_data["user"]}
-            )
+            messages.success(request, _("%(name)s is added.") % {"name": form.cleaned_data["user"]})
     else:
         messages.error(request, _("Pick an employee who is not in the collab yet."))
     return redirect("collabs:members", collab_id=collab.pk)
@@ -266,9 +262,7 @@ def hide(request: HttpRequest, collab_id: int) -> HttpResponse:
     hidden = request.POST.get("hidden") == "1"
     services.set_hidden(collab, request.user, hidden)
     if hidden:
-        messages.success(
-            request, _("“%(name)s” is hidden from your list.") % {"name": collab.name}
-        )
+        messages.success(request, _("“%(name)s” is hidden from your list.") % {"name": collab.name})
         return redirect("collabs:list")
     return _back(request, collab)
 
@@ -310,7 +304,9 @@ def delete(request: HttpRequest, collab_id: int) -> HttpResponse:
         except services.CollabNotEmpty as exc:
             remaining = exc.remaining
         else:
-            messages.success(request, _("The collab “%(name)s” is deleted.") % {"name": collab.name})
+            messages.success(
+                request, _("The collab “%(name)s” is deleted.") % {"name": collab.name}
+            )
             return redirect("collabs:list")
     return render(
         request, "collabs/delete.html", _collab_context(request, collab, remaining=remaining)

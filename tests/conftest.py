@@ -1,0 +1,107 @@
+"""Shared fixtures: one collab with an owner, a moderator, a member and a guest; an outsider
+(a guest of another collab); a deactivated user. Tests read as sentences about them."""
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.core.cache import cache
+
+from apps.accounts.models import User
+from apps.collabs import services
+from apps.collabs.models import Collab, Role
+
+PASSWORD = "correct horse battery staple"
+
+
+def make_user(email: str, name: str, kind: str = User.Kind.EMPLOYEE, **extra) -> User:
+    user = User.objects.create_user(email, PASSWORD, full_name=name, kind=kind, **extra)
+    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    return user
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings, tmp_path):
+    # Hashing passwords properly is slow by design; tests need many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Uploaded files go to a folder of the test's own.
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    # allauth's rate limits live in the cache; each test starts with none used.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def owner(db) -> User:
+    return make_user("owner@example.com", "Olga Owner")
+
+
+@pytest.fixture
+def moderator(db) -> User:
+    return make_user("moderator@example.com", "Maxim Moderator")
+
+
+@pytest.fixture
+def member(db) -> User:
+    return make_user("member@example.com", "Marina Member")
+
+
+@pytest.fixture
+def guest(db) -> User:
+    return make_user("guest@example.com", "Gleb Guest", kind=User.Kind.GUEST)
+
+
+@pytest.fixture
+def outsider(db) -> User:
+    """A guest of another collab: sees nothing of ours."""
+    return make_user("outsider@example.com", "Oscar Outsider", kind=User.Kind.GUEST)
+
+
+@pytest.fixture
+def deactivated(db) -> User:
+    """Was a member of our collab, then deactivated."""
+    return make_user("gone@example.com", "Denis Deactivated")
+
+
+@pytest.fixture
+def other_owner(db) -> User:
+    return make_user("other@example.com", "Pavel Other")
+
+
+@pytest.fixture
+def collab(owner, moderator, member, guest, deactivated) -> Collab:
+    collab = services.create_collab(owner, name="Website redesign", description="With the studio")
+    for user in (moderator, member, guest, deactivated):
+        services.add_member(collab, owner, user)
+    services.change_role(collab, owner, moderator, Role.MODERATOR)
+    from apps.accounts.services import deactivate_user
+
+    deactivate_user(deactivated)
+    return Collab.objects.get(pk=collab.pk)
+
+
+@pytest.fixture
+def other_collab(other_owner, outsider) -> Collab:
+    collab = services.create_collab(other_owner, name="Secret project Zeta")
+    services.add_member(collab, other_owner, outsider)
+    return collab
+
+
+@pytest.fixture
+def people(owner, moderator, member, guest, outsider, deactivated) -> dict[str, User]:
+    return {
+        "owner": owner,
+        "moderator": moderator,
+        "member": member,
+        "guest": guest,
+        "outsider": outsider,
+        "deactivated": deactivated,
+    }
+
+
+def client_for(client, user: User):
+    client.force_login(user)
+    return client

@@ -1,0 +1,216 @@
+"""Every URL the project defines, requested by every kind of person, answers what the
+permission table says. The test walks the URL configuration: a new URL without an entry in
+TABLE fails it, so nobody adds a page without deciding who may open it."""
+
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import URLPattern, URLResolver, get_resolver
+from PIL import Image
+
+from tests.conftest import make_user
+
+ROLES = ["anonymous", "owner", "moderator", "member", "guest", "outsider", "deactivated"]
+
+
+def png(name: str = "a.png") -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(buffer, "PNG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
+
+
+def walk(patterns, prefix: str = "", namespace: str = ""):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            ns = namespace + (f"{p.namespace}:" if p.namespace else "")
+            yield from walk(p.url_patterns, prefix + str(p.pattern), ns)
+        elif isinstance(p, URLPattern):
+            yield namespace + (p.name or ""), prefix + str(p.pattern)
+
+
+def expect(default: int | None = None, **per_role: int) -> dict[str, int]:
+    return {role: per_role.get(role, default) for role in ROLES}
+
+
+# Shorthands: a signed-out visitor and a deactivated user both get the login redirect.
+SIGNED_OUT = {"anonymous": 302, "deactivated": 302}
+MEMBERS_OK = {"owner": 200, "moderator": 200, "member": 200, "guest": 200, "outsider": 404}
+
+# name -> (method, path kwargs, POST data, expected status per role)
+# Path kwargs: "collab" is our collab, "target" a user named in the table.
+TABLE = {
+    "home": ("get", {}, None, expect(302)),
+    "healthz": ("get", {}, None, expect(200)),
+    "collabs:list": ("get", {}, None, expect(200, **SIGNED_OUT)),
+    "collabs:create": (
+        "get",
+        {},
+        None,
+        expect(200, guest=403, outsider=403, **SIGNED_OUT),
+    ),
+    "collabs:detail": ("get", {"collab_id": "collab"}, None, expect(**MEMBERS_OK, **SIGNED_OUT)),
+    "collabs:settings": (
+        "get",
+        {"collab_id": "collab"},
+        None,
+        expect(owner=200, moderator=200, member=403, guest=403, outsider=404, **SIGNED_OUT),
+    ),
+    "collabs:avatar": ("get", {"collab_id": "collab"}, None, expect(**MEMBERS_OK, **SIGNED_OUT)),
+    "collabs:pin": (
+        "post",
+        {"collab_id": "collab"},
+        {"pinned": "1"},
+        expect(302, outsider=404, **SIGNED_OUT),
+    ),
+    "collabs:hide": (
+        "post",
+        {"collab_id": "collab"},
+        {"hidden": "0"},
+        expect(302, outsider=404, **SIGNED_OUT),
+    ),
+    "collabs:leave": (
+        "get",
+        {"collab_id": "collab"},
+        None,
+        expect(200, owner=403, outsider=404, **SIGNED_OUT),
+    ),
+    "collabs:transfer": (
+        "get",
+        {"collab_id": "collab"},
+        None,
+        expect(403, owner=200, outsider=404, **SIGNED_OUT),
+    ),
+    "collabs:delete": (
+        "get",
+        {"collab_id": "collab"},
+        None,
+        expect(403, owner=200, outsider=404, **SIGNED_OUT),
+    ),
+    "collabs:members": ("get", {"collab_id": "collab"}, None, expect(**MEMBERS_OK, **SIGNED_OUT)),
+    # An empty form: allowed people get the form error (302 back), the others 403/404.
+    "collabs:member_add": (
+        "post",
+        {"collab_id": "collab"},
+        {},
+        expect(302, guest=403, outsider=404, **SIGNED_OUT),
+    ),
+    "collabs:member_role": (
+        "post",
+        {"collab_id": "collab", "user_id": "member"},
+        {"role": "member"},
+        expect(403, owner=302, outsider=404, **SIGNED_OUT),
+    ),
+    # Aimed at the owner, whom nobody can remove: allowed roles get the refusal (302 back).
+    "collabs:member_remove": (
+        "post",
+        {"collab_id": "collab", "user_id": "owner"},
+        {},
+        expect(403, owner=302, moderator=302, outsider=404, **SIGNED_OUT),
+    ),
+    # The member's avatar: for people who share a collab with them.
+    "users:user_avatar": (
+        "get",
+        {"user_id": "member"},
+        None,
+        expect(200, outsider=404, **SIGNED_OUT),
+    ),
+    "accounts:profile": ("get", {}, None, expect(200, **SIGNED_OUT)),
+    "accounts:set_language": ("post", {}, {"language": "en"}, expect(302)),
+    # allauth's pages.
+    "account_login": ("get", {}, None, expect(302, anonymous=200, deactivated=200)),
+    "account_logout": ("get", {}, None, expect(200, **SIGNED_OUT)),
+    "account_inactive": ("get", {}, None, expect(200)),
+    # No open self-registration: the closed page for visitors, home for signed-in people.
+    "account_signup": ("get", {}, None, expect(302, anonymous=200, deactivated=200)),
+    "account_reauthenticate": ("get", {}, None, expect(200, **SIGNED_OUT)),
+    "account_request_reauthentication_code": ("get", {}, None, expect(200, **SIGNED_OUT)),
+    # Without a code requested first, back to asking for one.
+    "account_confirm_reauthentication_code": ("get", {}, None, expect(302)),
+    "account_email": ("get", {}, None, expect(200, **SIGNED_OUT)),
+    "account_email_verification_sent": ("get", {}, None, expect(200)),
+    "account_change_password": ("get", {}, None, expect(200, **SIGNED_OUT)),
+    "account_set_password": ("get", {}, None, expect(302)),
+    "account_reset_password": ("get", {}, None, expect(200)),
+    "account_confirm_login_code": ("get", {}, None, expect(302)),
+    # Forged keys get allauth's "bad link" page, never a server error.
+    "account_confirm_email": ("get", {"key": "forged-key"}, None, expect(200)),
+    "account_reset_password_from_key_done": ("get", {}, None, expect(200)),
+    "account_reset_password_from_key": (
+        "get",
+        {"uidb36": "zz", "key": "forged-key"},
+        None,
+        expect(200),
+    ),
+    "account_reset_password_done": ("get", {}, None, expect(200)),
+}
+
+# Django admin: staff only; everyone in these fixtures is not staff and is sent to its login.
+ADMIN_RULE = ("get", expect(302))
+
+
+def all_url_names() -> list[str]:
+    return sorted({name for name, _ in walk(get_resolver().url_patterns)})
+
+
+def test_every_url_has_an_entry_in_the_table():
+    names = [n for n in all_url_names() if not n.startswith("admin:")]
+    missing = [n for n in names if n not in TABLE]
+    assert not missing, f"URLs without an access rule in TABLE: {missing}"
+    unnamed = [route for name, route in walk(get_resolver().url_patterns) if not name]
+    assert not unnamed, f"URL patterns without a name cannot be checked: {unnamed}"
+    stale = [n for n in TABLE if n not in names]
+    assert not stale, f"TABLE entries for URLs that no longer exist: {stale}"
+
+
+@pytest.fixture
+def world(people, collab, other_collab):
+    people["member"].avatar = png("member.png")
+    people["member"].save()
+    collab.avatar = png("collab.png")
+    collab.save()
+    return {"collab": collab, **people}
+
+
+def _path(name: str, kwargs: dict, world) -> str:
+    from django.urls import reverse
+
+    resolved = {}
+    for key, value in kwargs.items():
+        resolved[key] = world[value].pk if value in world else value
+    return reverse(name, kwargs=resolved)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_url_answers_as_the_table_says(client, world, role):
+    if role != "anonymous":
+        client.force_login(world[role])
+    wrong = []
+    for name in all_url_names():
+        if name.startswith("admin:"):
+            continue
+        method, kwargs, data, statuses = TABLE[name]
+        response = getattr(client, method)(_path(name, kwargs, world), data or {})
+        if response.status_code != statuses[role]:
+            wrong.append(f"{name}: {response.status_code}, expected {statuses[role]}")
+    assert not wrong, f"as {role}:\n" + "\n".join(wrong)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_admin_sends_everyone_but_staff_to_its_login(client, world, role):
+    if role != "anonymous":
+        client.force_login(world[role])
+    for url in [
+        "/admin/",
+        "/admin/accounts/user/",
+        f"/admin/collabs/collab/{world['collab'].pk}/change/",
+    ]:
+        response = client.get(url)
+        assert response.status_code == ADMIN_RULE[1][role]
+        assert response["Location"].startswith("/admin/login/")
+
+
+def test_staff_open_the_admin(client, db):
+    admin = make_user("root@example.com", "Root", is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    assert client.get("/admin/accounts/user/").status_code == 200
