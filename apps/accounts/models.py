@@ -119,6 +119,9 @@ class UserSession(models.Model):
         verbose_name = _("user session")
         verbose_name_plural = _("user sessions")
 
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.session_key[:8]}…"
+
 
 class AuditEvent(models.Model):
     """An append-only record of security-relevant actions (deactivation, role changes, ...)."""

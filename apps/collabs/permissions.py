@@ -62,9 +62,7 @@ def level_allows(level: str, membership: Membership | None, user) -> bool:
         return membership.role in (Role.OWNER, Role.MODERATOR)
     if level == Level.EMPLOYEES:
         return user.is_employee
-    if level == Level.MEMBERS:
-        return True
-    return False
+    return level == Level.MEMBERS
 
 
 Rule = Callable[[object, Collab, Membership | None], bool]

@@ -8,7 +8,8 @@ from apps.accounts.models import User
 from apps.collabs import services
 from apps.collabs.models import Collab
 
-PASSWORD = "collabhub-demo"
+# The demo accounts' password, as the README lists it (never use the demo data in production).
+PASSWORD = "collabhub-demo"  # noqa: S105
 
 USERS = [
     # email, full name, kind, staff/superuser, time zone, language
