@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.db.models import Count, Q
 
+from apps.accounts.admin import UserAdmin
+
 from .models import Collab, Membership
 
 
@@ -44,3 +46,19 @@ class MembershipAdmin(admin.ModelAdmin):
     autocomplete_fields = ["user", "collab", "added_by"]
     list_select_related = ["user", "collab"]
     date_hierarchy = "joined_at"
+
+
+class UserMembershipInline(admin.TabularInline):
+    """A user's collabs, past and present, on their admin page."""
+
+    model = Membership
+    fk_name = "user"
+    extra = 0
+    fields = ["collab", "role", "joined_at", "left_at", "left_reason"]
+    readonly_fields = ["joined_at"]
+    autocomplete_fields = ["collab"]
+    show_change_link = True
+
+
+# accounts sits below collabs and never imports it; collabs adds its inline to the user admin.
+UserAdmin.inlines = [*UserAdmin.inlines, UserMembershipInline]
