@@ -1,9 +1,13 @@
 """Shared fixtures: one collab with an owner, a moderator, a member and a guest; an outsider
 (a guest of another collab); a deactivated user. Tests read as sentences about them."""
 
+import io
+
 import pytest
 from allauth.account.models import EmailAddress
 from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
 
 from apps.accounts.models import User
 from apps.collabs import services
@@ -16,6 +20,13 @@ def make_user(email: str, name: str, kind: str = User.Kind.EMPLOYEE, **extra) ->
     user = User.objects.create_user(email, PASSWORD, full_name=name, kind=kind, **extra)
     EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
     return user
+
+
+def png(name: str = "a.png", size: tuple[int, int] = (8, 8)) -> SimpleUploadedFile:
+    """A small real PNG, as an upload."""
+    buffer = io.BytesIO()
+    Image.new("RGB", size, "red").save(buffer, "PNG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
 
 
 @pytest.fixture(autouse=True)

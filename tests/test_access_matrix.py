@@ -2,22 +2,12 @@
 permission table says. The test walks the URL configuration: a new URL without an entry in
 TABLE fails it, so nobody adds a page without deciding who may open it."""
 
-import io
-
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver
-from PIL import Image
 
-from tests.conftest import make_user
+from tests.conftest import make_user, png
 
 ROLES = ["anonymous", "owner", "moderator", "member", "guest", "outsider", "deactivated"]
-
-
-def png(name: str = "a.png") -> SimpleUploadedFile:
-    buffer = io.BytesIO()
-    Image.new("RGB", (8, 8), "red").save(buffer, "PNG")
-    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
 
 
 def walk(patterns, prefix: str = "", namespace: str = ""):

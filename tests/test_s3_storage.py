@@ -6,7 +6,7 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from tests.test_access_matrix import png
+from tests.conftest import png
 
 BUCKET = "collabhub-test"
 
