@@ -63,6 +63,12 @@ class UserAdmin(BaseUserAdmin):
             services.deactivate_user(obj, actor=request.user)
             obj.refresh_from_db()
             return
+        if change and "is_active" in form.changed_data and obj.is_active:
+            obj.is_active = False
+            super().save_model(request, obj, form, change)
+            services.reactivate_user(obj, actor=request.user)
+            obj.refresh_from_db()
+            return
         super().save_model(request, obj, form, change)
 
 

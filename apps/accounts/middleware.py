@@ -2,6 +2,8 @@ import zoneinfo
 
 from django.utils import timezone, translation
 
+from .services import TRACKED_KEY, remember_session
+
 
 class UserPreferencesMiddleware:
     """Show a signed-in user the interface in their language and times in their time zone.
@@ -25,4 +27,15 @@ class UserPreferencesMiddleware:
                 timezone.deactivate()
         else:
             timezone.deactivate()
-        return self.get_response(request)
+        response = self.get_response(request)
+        # A renewed session key (sign-in, password change) is recorded, so that deactivating
+        # the user ends this session too. One write per renewal, none otherwise.
+        session = getattr(request, "session", None)
+        if (
+            request.user.is_authenticated
+            and session is not None
+            and session.session_key
+            and session.get(TRACKED_KEY) != session.session_key
+        ):
+            remember_session(request.user, session)
+        return response

@@ -16,11 +16,18 @@ def audit(action: str, *, actor=None, target_user=None, collab_id=None, **data) 
     )
 
 
+TRACKED_KEY = "_tracked_session"
+
+
 def remember_session(user: User, session) -> None:
-    """Record a signed-in session so that deactivation can end it."""
+    """Record a signed-in session so that deactivation can end it.
+
+    Called on sign-in and, by UserPreferencesMiddleware, whenever the session key changed
+    since it was recorded (a password change renews the key)."""
     if not session.session_key:
         session.save()
     UserSession.objects.get_or_create(session_key=session.session_key, defaults={"user": user})
+    session[TRACKED_KEY] = session.session_key
 
 
 def end_sessions(user: User) -> int:

@@ -15,17 +15,22 @@ class CollabConsumer(AsyncJsonWebsocketConsumer):
 
     async def connect(self) -> None:
         user = self.scope.get("user")
-        try:
-            collab = await database_sync_to_async(get_collab_for)(
-                user, self.scope["url_route"]["kwargs"]["collab_id"]
-            )
-        except Http404:
+        if user is None or not user.is_authenticated:
             await self.close(code=CLOSE_REVOKED)
             return
-        self.collab_id = collab.pk
-        self.groups_joined = [live.collab_group(collab.pk), live.user_group(user.pk)]
+        self.collab_id = self.scope["url_route"]["kwargs"]["collab_id"]
+        # Join the groups before checking access: a removal that commits between the check
+        # and the join would otherwise send its revocation to nobody.
+        self.groups_joined = [live.collab_group(self.collab_id), live.user_group(user.pk)]
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
+        try:
+            await database_sync_to_async(get_collab_for)(user, self.collab_id)
+        except Http404:
+            await self.disconnect(CLOSE_REVOKED)
+            self.groups_joined = []
+            await self.close(code=CLOSE_REVOKED)
+            return
         await self.accept()
 
     async def disconnect(self, code) -> None:
