@@ -31,7 +31,6 @@ from playwright.sync_api import (
 
 from tests.conftest import PASSWORD
 
-
 HERE = Path(__file__).resolve().parent
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
