@@ -79,6 +79,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self) -> str:
         return self.full_name or self.email
 
+    def clean(self) -> None:
+        super().clean()
+        # One address, one account: "Anna@Example.com" and "anna@example.com" are the same.
+        self.email = self.email.strip().lower()
+
     def get_full_name(self) -> str:
         return self.full_name or self.email
 
