@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from apps.accounts.forms import validate_avatar
 from apps.accounts.models import User
 
-from .models import Collab, Role
+from .models import Collab, Membership, Role
 from .services import SETTINGS_FIELDS
 
 
@@ -54,7 +54,9 @@ class AddMemberForm(forms.Form):
         # The employee directory, less the people already in the collab.
         self.fields["user"].queryset = (
             User.objects.filter(kind=User.Kind.EMPLOYEE, is_active=True)
-            .exclude(memberships__collab=collab, memberships__left_at__isnull=True)
+            # One subquery: a plain exclude() over memberships could match two different rows
+            # (left this collab, active in another) and wrongly leave the person out.
+            .exclude(pk__in=Membership.objects.active().filter(collab=collab).values("user_id"))
             .order_by("full_name", "email")
         )
         self.fields["user"].label_from_instance = lambda u: f"{u.full_name} <{u.email}>"

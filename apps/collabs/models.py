@@ -103,8 +103,6 @@ class Membership(models.Model):
     class LeftReason(models.TextChoices):
         LEFT = "left", _("Left")
         REMOVED = "removed", _("Removed")
-        DEACTIVATED = "deactivated", _("Deactivated")
-        COLLAB_DELETED = "collab_deleted", _("Collab deleted")
 
     collab = models.ForeignKey(Collab, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(

@@ -32,6 +32,16 @@ def membership_of(user, collab: Collab) -> Membership | None:
     return cache[user.pk]
 
 
+def forget(collab: Collab, user=None) -> None:
+    """Drop the cached membership of one user (or of all) after a service changed it."""
+    cache = collab.__dict__.get(_CACHE_ATTR)
+    if cache is not None:
+        if user is None:
+            cache.clear()
+        else:
+            cache.pop(user.pk, None)
+
+
 def _remember(collab: Collab, user, membership: Membership | None) -> None:
     collab.__dict__.setdefault(_CACHE_ATTR, {})[user.pk] = membership
 

@@ -16,7 +16,7 @@ from apps.accounts.services import audit
 
 from . import live
 from .models import Collab, Membership, Role
-from .permissions import can, can_create_collab, require
+from .permissions import can, can_create_collab, forget, require
 from .registry import remaining_content
 from .signals import collab_activity
 
@@ -90,6 +90,14 @@ def change_settings(collab: Collab, actor: User, **values) -> list[str]:
     unknown = set(values) - set(SETTINGS_FIELDS)
     if unknown:
         raise ValueError(f"Unknown settings: {sorted(unknown)}")
+    for name, value in values.items():
+        # The same choices the form offers: a caller cannot widen a rule beyond them.
+        field = Collab._meta.get_field(name)
+        if field.choices and value not in {choice for choice, _label in field.choices}:
+            raise ValidationError(
+                _("“%(value)s” is not a valid choice for %(setting)s.")
+                % {"value": value, "setting": field.verbose_name}
+            )
     changed = [name for name, value in values.items() if getattr(collab, name) != value]
     if "settings_level" in changed and not Membership.objects.active().filter(
         collab=collab, user=actor, role=Role.OWNER
@@ -125,6 +133,7 @@ def add_member(collab: Collab, actor: User, user: User) -> Membership:
             )
     except IntegrityError as exc:  # two people added the same person at the same moment
         raise ValidationError(_("%(name)s is already a member.") % {"name": user}) from exc
+    forget(collab, user)
     audit(AuditEvent.Action.MEMBER_ADDED, actor=actor, target_user=user, collab_id=collab.pk)
     _activity(collab, "member_added", actor, user=user, membership=membership)
     return membership
@@ -153,6 +162,7 @@ def change_role(collab: Collab, actor: User, user: User, role: str) -> Membershi
         old = membership.role
         membership.role = role
         membership.save(update_fields=["role"])
+        forget(collab, user)
         audit(
             AuditEvent.Action.ROLE_CHANGED,
             actor=actor,
@@ -165,11 +175,12 @@ def change_role(collab: Collab, actor: User, user: User, role: str) -> Membershi
     return membership
 
 
-def _end(membership: Membership, reason: str) -> None:
+def _end(collab: Collab, membership: Membership, reason: str) -> None:
     membership.left_at = timezone.now()
     membership.left_reason = reason
     membership.pinned = False
     membership.save(update_fields=["left_at", "left_reason", "pinned"])
+    forget(collab, membership.user)
     user_id, collab_id = membership.user_id, membership.collab_id
     transaction.on_commit(lambda: live.revoke(user_id, collab_id))
 
@@ -184,7 +195,7 @@ def remove_member(collab: Collab, actor: User, user: User) -> None:
     actor_is_owner = can(actor, "collabs.change_role", collab)
     if membership.role == Role.MODERATOR and not actor_is_owner:
         raise PermissionDenied(_("Only the owner may remove a moderator."))
-    _end(membership, Membership.LeftReason.REMOVED)
+    _end(collab, membership, Membership.LeftReason.REMOVED)
     audit(AuditEvent.Action.MEMBER_REMOVED, actor=actor, target_user=user, collab_id=collab.pk)
     _activity(collab, "member_removed", actor, user=user)
 
@@ -194,7 +205,7 @@ def leave_collab(collab: Collab, user: User) -> None:
     membership = _current(collab, user)
     if membership.role == Role.OWNER:
         raise ValidationError(_("Transfer ownership to someone else before leaving."))
-    _end(membership, Membership.LeftReason.LEFT)
+    _end(collab, membership, Membership.LeftReason.LEFT)
     audit(AuditEvent.Action.MEMBER_LEFT, actor=user, target_user=user, collab_id=collab.pk)
     _activity(collab, "member_left", user, user=user)
 
@@ -215,7 +226,7 @@ def transfer_ownership(collab: Collab, actor: User, new_owner: User) -> None:
     new.save(update_fields=["role"])
     Collab.objects.filter(pk=collab.pk).update(owner=new_owner)
     collab.owner = new_owner
-    collab.__dict__.pop("_membership_cache", None)
+    forget(collab)
     audit(
         AuditEvent.Action.OWNERSHIP_TRANSFERRED,
         actor=actor,

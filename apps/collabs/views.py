@@ -15,7 +15,15 @@ from apps.core.files import serve_image
 from . import services
 from .forms import AddMemberForm, CollabForm, CollabSettingsForm, RoleForm, TransferForm
 from .models import Collab, Membership, Role
-from .permissions import RULES, can, can_create_collab, get_collab_for, require, visible_users
+from .permissions import (
+    RULES,
+    can,
+    can_create_collab,
+    get_collab_for,
+    membership_of,
+    require,
+    visible_users,
+)
 
 ROLE_ORDER = Case(
     When(role=Role.OWNER, then=Value(0)),
@@ -49,7 +57,7 @@ def _perms(user, collab: Collab) -> dict[str, bool]:
 
 
 def _collab_context(request: HttpRequest, collab: Collab, **extra) -> dict:
-    membership = collab._membership_cache[request.user.pk]
+    membership = membership_of(request.user, collab)
     members = (
         Membership.objects.current()
         .filter(collab=collab)
@@ -99,7 +107,8 @@ def collab_list(request: HttpRequest) -> HttpResponse:
 def collab_create(request: HttpRequest) -> HttpResponse:
     if not can_create_collab(request.user):
         raise PermissionDenied
-    form = CollabForm(request.POST or None, request.FILES or None)
+    posted = request.method == "POST"
+    form = CollabForm(request.POST if posted else None, request.FILES if posted else None)
     if request.method == "POST" and form.is_valid():
         collab = services.create_collab(
             request.user,
@@ -133,7 +142,10 @@ def collab_settings(request: HttpRequest, collab_id: int) -> HttpResponse:
     collab = get_collab_for(request.user, collab_id)
     require(request.user, "collabs.change_settings", collab)
     is_owner = can(request.user, "collabs.change_role", collab)
-    form = CollabSettingsForm(request.POST or None, request.FILES or None, instance=collab)
+    posted = request.method == "POST"
+    form = CollabSettingsForm(
+        request.POST if posted else None, request.FILES if posted else None, instance=collab
+    )
     if not is_owner:
         form.fields["settings_level"].disabled = True
     if request.method == "POST" and form.is_valid():
@@ -277,7 +289,9 @@ def _back(request: HttpRequest, collab: Collab) -> HttpResponse:
 def transfer(request: HttpRequest, collab_id: int) -> HttpResponse:
     collab = get_collab_for(request.user, collab_id)
     require(request.user, "collabs.transfer_ownership", collab)
-    form = TransferForm(request.POST or None, collab=collab, actor=request.user)
+    form = TransferForm(
+        request.POST if request.method == "POST" else None, collab=collab, actor=request.user
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.transfer_ownership(collab, request.user, form.cleaned_data["new_owner"])

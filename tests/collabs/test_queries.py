@@ -1,0 +1,131 @@
+"""The hot collab pages make a fixed number of queries, however many collabs or members there are.
+
+The numbers are pinned exactly: a new query on these pages must be a decision (change the number
+here and say why), and an N+1 fails at once. django_assert_num_queries prints every query on
+failure. Each request starts with two queries of its own: the session and the signed-in user.
+"""
+
+import pytest
+from django.urls import reverse
+
+from apps.accounts.models import User
+from apps.collabs import services
+from apps.collabs.models import Collab, Role
+from tests.conftest import make_user
+
+LIST_URL = reverse("collabs:list")
+
+# session, user, hidden-collab count, memberships with collab and member count (one subquery)
+LIST_QUERIES = 4
+# session, user, hidden list (no count of hidden collabs needed there)
+HIDDEN_LIST_QUERIES = 3
+# session, user, membership with its collab (the access check, cached for every permission),
+# member count, the sidebar's members with their users
+DETAIL_QUERIES = 5
+# session, user, membership with collab, member count, members with users
+MEMBERS_QUERIES = 5
+# ... plus the employee directory for the "add an employee" picker
+MEMBERS_QUERIES_WITH_ADD_FORM = 6
+
+
+def make_collabs(owner: User, member: User, n: int) -> list[Collab]:
+    """n collabs with the member in each, some pinned, some hidden, each with a guest too."""
+    visitor = make_user(f"visitor{n}@example.com", "Vera Visitor", kind=User.Kind.GUEST)
+    collabs = []
+    for i in range(n):
+        collab = services.create_collab(owner, name=f"Project {i:02d}", description="Work")
+        services.add_member(collab, owner, member)
+        services.add_member(collab, owner, visitor)
+        if i % 5 == 0:
+            services.set_pinned(collab, member, True)
+        if i % 7 == 3:
+            services.set_hidden(collab, member, True)
+        collabs.append(collab)
+    return collabs
+
+
+def add_people(collab: Collab, owner: User, total: int) -> None:
+    """Fill the collab up to `total` current members: employees, some moderators, some guests."""
+    have = collab.memberships.active().filter(user__is_active=True).count()
+    for i in range(total - have):
+        kind = User.Kind.GUEST if i % 4 == 3 else User.Kind.EMPLOYEE
+        user = make_user(f"person{i}@example.com", f"Person {i:02d}", kind=kind)
+        services.add_member(collab, owner, user)
+        if i % 6 == 0 and kind == User.Kind.EMPLOYEE:
+            services.change_role(collab, owner, user, Role.MODERATOR)
+    assert collab.memberships.current().count() == total
+
+
+@pytest.mark.parametrize("n", [2, 50])
+def test_my_collabs_take_the_same_queries_for_2_and_50_collabs(
+    client, django_assert_num_queries, owner, member, n
+):
+    make_collabs(owner, member, n)
+    client.force_login(member)
+
+    with django_assert_num_queries(LIST_QUERIES):
+        response = client.get(LIST_URL)
+
+    assert response.status_code == 200
+    hidden = sum(1 for i in range(n) if i % 7 == 3)
+    assert len(response.context["memberships"]) == n - hidden
+
+
+@pytest.mark.parametrize("n", [2, 50])
+def test_my_hidden_collabs_take_the_same_queries_for_2_and_50_collabs(
+    client, django_assert_num_queries, owner, member, n
+):
+    make_collabs(owner, member, n)
+    client.force_login(member)
+
+    with django_assert_num_queries(HIDDEN_LIST_QUERIES):
+        response = client.get(LIST_URL + "?hidden=1")
+
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("size", [3, 50])
+def test_the_collab_page_takes_the_same_queries_for_3_and_50_members(
+    client, django_assert_num_queries, owner, size
+):
+    collab = services.create_collab(owner, name="Big room")
+    add_people(collab, owner, size)
+    client.force_login(owner)
+
+    with django_assert_num_queries(DETAIL_QUERIES):
+        response = client.get(reverse("collabs:detail", kwargs={"collab_id": collab.pk}))
+
+    assert response.status_code == 200
+    assert response.context["member_count"] == size
+
+
+@pytest.mark.parametrize("size", [3, 50])
+def test_the_members_page_takes_the_same_queries_for_3_and_50_members(
+    client, django_assert_num_queries, owner, size
+):
+    collab = services.create_collab(owner, name="Big room")
+    add_people(collab, owner, size)
+    client.force_login(owner)
+
+    with django_assert_num_queries(MEMBERS_QUERIES_WITH_ADD_FORM):
+        response = client.get(reverse("collabs:members", kwargs={"collab_id": collab.pk}))
+
+    assert response.status_code == 200
+    assert len(response.context["members"]) == size
+
+
+@pytest.mark.parametrize("size", [3, 50])
+def test_the_members_page_of_a_guest_takes_the_same_queries_for_3_and_50_members(
+    client, django_assert_num_queries, owner, size
+):
+    collab = services.create_collab(owner, name="Big room")
+    visitor = make_user("visitor@example.com", "Vera Visitor", kind=User.Kind.GUEST)
+    services.add_member(collab, owner, visitor)
+    add_people(collab, owner, size)
+    client.force_login(visitor)
+
+    with django_assert_num_queries(MEMBERS_QUERIES):
+        response = client.get(reverse("collabs:members", kwargs={"collab_id": collab.pk}))
+
+    assert response.status_code == 200
+    assert "add_form" not in response.context
