@@ -59,3 +59,25 @@ def test_audit_events_cannot_be_edited_or_deleted(client, collab):
     event = AuditEvent.objects.first()
     assert client.get("/admin/accounts/auditevent/add/").status_code == 403
     assert client.post(f"/admin/accounts/auditevent/{event.pk}/delete/").status_code == 403
+
+
+def test_a_new_employee_confirms_their_email_on_first_sign_in(client, db, mailoutbox):
+    User.objects.create_user("fresh@example.com", "a-Long-passw0rd!", full_name="Fresh Face")
+    response = client.post(
+        "/accounts/login/", {"login": "fresh@example.com", "password": "a-Long-passw0rd!"}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/confirm-email/"
+    assert client.get("/collabs/").status_code == 302  # not signed in yet
+    assert len(mailoutbox) == 1
+    assert mailoutbox[0].to == ["fresh@example.com"]
+    link = next(
+        line for line in mailoutbox[0].body.splitlines() if "/accounts/confirm-email/" in line
+    )
+    path = link[link.index("/accounts/confirm-email/") :].strip()
+    assert client.post(path).status_code == 302
+    response = client.post(
+        "/accounts/login/", {"login": "fresh@example.com", "password": "a-Long-passw0rd!"}
+    )
+    assert response.status_code == 302
+    assert client.get("/collabs/").status_code == 200
