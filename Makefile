@@ -23,7 +23,11 @@ install-test: $(VENV)/.installed-test vendor chromium
 
 # htmx and its WebSocket extension come from the npm registry at pinned versions
 # (package-lock.json) and are copied into static/vendor; nothing is loaded from a CDN.
+# npm comes from Debian's packages when the machine has none.
 static/vendor/.stamp: package.json package-lock.json
+	@command -v npm >/dev/null || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq npm >/dev/null; }
 	npm ci --no-audit --no-fund --silent
 	mkdir -p static/vendor
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
