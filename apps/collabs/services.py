@@ -119,6 +119,15 @@ def change_settings(collab: Collab, actor: User, **values) -> list[str]:
 
 
 @transaction.atomic
+def update_settings(
+    collab: Collab, actor: User, *, name: str, description: str, avatar=None, **values
+) -> None:
+    """The settings page: about and rules together, all or nothing."""
+    update_collab(collab, actor, name=name, description=description, avatar=avatar)
+    change_settings(collab, actor, **values)
+
+
+@transaction.atomic
 def add_member(collab: Collab, actor: User, user: User) -> Membership:
     """Add a person at once (employees from the directory; guests arrive by invitation)."""
     require(actor, "collabs.add_employees" if user.is_employee else "collabs.invite", collab)

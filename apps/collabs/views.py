@@ -56,19 +56,23 @@ def _perms(user, collab: Collab) -> dict[str, bool]:
     return {name.replace(".", "__"): can(user, name, collab) for name in RULES}
 
 
-def _collab_context(request: HttpRequest, collab: Collab, **extra) -> dict:
-    membership = membership_of(request.user, collab)
-    members = (
+def _current_members(collab: Collab):
+    """Who is in the collab now, owner first, then moderators, members, guests."""
+    return (
         Membership.objects.current()
         .filter(collab=collab)
         .select_related("user")
         .order_by(ROLE_ORDER, "user__full_name")
     )
+
+
+def _collab_context(request: HttpRequest, collab: Collab, **extra) -> dict:
+    """What the collab header needs on every collab page."""
     return {
         "collab": collab,
-        "membership": membership,
+        "membership": membership_of(request.user, collab),
         "cperms": _perms(request.user, collab),
-        "member_count": members.count(),
+        "member_count": Membership.objects.current().filter(collab=collab).count(),
         **extra,
     }
 
@@ -128,12 +132,7 @@ def collab_create(request: HttpRequest) -> HttpResponse:
 def collab_detail(request: HttpRequest, collab_id: int) -> HttpResponse:
     collab = get_collab_for(request.user, collab_id)
     ctx = _collab_context(request, collab)
-    ctx["sidebar_members"] = (
-        Membership.objects.current()
-        .filter(collab=collab)
-        .select_related("user")
-        .order_by(ROLE_ORDER, "user__full_name")[:50]
-    )
+    ctx["sidebar_members"] = _current_members(collab)[:50]
     return render(request, "collabs/detail.html", ctx)
 
 
@@ -153,16 +152,13 @@ def collab_settings(request: HttpRequest, collab_id: int) -> HttpResponse:
         try:
             # The form changed the instance in place on validation; the services compare
             # against the stored row, so give them a fresh copy.
-            fresh = get_collab_for(request.user, collab_id)
-            services.update_collab(
-                fresh,
+            services.update_settings(
+                get_collab_for(request.user, collab_id),
                 request.user,
                 name=data["name"],
                 description=data["description"],
                 avatar=data["avatar"] if "avatar" in request.FILES else None,
-            )
-            services.change_settings(
-                fresh, request.user, **{name: data[name] for name in services.SETTINGS_FIELDS}
+                **{name: data[name] for name in services.SETTINGS_FIELDS},
             )
         except PermissionDenied as exc:
             messages.error(request, str(exc) or _("You may not do that."))
@@ -176,12 +172,7 @@ def collab_settings(request: HttpRequest, collab_id: int) -> HttpResponse:
 def members(request: HttpRequest, collab_id: int) -> HttpResponse:
     collab = get_collab_for(request.user, collab_id)
     ctx = _collab_context(request, collab)
-    ctx["members"] = (
-        Membership.objects.current()
-        .filter(collab=collab)
-        .select_related("user")
-        .order_by(ROLE_ORDER, "user__full_name")
-    )
+    ctx["members"] = _current_members(collab)
     if ctx["cperms"]["collabs__add_employees"]:
         ctx["add_form"] = AddMemberForm(collab=collab)
     ctx["role_choices"] = RoleForm.base_fields["role"].choices
