@@ -1,5 +1,10 @@
-"""WebSocket routes. Each live app adds its patterns here (the chat's arrives with issue 3)."""
+"""WebSocket routes. The collab page's socket is the chat's (it extends the collab consumer,
+which checks access on connect and closes on revocation)."""
 
-from apps.collabs.routing import websocket_urlpatterns as collab_patterns
+from django.urls import path
 
-websocket_urlpatterns = [*collab_patterns]
+from apps.chat.consumers import ChatConsumer
+
+websocket_urlpatterns = [
+    path("ws/collabs/<int:collab_id>/", ChatConsumer.as_asgi()),
+]

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "apps.core",
     "apps.accounts",
     "apps.collabs",
+    "apps.chat",
 ]
 
 MIDDLEWARE = [
@@ -123,6 +124,9 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not memory, for the test database: the browser tests run the real server (Daphne)
+    # in a process of its own, which must see the same data.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
     # Concurrent readers with one writer, and writers wait instead of failing at once.
     DATABASES["default"]["OPTIONS"] = {
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
@@ -294,3 +298,12 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.channels.server": {"level": "WARNING"}},
 }
+
+# Chat: per-user sending limits (a burst and a sustained rate) and the history page size.
+CHAT_BURST_MESSAGES = envint("CHAT_BURST_MESSAGES", 10)
+CHAT_BURST_SECONDS = envint("CHAT_BURST_SECONDS", 10)
+CHAT_SUSTAINED_MESSAGES = envint("CHAT_SUSTAINED_MESSAGES", 60)
+CHAT_SUSTAINED_SECONDS = envint("CHAT_SUSTAINED_SECONDS", 60)
+CHAT_PAGE_SIZE = envint("CHAT_PAGE_SIZE", 50)
+# Mention digests: how long a mention waits unread before it is emailed.
+MENTION_DIGEST_DELAY_MINUTES = envint("MENTION_DIGEST_DELAY_MINUTES", 10)

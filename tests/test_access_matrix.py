@@ -105,6 +105,55 @@ TABLE = {
         None,
         expect(200, outsider=404, **SIGNED_OUT),
     ),
+    # The chat. "message" is the member's own message.
+    "chat:history": ("get", {"collab_id": "collab"}, None, expect(**MEMBERS_OK, **SIGNED_OUT)),
+    # An empty message: allowed people get the error (302 back to the chat).
+    "chat:send": (
+        "post",
+        {"collab_id": "collab"},
+        {"body": ""},
+        expect(302, outsider=404, **SIGNED_OUT),
+    ),
+    "chat:read": (
+        "post",
+        {"collab_id": "collab"},
+        {"last_id": "0"},
+        expect(204, outsider=404, **SIGNED_OUT),
+    ),
+    "chat:pinned": ("get", {"collab_id": "collab"}, None, expect(**MEMBERS_OK, **SIGNED_OUT)),
+    "chat:search": ("get", {"collab_id": "collab"}, None, expect(**MEMBERS_OK, **SIGNED_OUT)),
+    "chat:edit": (
+        "get",
+        {"collab_id": "collab", "message_id": "message"},
+        None,
+        expect(403, member=200, outsider=404, **SIGNED_OUT),
+    ),
+    # Its author and the moderators may delete it ("doomed" is another message of the member,
+    # so the table's other rows still find "message").
+    "chat:delete": (
+        "post",
+        {"collab_id": "collab", "message_id": "doomed"},
+        {},
+        expect(302, guest=403, outsider=404, **SIGNED_OUT),
+    ),
+    "chat:react": (
+        "post",
+        {"collab_id": "collab", "message_id": "message"},
+        {"emoji": "👍"},
+        expect(302, outsider=404, **SIGNED_OUT),
+    ),
+    "chat:pin": (
+        "post",
+        {"collab_id": "collab", "message_id": "message"},
+        {"pinned": "1"},
+        expect(302, outsider=404, **SIGNED_OUT),
+    ),
+    "chat:revisions": (
+        "get",
+        {"collab_id": "collab", "message_id": "message"},
+        None,
+        expect(**MEMBERS_OK, **SIGNED_OUT),
+    ),
     "accounts:profile": ("get", {}, None, expect(200, **SIGNED_OUT)),
     "accounts:set_language": ("post", {}, {"language": "en"}, expect(302)),
     # allauth's pages.
@@ -159,7 +208,11 @@ def world(people, collab, other_collab):
     people["member"].save()
     collab.avatar = png("collab.png")
     collab.save()
-    return {"collab": collab, **people}
+    from apps.chat.services import send_message
+
+    message = send_message(collab, people["member"], "Hello from the member")
+    doomed = send_message(collab, people["member"], "This one gets deleted")
+    return {"collab": collab, "message": message, "doomed": doomed, **people}
 
 
 def _path(name: str, kwargs: dict, world) -> str:

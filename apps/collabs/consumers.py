@@ -25,13 +25,17 @@ class CollabConsumer(AsyncJsonWebsocketConsumer):
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
         try:
-            await database_sync_to_async(get_collab_for)(user, self.collab_id)
+            collab = await database_sync_to_async(get_collab_for)(user, self.collab_id)
         except Http404:
             await self.disconnect(CLOSE_REVOKED)
             self.groups_joined = []
             await self.close(code=CLOSE_REVOKED)
             return
+        await self.on_access_granted(user, collab)
         await self.accept()
+
+    async def on_access_granted(self, user, collab) -> None:
+        """For subclasses (the chat): set up what the connection needs before it opens."""
 
     async def disconnect(self, code) -> None:
         for group in getattr(self, "groups_joined", []):
@@ -42,6 +46,12 @@ class CollabConsumer(AsyncJsonWebsocketConsumer):
         if content.get("type") == "ping":
             await self.send_json({"type": "pong"})
 
+    closed_for_good = False
+
     async def access_revoked(self, event) -> None:
         if event.get("collab_id") in (None, self.collab_id):
+            # From here on nothing more is sent to this socket, even if events are queued.
+            self.closed_for_good = True
+            await self.disconnect(CLOSE_REVOKED)
+            self.groups_joined = []
             await self.close(code=CLOSE_REVOKED)

@@ -3,8 +3,13 @@
 The chat's event publisher (issue 3) fans collab events out to the same groups.
 """
 
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+
+_sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="group-send")
 
 
 def collab_group(collab_id: int) -> str:
@@ -15,13 +20,26 @@ def user_group(user_id: int) -> str:
     return f"user.{user_id}"
 
 
+def group_send(group: str, message: dict) -> None:
+    """Send to a channel-layer group from synchronous code (services, on commit).
+
+    Services run in worker threads, where async_to_sync just works. Called from a thread that
+    runs an event loop (a caller that forgot database_sync_to_async, or a test driving a
+    browser), async_to_sync refuses; the send then goes through a helper thread instead of
+    being lost."""
+    layer = get_channel_layer()
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        async_to_sync(layer.group_send)(group, message)
+        return
+    _sender.submit(async_to_sync(layer.group_send), group, message).result()
+
+
 def revoke(user_id: int, collab_id: int | None = None) -> None:
     """Close the user's live connections: to one collab, or to all when collab_id is None.
 
     Sent through the channel layer, so it reaches sockets held by any server process.
     Call it on transaction commit.
     """
-    layer = get_channel_layer()
-    async_to_sync(layer.group_send)(
-        user_group(user_id), {"type": "access.revoked", "collab_id": collab_id}
-    )
+    group_send(user_group(user_id), {"type": "access.revoked", "collab_id": collab_id})

@@ -40,3 +40,55 @@ def remaining_content(collab: Collab) -> list[str]:
         if n:
             left.append(counter.describe(n))
     return left
+
+
+# The collab page: features add their part (the chat, later the sidebar tabs) without the core
+# importing them. `context(request, collab)` returns what the template needs, under a key of
+# the feature's own.
+@dataclass(frozen=True)
+class PageSection:
+    key: str
+    template: str
+    context: Callable
+
+
+_sections: dict[str, PageSection] = {}
+
+
+def register_page_section(key: str, template: str, context: Callable) -> None:
+    _sections[key] = PageSection(key, template, context)
+
+
+def page_sections(request, collab: Collab) -> tuple[list[str], dict]:
+    """The templates of the registered sections and their merged context."""
+    templates, context = [], {}
+    for section in _sections.values():
+        templates.append(section.template)
+        context.update(section.context(request, collab))
+    return templates, context
+
+
+# "My collabs": features annotate the memberships (unread counters) and render a snippet in
+# each row, in one query whatever the number of collabs.
+@dataclass(frozen=True)
+class ListExtension:
+    key: str
+    annotate: Callable  # (queryset of Membership, user) -> queryset
+    template: str
+
+
+_list_extensions: dict[str, ListExtension] = {}
+
+
+def register_list_extension(key: str, annotate: Callable, template: str) -> None:
+    _list_extensions[key] = ListExtension(key, annotate, template)
+
+
+def annotate_list(queryset, user):
+    for extension in _list_extensions.values():
+        queryset = extension.annotate(queryset, user)
+    return queryset
+
+
+def list_templates() -> list[str]:
+    return [extension.template for extension in _list_extensions.values()]

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from apps.accounts.models import User
 from apps.core.files import serve_image
 
-from . import services
+from . import registry, services
 from .forms import AddMemberForm, CollabForm, CollabSettingsForm, RoleForm, TransferForm
 from .models import Collab, Membership, Role
 from .permissions import (
@@ -90,6 +90,7 @@ def collab_list(request: HttpRequest) -> HttpResponse:
         .annotate(member_count=_member_count())
         .order_by("-pinned", "collab__name", "collab_id")
     )
+    memberships = registry.annotate_list(memberships, request.user)
     hidden_count = (
         0
         if show_hidden
@@ -103,6 +104,7 @@ def collab_list(request: HttpRequest) -> HttpResponse:
             "show_hidden": show_hidden,
             "hidden_count": hidden_count,
             "can_create": can_create_collab(request.user),
+            "list_templates": registry.list_templates(),
         },
     )
 
@@ -133,6 +135,8 @@ def collab_detail(request: HttpRequest, collab_id: int) -> HttpResponse:
     collab = get_collab_for(request.user, collab_id)
     ctx = _collab_context(request, collab)
     ctx["sidebar_members"] = _current_members(collab)[:50]
+    ctx["section_templates"], section_context = registry.page_sections(request, collab)
+    ctx.update(section_context)
     return render(request, "collabs/detail.html", ctx)
 
 

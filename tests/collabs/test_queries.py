@@ -20,8 +20,10 @@ LIST_QUERIES = 4
 # session, user, hidden list (no count of hidden collabs needed there)
 HIDDEN_LIST_QUERIES = 3
 # session, user, membership with its collab (the access check, cached for every permission),
-# member count, the sidebar's members with their users
-DETAIL_QUERIES = 5
+# member count, the sidebar's members with their users; the chat: read marker, the newest
+# page of messages and its reactions, then (everything read) the page before it and its
+# reactions, the pinned count, the others' read markers ("seen by")
+DETAIL_QUERIES = 12
 # session, user, membership with collab, member count, members with users
 MEMBERS_QUERIES = 5
 # ... plus the employee directory for the "add an employee" picker

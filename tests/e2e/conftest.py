@@ -15,6 +15,11 @@ Run: `.venv/bin/python -m pytest tests/e2e -q` (Chromium at /usr/bin/chromium; n
 
 import os
 import re
+import secrets
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -121,6 +126,15 @@ def pytest_collection_modifyitems(config, items):
         items[:] = others + browser_tests
 
 
+@pytest.fixture(autouse=True)
+def _real_password_hashing(settings):
+    """The server process checks passwords with the real hashers, so the users made here
+    must have real hashes (the rest of the suite uses a fast one)."""
+    from django.conf import global_settings
+
+    settings.PASSWORD_HASHERS = global_settings.PASSWORD_HASHERS
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
@@ -129,8 +143,96 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
+def _database_url(settings_dict: dict) -> str:
+    """The test database, as the server process must reach it."""
+    if settings_dict["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{settings_dict['NAME']}"
+    user = settings_dict.get("USER") or ""
+    password = f":{settings_dict['PASSWORD']}" if settings_dict.get("PASSWORD") else ""
+    auth = f"{user}{password}@" if user else ""
+    host = settings_dict.get("HOST") or "127.0.0.1"
+    port = settings_dict.get("PORT") or 5432
+    return f"postgres://{auth}{host}:{port}/{settings_dict['NAME']}"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_url(django_db_setup, tmp_path_factory) -> Iterator[str]:
+    """The real server, as in production: Daphne serving HTTP and WebSockets, in a process of
+    its own, on the test database. (pytest-django's live_server speaks only WSGI.)
+
+    Live events stay inside that process on the in-memory layer, so browser tests act through
+    the browsers; with REDIS_URL set (CI's second run) they cross processes as in production."""
+    from django.db import connection
+
+    port = _free_port()
+    folder = tmp_path_factory.mktemp("daphne")
+    log_path = folder / "daphne.log"
+    # Production settings (DEBUG off: real error pages, collected static files), less HTTPS,
+    # which a local test server does not have.
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(connection.settings_dict),
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECURE_SSL_REDIRECT": "0",
+        "SESSION_COOKIE_SECURE": "0",
+        "CSRF_COOKIE_SECURE": "0",
+        "SECURE_HSTS_SECONDS": "0",
+        "STATIC_ROOT": str(folder / "static"),
+        "MEDIA_ROOT": str(folder / "media"),
+        "DJANGO_SETTINGS_MODULE": "collabhub.settings",
+    }
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
+        env=env,
+        cwd=HERE.parent.parent,
+        check=True,
+    )
+    with log_path.open("wb") as log:
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "daphne",
+                "-b",
+                "127.0.0.1",
+                "-p",
+                str(port),
+                "collabhub.asgi:application",
+            ],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=HERE.parent.parent,
+        )
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                break
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                server.kill()
+                pytest.fail("Daphne did not start:\n" + log_path.read_text(), pytrace=False)
+            time.sleep(0.1)
+    yield f"http://127.0.0.1:{port}"
+    server.terminate()
+    try:
+        server.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.kill()
+
+
 @pytest.fixture
-def open_page(browser: Browser, live_server, transactional_db) -> Iterator[Callable[..., Page]]:
+def open_page(browser: Browser, live_url, transactional_db) -> Iterator[Callable[..., Page]]:
     """open_page(**context_options) -> a page in a new context (its own cookies) whose base URL
     is the live server. Defaults to the desktop size and English; pass PHONE for a phone."""
     contexts: list[BrowserContext] = []
@@ -138,7 +240,7 @@ def open_page(browser: Browser, live_server, transactional_db) -> Iterator[Calla
 
     def _open(**options) -> Page:
         options = {**DESKTOP, "locale": "en-US", **options}
-        context = browser.new_context(base_url=live_server.url, **options)
+        context = browser.new_context(base_url=live_url, **options)
         context.set_default_timeout(10_000)
         context.add_init_script(_CSP_WATCH)
         contexts.append(context)

@@ -122,6 +122,8 @@ def test_removed_member_who_reloads_the_collab_gets_not_found(open_page, team):
 
     # Chromium logs the 404 status of the page itself as a console error: expected here.
     leaver_page._e2e_problems.allow(r"status of 404")
+    # Their socket is closed at once, and the page reloads itself into "not found".
+    expect(leaver_page.get_by_role("heading", level=1, name="Not found")).to_be_visible()
     response = leaver_page.reload()
     assert response is not None and response.status == 404
     expect(leaver_page.get_by_role("heading", level=1, name="Not found")).to_be_visible()

@@ -1,0 +1,19 @@
+"""Which messages a member sees. Every message query of a view or consumer starts here
+(never Message.objects filtered by hand): the collab comes from the access layer, and the
+collab's "new members see earlier history" setting bounds what a newcomer sees."""
+
+from apps.collabs.models import Collab
+from apps.collabs.permissions import membership_of
+
+from .models import Message
+
+
+def visible_messages(user, collab: Collab):
+    """The messages of `collab` that `user` may read; none for a non-member."""
+    membership = membership_of(user, collab)
+    if membership is None:
+        return Message.objects.none()
+    messages = Message.objects.filter(collab=collab)
+    if not collab.new_members_see_history and membership.role != "owner":
+        messages = messages.filter(created__gte=membership.joined_at)
+    return messages

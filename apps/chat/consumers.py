@@ -1,0 +1,189 @@
+"""The live connection of an open collab page: new, edited and deleted messages, reactions,
+typing, read receipts and membership changes, both ways. Access is checked on connect by the
+access layer (CollabConsumer) and on every inbound action by the services."""
+
+import time
+from datetime import datetime
+
+from channels.db import database_sync_to_async
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from apps.collabs.consumers import CollabConsumer
+from apps.collabs.models import Collab
+from apps.collabs.permissions import can
+
+from . import services
+from .access import visible_messages
+from .presenters import MessageView, present, with_related
+from .render import Reader, render_for
+
+CATCH_UP_LIMIT = 500
+TYPING_EVERY = 2.0  # seconds between two typing events from one socket
+
+
+class ChatConsumer(CollabConsumer):
+    async def on_access_granted(self, user, collab: Collab) -> None:
+        self.user = user
+        self.collab = collab
+        self.reader = await database_sync_to_async(self._reader)(user, collab)
+        self.last_typing = 0.0
+
+    def _reader(self, user, collab: Collab) -> Reader:
+        language = user.language or self._cookie_language() or "en"
+        return Reader(
+            user_id=user.pk,
+            language=language,
+            tz=user.timezone or "UTC",
+            can_post=can(user, "chat.post_message", collab),
+            can_moderate=can(user, "collabs.remove_member", collab),
+        )
+
+    def _cookie_language(self) -> str:
+        cookies = self.scope.get("cookies", {})
+        code = cookies.get("django_language", "")
+        return code if translation.check_for_language(code) else ""
+
+    # Inbound
+
+    async def receive_json(self, content, **kwargs) -> None:
+        kind = content.get("type")
+        handler = {
+            "hello": self.on_hello,
+            "send": self.on_send,
+            "typing": self.on_typing,
+            "read": self.on_read,
+            "ping": self.on_ping,
+        }.get(kind)
+        if handler is None:
+            await self.send_json({"type": "error", "message": "unknown type"})
+            return
+        await handler(content)
+
+    async def on_ping(self, content) -> None:
+        await self.send_json({"type": "pong"})
+
+    async def on_hello(self, content) -> None:
+        """Catch-up after a (re)connect: everything newer than the last message the page has,
+        and whatever changed since the last event it saw. No gap, no duplicate."""
+        try:
+            last_id = int(content.get("last_id") or 0)
+        except (TypeError, ValueError):
+            last_id = 0
+        since = _parse_time(content.get("since"))
+        new, changed, complete = await database_sync_to_async(self._missed)(last_id, since)
+        for view in new:
+            await self.send_json(self._envelope("message", view))
+        for view in changed:
+            await self.send_json(self._envelope("changed", view))
+        await self.send_json({"type": "ready", "complete": complete})
+
+    def _missed(self, last_id: int, since: datetime | None):
+        qs = visible_messages(self.user, self.collab)
+        new_rows = list(
+            with_related(qs.filter(pk__gt=last_id).order_by("pk"))[: CATCH_UP_LIMIT + 1]
+        )
+        complete = len(new_rows) <= CATCH_UP_LIMIT
+        changed_rows = []
+        if since is not None and last_id:
+            changed_rows = list(
+                with_related(qs.filter(pk__lte=last_id, updated__gt=since).order_by("pk"))[
+                    :CATCH_UP_LIMIT
+                ]
+            )
+        return (
+            [present(m) for m in new_rows[:CATCH_UP_LIMIT]],
+            [present(m) for m in changed_rows],
+            complete,
+        )
+
+    async def on_send(self, content) -> None:
+        client_id = str(content.get("client_id") or "")[:64]
+        try:
+            reply_to = int(content["reply_to"]) if content.get("reply_to") else None
+            message = await database_sync_to_async(services.send_message)(
+                self.collab,
+                self.user,
+                str(content.get("body") or ""),
+                reply_to_id=reply_to,
+                client_id=client_id,
+            )
+        except (ValidationError, PermissionDenied, services.RateLimited, ValueError) as exc:
+            await self.send_json({"type": "error", "client_id": client_id, "message": _text(exc)})
+            return
+        await self.send_json({"type": "ack", "client_id": client_id, "id": message.pk})
+
+    async def on_typing(self, content) -> None:
+        now = time.monotonic()
+        if now - self.last_typing < TYPING_EVERY or not self.reader.can_post:
+            return
+        self.last_typing = now
+        await database_sync_to_async(services.typing)(self.collab, self.user)
+
+    async def on_read(self, content) -> None:
+        try:
+            last_id = int(content.get("last_id") or 0)
+        except (TypeError, ValueError):
+            return
+        if last_id > 0:
+            await database_sync_to_async(services.mark_read)(self.collab, self.user, last_id)
+
+    # Outbound (from the event publisher)
+
+    def _envelope(self, kind: str, view: MessageView) -> dict:
+        return {
+            "type": kind,
+            "id": view.id,
+            "version": view.version,
+            "html": render_for(view, self.reader),
+            "author_id": view.author.id if view.author else None,
+        }
+
+    async def chat_event(self, message) -> None:
+        if self.closed_for_good:
+            return
+        event = message["event"]
+        kind = event["kind"]
+        if kind in ("message", "changed"):
+            view = MessageView.from_event(event["message"])
+            envelope = self._envelope(kind, view)
+            envelope["ts"] = event["ts"]
+            await self.send_json(envelope)
+        elif kind == "typing":
+            if event["user_id"] != self.user.pk:
+                await self.send_json(
+                    {"type": "typing", "user_id": event["user_id"], "name": event["name"]}
+                )
+        elif kind == "read":
+            await self.send_json(
+                {
+                    "type": "read",
+                    "user_id": event["user_id"],
+                    "name": event["name"],
+                    "last_read_id": event["last_read_id"],
+                    "ts": event["ts"],
+                }
+            )
+        elif kind == "members":
+            with translation.override(self.reader.language):
+                html = render_to_string(
+                    "collabs/_member_count.html",
+                    {"collab": self.collab, "member_count": event["count"]},
+                )
+            await self.send_json({"type": "members", "count": event["count"], "html": html})
+
+
+def _parse_time(value) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+def _text(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return " ".join(exc.messages)
+    return str(exc) or "Not allowed."

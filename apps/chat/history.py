@@ -1,0 +1,91 @@
+"""Reading the history: keyset pages on (collab_id, id), never OFFSET, so any page costs the
+same whatever the length of the history."""
+
+from dataclasses import dataclass
+
+from apps.collabs.models import Collab
+
+from .access import visible_messages
+from .models import ReadState
+from .presenters import MessageView, present, with_related
+
+
+@dataclass
+class Window:
+    messages: list[MessageView]
+    has_older: bool
+    has_newer: bool
+    # The first unread message (the "new messages" divider goes before it), if on this page.
+    first_unread_id: int | None = None
+    last_read_id: int = 0
+
+    @property
+    def oldest_id(self) -> int | None:
+        return self.messages[0].id if self.messages else None
+
+    @property
+    def newest_id(self) -> int | None:
+        return self.messages[-1].id if self.messages else None
+
+
+def _older(qs, before_id: int | None, limit: int) -> tuple[list, bool]:
+    if before_id is not None:
+        qs = qs.filter(pk__lt=before_id)
+    rows = list(with_related(qs.order_by("-pk"))[: limit + 1])
+    has_more = len(rows) > limit
+    return [present(m) for m in reversed(rows[:limit])], has_more
+
+
+def _newer(qs, after_id: int, limit: int) -> tuple[list, bool]:
+    rows = list(with_related(qs.filter(pk__gt=after_id).order_by("pk"))[: limit + 1])
+    has_more = len(rows) > limit
+    return [present(m) for m in rows[:limit]], has_more
+
+
+def last_read_id(user, collab: Collab) -> int:
+    return (
+        ReadState.objects.filter(user=user, collab=collab)
+        .values_list("last_read_id", flat=True)
+        .first()
+        or 0
+    )
+
+
+def before(user, collab: Collab, before_id: int | None, limit: int) -> Window:
+    """The page of messages just older than before_id (the newest page when None)."""
+    messages, has_older = _older(visible_messages(user, collab), before_id, limit)
+    return Window(messages, has_older=has_older, has_newer=before_id is not None)
+
+
+def after(user, collab: Collab, after_id: int, limit: int) -> Window:
+    messages, has_newer = _newer(visible_messages(user, collab), after_id, limit)
+    return Window(messages, has_older=True, has_newer=has_newer)
+
+
+def around(user, collab: Collab, message_id: int, limit: int) -> Window:
+    """A page with message_id in the middle (jump to a message, a search hit, a reply)."""
+    qs = visible_messages(user, collab)
+    older, has_older = _older(qs, message_id + 1, limit // 2 + 1)
+    newer, has_newer = _newer(qs, message_id, limit // 2)
+    return Window(older + newer, has_older=has_older, has_newer=has_newer)
+
+
+def opening(user, collab: Collab, limit: int) -> Window:
+    """Where the chat page opens: at the first unread message with a divider before it, or at
+    the end when everything is read."""
+    read_to = last_read_id(user, collab)
+    qs = visible_messages(user, collab)
+    newer, has_newer = _newer(qs, read_to, limit)
+    # Mine are read by definition; the divider marks the first unread message of others.
+    unread = [m for m in newer if not (m.author and m.author.id == user.pk)]
+    if not unread:
+        messages, has_older = _older(qs, None, limit)
+        return Window(messages, has_older, has_newer=False, last_read_id=read_to)
+    older, has_older = _older(qs, read_to + 1, max(limit // 5, 5))
+    return Window(
+        older + newer,
+        has_older=has_older,
+        has_newer=has_newer,
+        first_unread_id=unread[0].id,
+        last_read_id=read_to,
+    )

@@ -1,0 +1,94 @@
+"""How the chat hooks into the layers below: system messages for what happens in a collab,
+the chat part of the collab page, and the unread counters of "my collabs"."""
+
+from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.dispatch import receiver
+
+from apps.collabs import registry
+from apps.collabs.models import Membership
+from apps.collabs.signals import collab_activity
+
+from . import events
+from .models import Mention, Message, ReadState
+
+
+def _person_data(user, key: str = "user") -> dict:
+    return {
+        f"{key}_id": user.pk,
+        f"{key}_name": user.full_name or user.email,
+        f"{key}_guest": user.is_guest,
+    }
+
+
+@receiver(collab_activity)
+def write_system_message(sender, collab, kind, actor, **details) -> None:
+    """Every join, leave, removal, role change and hand-over goes into the chat history."""
+    from .services import post_system_message
+
+    user = details.get("user")
+    data = _person_data(user) if user is not None else {}
+    if kind == "role_changed":
+        data.update(old=details["old"], new=details["new"])
+    if kind == "member_added" and user is not None:
+        # A newcomer starts with nothing unread: the history before they came is not news.
+        latest = Message.objects.filter(collab=collab).order_by("-pk").values("pk").first()
+        ReadState.objects.update_or_create(
+            collab=collab, user=user, defaults={"last_read_id": latest["pk"] if latest else 0}
+        )
+    message = post_system_message(collab, kind, actor=actor, **data)
+    if kind == "created":
+        ReadState.objects.update_or_create(
+            collab=collab, user=actor, defaults={"last_read_id": message.pk}
+        )
+    if kind in {"member_added", "member_removed", "member_left"}:
+        count = Membership.objects.current().filter(collab=collab).count()
+        events.publish(collab.pk, {"kind": "members", "count": count})
+
+
+def _last_read(user):
+    return Coalesce(
+        Subquery(
+            ReadState.objects.filter(user=user, collab=OuterRef(OuterRef("collab_id"))).values(
+                "last_read_id"
+            )[:1]
+        ),
+        Value(0),
+    )
+
+
+def annotate_unread(queryset, user):
+    """unread_count and mention_count per membership row, as subqueries of the one query."""
+    unread = (
+        Message.objects.filter(
+            collab=OuterRef("collab_id"), pk__gt=_last_read(user), deleted_at__isnull=True
+        )
+        .exclude(author=user)
+        .order_by()
+        .values("collab")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    mentions = (
+        Mention.objects.filter(
+            user=user, collab=OuterRef("collab_id"), message_id__gt=_last_read(user)
+        )
+        .order_by()
+        .values("collab")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return queryset.annotate(
+        unread_count=Coalesce(Subquery(unread, output_field=IntegerField()), Value(0)),
+        mention_count=Coalesce(Subquery(mentions, output_field=IntegerField()), Value(0)),
+    )
+
+
+def chat_context(request, collab) -> dict:
+    from .views import chat_panel_context
+
+    return chat_panel_context(request, collab)
+
+
+registry.register_list_extension("chat", annotate_unread, "chat/_counters.html")
+registry.register_page_section("chat", "chat/_panel.html", chat_context)

@@ -1,0 +1,289 @@
+"""Every change in the chat: one function per user action, in a transaction, publishing the
+live event on commit. The WebSocket consumer and the form views both call these."""
+
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from apps.collabs.models import Collab, Membership
+from apps.collabs.permissions import can, membership_of, require
+from apps.collabs.services import set_hidden
+
+from . import events, ratelimit
+from .access import visible_messages
+from .models import (
+    ALLOWED_REACTIONS,
+    MAX_BODY_LENGTH,
+    Mention,
+    Message,
+    MessageRevision,
+    Reaction,
+    ReadState,
+)
+from .presenters import present, with_related
+from .rendering import render_message
+
+
+class RateLimited(Exception):
+    def __init__(self, wait: int):
+        self.wait = wait
+        super().__init__(
+            ngettext(
+                "You are sending messages too fast. Try again in %(n)d second.",
+                "You are sending messages too fast. Try again in %(n)d seconds.",
+                wait,
+            )
+            % {"n": wait}
+        )
+
+
+def _members(collab: Collab) -> list[tuple[int, str]]:
+    return list(
+        Membership.objects.current().filter(collab=collab).values_list("user_id", "user__full_name")
+    )
+
+
+def _clean_body(body: str) -> str:
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError(_("Write something first."))
+    if len(body) > MAX_BODY_LENGTH:
+        raise ValidationError(
+            _("The message is too long: %(length)d characters; the limit is %(limit)d.")
+            % {"length": len(body), "limit": MAX_BODY_LENGTH}
+        )
+    return body
+
+
+def _publish_message(message: Message, kind: str) -> None:
+    message = with_related(Message.objects.filter(pk=message.pk)).get()
+    events.publish(message.collab_id, {"kind": kind, "message": present(message).to_event()})
+
+
+def send_message(
+    collab: Collab,
+    user,
+    body: str,
+    *,
+    reply_to_id: int | None = None,
+    client_id: str = "",
+) -> Message:
+    """Post a message. A repeated client_id returns the message already sent (double submits,
+    resends after a reconnect), and counts against no limit."""
+    require(user, "chat.post_message", collab)
+    client_id = (client_id or "")[:64]
+    if client_id:
+        existing = Message.objects.filter(author=user, client_id=client_id).first()
+        if existing is not None:
+            return existing
+    body = _clean_body(body)
+    wait = ratelimit.hit(user.pk)
+    if wait:
+        raise RateLimited(wait)
+    reply_to = None
+    if reply_to_id:
+        reply_to = visible_messages(user, collab).filter(pk=reply_to_id).first()
+        if reply_to is None:
+            raise ValidationError(_("The message you reply to is not in this chat."))
+    rendered = render_message(body, _members(collab))
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            message = Message.objects.create(
+                collab=collab,
+                author=user,
+                body=body,
+                html=rendered.html,
+                reply_to=reply_to,
+                created=now,
+                updated=now,
+                client_id=client_id or uuid.uuid4().hex,
+            )
+            mentioned = [uid for uid in rendered.mentioned_ids if uid != user.pk]
+            Mention.objects.bulk_create(
+                [Mention(message=message, user_id=uid, collab=collab) for uid in mentioned]
+            )
+            # A mention brings a hidden collab back into the person's list.
+            for membership in Membership.objects.active().filter(
+                collab=collab, user_id__in=mentioned, hidden=True
+            ):
+                set_hidden(collab, membership.user, False)
+            _advance_read(collab, user, message.pk)
+            _publish_message(message, "message")
+    except IntegrityError:
+        # The same client_id raced itself: the first one won.
+        existing = Message.objects.filter(author=user, client_id=client_id).first()
+        if existing is None:
+            raise
+        return existing
+    return message
+
+
+@transaction.atomic
+def post_system_message(collab: Collab, system_type: str, actor=None, **data) -> Message:
+    """The one function every app uses to write an event into the chat. `data` must be
+    JSON-safe; names are stored as they were, so history reads right after renames."""
+    if actor is not None:
+        data.setdefault("actor_id", actor.pk)
+        data.setdefault("actor_name", actor.full_name or actor.email)
+        data.setdefault("actor_guest", actor.is_guest)
+    now = timezone.now()
+    message = Message.objects.create(
+        collab=collab,
+        kind=Message.Kind.SYSTEM,
+        system_type=system_type,
+        system_data=data,
+        created=now,
+        updated=now,
+    )
+    _publish_message(message, "message")
+    return message
+
+
+def _own_message(user, collab: Collab, message_id: int) -> Message:
+    message = visible_messages(user, collab).filter(pk=message_id).first()
+    if message is None:
+        raise ValidationError(_("This message is not in the chat."))
+    return message
+
+
+@transaction.atomic
+def edit_message(collab: Collab, user, message_id: int, body: str, *, base_version: str = ""):
+    """Edit your own message; the previous text is kept as a revision. With base_version
+    (the `updated` the editor saw), a stale edit is refused instead of overwriting."""
+    message = _own_message(user, collab, message_id)
+    message = Message.objects.select_for_update().get(pk=message.pk)
+    if message.author_id != user.pk or message.is_system:
+        raise PermissionDenied(_("You can edit only your own messages."))
+    if message.is_deleted:
+        raise ValidationError(_("A deleted message cannot be edited."))
+    if base_version and base_version != message.updated.isoformat():
+        raise ValidationError(
+            _("The message changed while you were editing it. Reload and edit again.")
+        )
+    body = _clean_body(body)
+    if body == message.body:
+        return message
+    MessageRevision.objects.create(message=message, body=message.body)
+    rendered = render_message(body, _members(collab))
+    now = timezone.now()
+    message.body = body
+    message.html = rendered.html
+    message.edited_at = now
+    message.updated = now
+    message.save(update_fields=["body", "html", "edited_at", "updated"])
+    _publish_message(message, "changed")
+    return message
+
+
+def can_delete(user, collab: Collab, message: Message) -> bool:
+    if message.is_system:
+        return False
+    return message.author_id == user.pk or can(user, "collabs.remove_member", collab)
+
+
+@transaction.atomic
+def delete_message(collab: Collab, user, message_id: int) -> Message:
+    """Erase the body; a "message deleted" placeholder stays (and so do the revisions of
+    who-said-what, for the audit: they are erased too, since the author asked)."""
+    message = _own_message(user, collab, message_id)
+    message = Message.objects.select_for_update().get(pk=message.pk)
+    if not can_delete(user, collab, message):
+        raise PermissionDenied(_("You can delete only your own messages."))
+    if message.is_deleted:
+        return message
+    now = timezone.now()
+    message.body = ""
+    message.html = ""
+    message.deleted_at = now
+    message.updated = now
+    message.pinned_at = None
+    message.save(update_fields=["body", "html", "deleted_at", "updated", "pinned_at"])
+    message.revisions.all().delete()
+    Mention.objects.filter(message=message).delete()
+    _publish_message(message, "changed")
+    return message
+
+
+@transaction.atomic
+def toggle_reaction(collab: Collab, user, message_id: int, emoji: str) -> bool:
+    """Add the reaction, or take it back if it is there. Returns whether it is on now."""
+    require(user, "collabs.view_collab", collab)
+    if emoji not in ALLOWED_REACTIONS:
+        raise ValidationError(_("Unknown reaction."))
+    message = _own_message(user, collab, message_id)
+    if message.is_deleted:
+        raise ValidationError(_("A deleted message cannot get reactions."))
+    deleted, _rows = Reaction.objects.filter(message=message, user=user, emoji=emoji).delete()
+    if not deleted:
+        Reaction.objects.get_or_create(message=message, user=user, emoji=emoji)
+    Message.objects.filter(pk=message.pk).update(updated=timezone.now())
+    _publish_message(message, "changed")
+    return not deleted
+
+
+@transaction.atomic
+def set_pinned(collab: Collab, user, message_id: int, pinned: bool) -> Message:
+    require(user, "chat.post_message", collab)
+    message = _own_message(user, collab, message_id)
+    if message.is_deleted and pinned:
+        raise ValidationError(_("A deleted message cannot be pinned."))
+    now = timezone.now()
+    message.pinned_at = now if pinned else None
+    message.pinned_by = user if pinned else None
+    message.updated = now
+    message.save(update_fields=["pinned_at", "pinned_by", "updated"])
+    _publish_message(message, "changed")
+    return message
+
+
+def _advance_read(collab: Collab, user, message_id: int) -> bool:
+    """Move the read marker forward (never back). Returns whether it moved."""
+    state, created = ReadState.objects.get_or_create(
+        collab=collab, user=user, defaults={"last_read_id": message_id}
+    )
+    if created:
+        return True
+    return bool(
+        ReadState.objects.filter(pk=state.pk, last_read_id__lt=message_id).update(
+            last_read_id=message_id, updated=timezone.now()
+        )
+    )
+
+
+@transaction.atomic
+def mark_read(collab: Collab, user, message_id: int) -> None:
+    """The member has seen the chat up to message_id: counters drop, "seen by" updates."""
+    if membership_of(user, collab) is None:
+        raise PermissionDenied
+    newest = visible_messages(user, collab).filter(pk__lte=message_id).order_by("-pk").first()
+    if newest is None:
+        return
+    if _advance_read(collab, user, newest.pk):
+        Mention.objects.filter(
+            user=user, collab=collab, message_id__lte=newest.pk, notified_at__isnull=True
+        ).update(notified_at=timezone.now())
+        events.publish(
+            collab.pk,
+            {
+                "kind": "read",
+                "user_id": user.pk,
+                "name": user.full_name,
+                "last_read_id": newest.pk,
+            },
+        )
+
+
+def typing(collab: Collab, user) -> None:
+    """Tell the others that the user is typing (nothing is stored)."""
+    require(user, "chat.post_message", collab)
+    events.publish_now(collab.pk, {"kind": "typing", "user_id": user.pk, "name": user.full_name})
+
+
+def page_size() -> int:
+    return settings.CHAT_PAGE_SIZE

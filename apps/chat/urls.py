@@ -1,0 +1,20 @@
+from django.urls import path
+
+from . import views
+
+app_name = "chat"
+
+urlpatterns = [
+    # /collabs/<collab_id>/chat/
+    path("messages/", views.history_page, name="history"),
+    path("send/", views.send, name="send"),
+    path("read/", views.mark_read, name="read"),
+    path("pinned/", views.pinned, name="pinned"),
+    path("search/", views.search, name="search"),
+    # /collabs/<collab_id>/chat/<message_id>/
+    path("<int:message_id>/edit/", views.edit, name="edit"),
+    path("<int:message_id>/delete/", views.delete, name="delete"),
+    path("<int:message_id>/react/", views.react, name="react"),
+    path("<int:message_id>/pin/", views.pin, name="pin"),
+    path("<int:message_id>/revisions/", views.revisions, name="revisions"),
+]

@@ -1,0 +1,291 @@
+"""Chat pages and actions. Each view: access (permissions.py), act (services.py), respond.
+Every action also works as a plain form POST (no JavaScript): POST, redirect, reload."""
+
+import json
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from apps.collabs.models import Membership
+from apps.collabs.permissions import can, get_collab_for
+
+from . import history, services
+from .access import visible_messages
+from .models import ALLOWED_REACTIONS, MAX_BODY_LENGTH, ReadState
+from .presenters import present, with_related
+from .render import Reader
+from .search import search as search_messages
+
+
+def _reader(request: HttpRequest, collab) -> Reader:
+    user = request.user
+    return Reader(
+        user_id=user.pk,
+        language=request.LANGUAGE_CODE,
+        tz=user.timezone or "UTC",
+        can_post=can(user, "chat.post_message", collab),
+        can_moderate=can(user, "collabs.remove_member", collab),
+    )
+
+
+def _seen_by(collab, user) -> list[dict]:
+    """Read markers of the other current members, for "seen by" under the last messages."""
+    members = Membership.objects.current().filter(collab=collab).exclude(user=user)
+    rows = ReadState.objects.filter(
+        collab=collab, user__in=members.values("user_id"), last_read_id__gt=0
+    ).values_list("user_id", "user__full_name", "last_read_id")
+    return [{"id": uid, "name": name, "last": last} for uid, name, last in rows]
+
+
+def chat_panel_context(request: HttpRequest, collab) -> dict:
+    """The chat part of the collab page (registered with collabs' page sections)."""
+    target = request.GET.get("message")
+    limit = services.page_size()
+    if target and target.isdigit():
+        window = history.around(request.user, collab, int(target), limit)
+    else:
+        window = history.opening(request.user, collab, limit)
+    pinned_count = visible_messages(request.user, collab).filter(pinned_at__isnull=False).count()
+    draft = request.session.get("chat_draft") or {}
+    if draft:
+        del request.session["chat_draft"]
+    reply = None
+    reply_id = request.GET.get("reply", "")
+    if reply_id.isdigit():
+        original = (
+            visible_messages(request.user, collab)
+            .filter(pk=int(reply_id), kind="user", deleted_at__isnull=True)
+            .select_related("author")
+            .first()
+        )
+        if original is not None:
+            reply = {"id": original.pk, "author_name": original.author.full_name}
+    return {
+        "chat": {
+            # A fresh id per rendered composer: submitting the same form twice sends once.
+            "client_id": uuid.uuid4().hex,
+            "draft": draft.get("body", "") if draft.get("collab") == collab.pk else "",
+            "reply": reply,
+            "window": window,
+            "reader": _reader(request, collab),
+            "seen_by": json.dumps(_seen_by(collab, request.user)),
+            "max_length": MAX_BODY_LENGTH,
+            "pinned_count": pinned_count,
+            "target": int(target) if target and target.isdigit() else None,
+            "reactions": ALLOWED_REACTIONS,
+        }
+    }
+
+
+def _back_to_chat(collab, message_id: int | None = None) -> HttpResponse:
+    url = reverse("collabs:detail", args=[collab.pk])
+    if message_id:
+        url += f"?message={message_id}#m{message_id}"
+    return redirect(url)
+
+
+def _done(request: HttpRequest, collab, message_id: int) -> HttpResponse:
+    """After an action on a message: the script's request gets 204 (the change reaches the
+    page over the socket), a plain form goes back to the message."""
+    if request.htmx:
+        return HttpResponse(status=204)
+    return _back_to_chat(collab, message_id)
+
+
+def _error(request: HttpRequest, exc: Exception) -> None:
+    if isinstance(exc, ValidationError):
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.error(request, str(exc) or _("You may not do that."))
+
+
+# /collabs/<id>/chat/
+
+
+@login_required
+def history_page(request: HttpRequest, collab_id: int) -> HttpResponse:
+    """A page of history: ?before=<id> (scrolling back), ?after=<id> or ?around=<id>."""
+    collab = get_collab_for(request.user, collab_id)
+    limit = services.page_size()
+    params = request.GET
+    try:
+        if "after" in params:
+            window = history.after(request.user, collab, int(params["after"]), limit)
+        elif "around" in params:
+            window = history.around(request.user, collab, int(params["around"]), limit)
+        else:
+            before = int(params["before"]) if params.get("before") else None
+            window = history.before(request.user, collab, before, limit)
+    except ValueError:
+        return HttpResponse(_("Bad message number."), status=400)
+    ctx = {
+        "collab": collab,
+        "chat": {"window": window, "reader": _reader(request, collab)},
+        # An htmx page goes above (older) or below (newer) what is shown: one link, not both.
+        "direction": ("after" if "after" in params else "before") if request.htmx else "",
+    }
+    if request.htmx:
+        return render(request, "chat/_history.html", ctx)
+    return render(request, "chat/history.html", ctx)
+
+
+@login_required
+@require_POST
+def send(request: HttpRequest, collab_id: int) -> HttpResponse:
+    collab = get_collab_for(request.user, collab_id)
+    reply_to = request.POST.get("reply_to") or None
+    try:
+        message = services.send_message(
+            collab,
+            request.user,
+            request.POST.get("body", ""),
+            reply_to_id=int(reply_to) if reply_to else None,
+            client_id=request.POST.get("client_id", ""),
+        )
+    except (ValidationError, services.RateLimited, ValueError) as exc:
+        _error(request, exc)
+        # What was typed is kept: the page puts it back into the composer.
+        request.session["chat_draft"] = {
+            "collab": collab.pk,
+            "body": request.POST.get("body", "")[: MAX_BODY_LENGTH * 2],
+        }
+        return _back_to_chat(collab)
+    return _back_to_chat(collab, message.pk)
+
+
+def _message_id(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError) as exc:
+        raise ValidationError(_("Bad message number.")) from exc
+
+
+@login_required
+def edit(request: HttpRequest, collab_id: int, message_id: int) -> HttpResponse:
+    collab = get_collab_for(request.user, collab_id)
+    message = visible_messages(request.user, collab).filter(pk=message_id).first()
+    if message is None:
+        raise Http404
+    if message.author_id != request.user.pk or message.is_system or message.is_deleted:
+        raise PermissionDenied
+    if request.method == "POST":
+        try:
+            services.edit_message(
+                collab,
+                request.user,
+                message.pk,
+                request.POST.get("body", ""),
+                base_version=request.POST.get("version", ""),
+            )
+        except ValidationError as exc:
+            _error(request, exc)
+            return render(
+                request,
+                "chat/edit.html",
+                {"collab": collab, "message": message, "body": request.POST.get("body", "")},
+                status=409 if "changed while" in " ".join(exc.messages) else 400,
+            )
+        return _back_to_chat(collab, message.pk)
+    return render(
+        request, "chat/edit.html", {"collab": collab, "message": message, "body": message.body}
+    )
+
+
+@login_required
+@require_POST
+def delete(request: HttpRequest, collab_id: int, message_id: int) -> HttpResponse:
+    collab = get_collab_for(request.user, collab_id)
+    try:
+        services.delete_message(collab, request.user, message_id)
+    except ValidationError as exc:
+        _error(request, exc)
+    return _done(request, collab, message_id)
+
+
+@login_required
+@require_POST
+def react(request: HttpRequest, collab_id: int, message_id: int) -> HttpResponse:
+    collab = get_collab_for(request.user, collab_id)
+    try:
+        services.toggle_reaction(collab, request.user, message_id, request.POST.get("emoji", ""))
+    except ValidationError as exc:
+        _error(request, exc)
+    return _done(request, collab, message_id)
+
+
+@login_required
+@require_POST
+def pin(request: HttpRequest, collab_id: int, message_id: int) -> HttpResponse:
+    collab = get_collab_for(request.user, collab_id)
+    try:
+        services.set_pinned(collab, request.user, message_id, request.POST.get("pinned") == "1")
+    except ValidationError as exc:
+        _error(request, exc)
+    return _done(request, collab, message_id)
+
+
+@login_required
+@require_POST
+def mark_read(request: HttpRequest, collab_id: int) -> HttpResponse:
+    collab = get_collab_for(request.user, collab_id)
+    try:
+        services.mark_read(collab, request.user, _message_id(request.POST.get("last_id")))
+    except ValidationError as exc:
+        return JsonResponse({"error": " ".join(exc.messages)}, status=400)
+    return HttpResponse(status=204)
+
+
+@login_required
+def pinned(request: HttpRequest, collab_id: int) -> HttpResponse:
+    collab = get_collab_for(request.user, collab_id)
+    rows = with_related(
+        visible_messages(request.user, collab)
+        .filter(pinned_at__isnull=False)
+        .order_by("-pinned_at")
+    )[:100]
+    return render(
+        request,
+        "chat/pinned.html",
+        {
+            "collab": collab,
+            "items": [present(m) for m in rows],
+            "reader": _reader(request, collab),
+        },
+    )
+
+
+@login_required
+def search(request: HttpRequest, collab_id: int) -> HttpResponse:
+    collab = get_collab_for(request.user, collab_id)
+    query = request.GET.get("q", "").strip()
+    results = []
+    if query:
+        results = [
+            present(m)
+            for m in with_related(search_messages(visible_messages(request.user, collab), query))
+        ]
+    return render(
+        request,
+        "chat/search.html",
+        {"collab": collab, "query": query, "results": results, "reader": _reader(request, collab)},
+    )
+
+
+@login_required
+def revisions(request: HttpRequest, collab_id: int, message_id: int) -> HttpResponse:
+    collab = get_collab_for(request.user, collab_id)
+    message = visible_messages(request.user, collab).filter(pk=message_id).first()
+    if message is None:
+        raise Http404
+    return render(
+        request,
+        "chat/revisions.html",
+        {"collab": collab, "message": message, "revisions": message.revisions.all()},
+    )
