@@ -48,7 +48,9 @@ run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	$(PY) manage.py collectstatic --noinput --verbosity 0
-	$(PY) -m daphne -b 127.0.0.1 -p $(PORT) collabhub.asgi:application
+	# The periodic jobs (mention digests, ...) run beside the server and stop with it.
+	$(PY) manage.py run_periodic & jobs=$$!; trap 'kill $$jobs 2>/dev/null' EXIT INT TERM; \
+		$(PY) -m daphne -b 127.0.0.1 -p $(PORT) collabhub.asgi:application
 
 test: install-test
 	$(PY) -m pytest $(PYTEST_ARGS)

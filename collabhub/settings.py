@@ -56,6 +56,8 @@ SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
 SITE_NAME = os.environ.get("SITE_NAME", "CollabHub")
+# Where people reach the portal, for links in emails sent outside a request.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
     "daphne",
@@ -307,3 +309,5 @@ CHAT_SUSTAINED_SECONDS = envint("CHAT_SUSTAINED_SECONDS", 60)
 CHAT_PAGE_SIZE = envint("CHAT_PAGE_SIZE", 50)
 # Mention digests: how long a mention waits unread before it is emailed.
 MENTION_DIGEST_DELAY_MINUTES = envint("MENTION_DIGEST_DELAY_MINUTES", 10)
+# Idempotent management commands run on a timer (`manage.py run_periodic`; cron in production).
+PERIODIC_JOBS = ["send_mention_digests"]

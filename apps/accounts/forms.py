@@ -27,7 +27,7 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ["full_name", "timezone", "language", "avatar"]
+        fields = ["full_name", "timezone", "language", "avatar", "email_mentions"]
         labels = {"full_name": _("Full name")}
 
 

@@ -70,11 +70,22 @@ def reactivate_user(user: User, *, actor: User | None = None) -> None:
     audit(AuditEvent.Action.USER_REACTIVATED, actor=actor, target_user=user)
 
 
-def update_profile(user: User, *, full_name: str, timezone_name: str, language: str, avatar=None):
+def update_profile(
+    user: User,
+    *,
+    full_name: str,
+    timezone_name: str,
+    language: str,
+    avatar=None,
+    email_mentions: bool | None = None,
+):
     user.full_name = full_name
     user.timezone = timezone_name
     user.language = language
     fields = ["full_name", "timezone", "language"]
+    if email_mentions is not None:
+        user.email_mentions = email_mentions
+        fields.append("email_mentions")
     if avatar is not None:
         user.avatar = avatar or None
         fields.append("avatar")

@@ -27,6 +27,7 @@ def profile(request: HttpRequest) -> HttpResponse:
                 timezone_name=data["timezone"],
                 language=data["language"],
                 avatar=data["avatar"] if "avatar" in request.FILES else None,
+                email_mentions=data["email_mentions"],
             )
             if data["language"]:
                 translation.activate(data["language"])

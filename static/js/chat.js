@@ -125,7 +125,7 @@
         replaceMessage(data);
         break;
       case "typing":
-        typingBox.textContent = root.dataset.typingLabel.replace("%(name)s", data.name);
+        typingBox.textContent = root.dataset.typingLabel.replace("{name}", data.name);
         typingBox.dataset.user = String(data.user_id);
         clearTimeout(typingTimer);
         typingTimer = setTimeout(function () { typingBox.textContent = ""; }, 5000);
@@ -245,7 +245,7 @@
       event.preventDefault();
       document.getElementById("reply-to").value = reply.dataset.reply;
       document.getElementById("replying-text").textContent =
-        textarea.dataset.replyingLabel.replace("%(name)s", reply.dataset.replyName);
+        textarea.dataset.replyingLabel.replace("{name}", reply.dataset.replyName);
       document.getElementById("replying").hidden = false;
       var menu = reply.closest("details");
       if (menu) menu.removeAttribute("open");

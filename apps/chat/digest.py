@@ -1,0 +1,106 @@
+"""Mention digests: a member mentioned in a message they have not read within
+MENTION_DIGEST_DELAY_MINUTES gets one email listing those mentions (batched per person, in
+their language). Reading a mention in time marks it done (services.mark_read), so people who
+are online and reading get no email. Opt-out: the profile's "email me about mentions"."""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from apps.collabs.models import Membership
+
+from .models import Mention, ReadState
+from .rendering import excerpt
+
+logger = logging.getLogger(__name__)
+MAX_ITEMS = 20
+
+
+def _still_news(mention: Mention, read_to: dict, memberships: set) -> bool:
+    message = mention.message
+    return (
+        (mention.collab_id, mention.user_id) in memberships
+        and not message.is_deleted
+        and message.pk > read_to.get((mention.collab_id, mention.user_id), 0)
+    )
+
+
+def send_mention_digests(now=None) -> int:
+    """Send the due digests; returns how many emails went out. Safe to run twice at once or
+    in a row: each mention is claimed (notified_at set) before its email is sent."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(minutes=settings.MENTION_DIGEST_DELAY_MINUTES)
+    due = Mention.objects.filter(notified_at__isnull=True, message__created__lte=cutoff)
+    user_ids = list(due.values_list("user_id", flat=True).distinct()[:1000])
+    sent = 0
+    for user_id in user_ids:
+        with transaction.atomic():
+            claimed = list(
+                due.filter(user_id=user_id)
+                .select_for_update(skip_locked=True, of=("self",))
+                .select_related("user", "collab", "message__author")
+                .order_by("message_id")
+            )
+            if not claimed:
+                continue
+            Mention.objects.filter(pk__in=[m.pk for m in claimed]).update(notified_at=now)
+        user = claimed[0].user
+        if not user.is_active or not user.email_mentions:
+            continue
+        keys = {(m.collab_id, m.user_id) for m in claimed}
+        read_to = {
+            (r.collab_id, r.user_id): r.last_read_id
+            for r in ReadState.objects.filter(
+                user_id=user_id, collab_id__in={c for c, _ in keys}
+            )
+        }
+        memberships = {
+            (m.collab_id, m.user_id)
+            for m in Membership.objects.active().filter(
+                user_id=user_id, collab_id__in={c for c, _ in keys}
+            )
+        }
+        items = [m for m in claimed if _still_news(m, read_to, memberships)]
+        if not items:
+            continue
+        try:
+            _send(user, items)
+        except Exception:
+            # Give the mentions back, so the next run tries again.
+            Mention.objects.filter(pk__in=[m.pk for m in items]).update(notified_at=None)
+            logger.exception("mention digest to user %s failed", user_id)
+            continue
+        sent += 1
+    return sent
+
+
+def _send(user, items: list[Mention]) -> None:
+    language = user.language or settings.LANGUAGE_CODE
+    with translation.override(language):
+        context = {
+            "user": user,
+            "site_name": settings.SITE_NAME,
+            "items": [
+                {
+                    "collab": m.collab.name,
+                    "author": m.message.author.full_name if m.message.author else "",
+                    "excerpt": excerpt(m.message.body, 200),
+                    "url": f"{settings.SITE_URL}/collabs/{m.collab_id}/?message={m.message_id}"
+                    f"#m{m.message_id}",
+                }
+                for m in items[:MAX_ITEMS]
+            ],
+            "more": max(len(items) - MAX_ITEMS, 0),
+            "profile_url": f"{settings.SITE_URL}/me/",
+        }
+        subject = render_to_string("chat/email/mention_digest_subject.txt", context).strip()
+        text = render_to_string("chat/email/mention_digest.txt", context)
+        html = render_to_string("chat/email/mention_digest.html", context)
+    email = EmailMultiAlternatives(subject, text, to=[user.email])
+    email.attach_alternative(html, "text/html")
+    email.send()
