@@ -90,7 +90,7 @@ def collab_list(request: HttpRequest) -> HttpResponse:
         .annotate(member_count=_member_count())
         .order_by("-pinned", "collab__name", "collab_id")
     )
-    memberships = registry.annotate_list(memberships, request.user)
+    memberships = list(registry.annotate_list(memberships, request.user))
     hidden_count = (
         0
         if show_hidden
@@ -105,6 +105,8 @@ def collab_list(request: HttpRequest) -> HttpResponse:
             "hidden_count": hidden_count,
             "can_create": can_create_collab(request.user),
             "list_templates": registry.list_templates(),
+            # For the page title, "(3) My collabs", when a feature counts unread things.
+            "unread_total": sum(getattr(m, "unread_count", 0) for m in memberships),
         },
     )
 
