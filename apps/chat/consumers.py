@@ -2,17 +2,19 @@
 typing, read receipts and membership changes, both ways. Access is checked on connect by the
 access layer (CollabConsumer) and on every inbound action by the services."""
 
+import contextlib
 import time
 from datetime import datetime
 
 from channels.db import database_sync_to_async
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.template.loader import render_to_string
 from django.utils import translation
 
 from apps.collabs.consumers import CollabConsumer
 from apps.collabs.models import Collab
-from apps.collabs.permissions import can
+from apps.collabs.permissions import can, get_collab_for
 
 from . import services
 from .access import visible_messages
@@ -98,18 +100,30 @@ class ChatConsumer(CollabConsumer):
             complete,
         )
 
+    def _current_collab(self) -> Collab:
+        """The collab as it is now, through the access layer: rights and settings may have
+        changed since the socket opened (an announcement collab, a new role)."""
+        return get_collab_for(self.user, self.collab.pk)
+
+    def _send(self, body: str, reply_to: int | None, client_id: str):
+        return services.send_message(
+            self._current_collab(), self.user, body, reply_to_id=reply_to, client_id=client_id
+        )
+
     async def on_send(self, content) -> None:
         client_id = str(content.get("client_id") or "")[:64]
         try:
             reply_to = int(content["reply_to"]) if content.get("reply_to") else None
-            message = await database_sync_to_async(services.send_message)(
-                self.collab,
-                self.user,
-                str(content.get("body") or ""),
-                reply_to_id=reply_to,
-                client_id=client_id,
+            message = await database_sync_to_async(self._send)(
+                str(content.get("body") or ""), reply_to, client_id
             )
-        except (ValidationError, PermissionDenied, services.RateLimited, ValueError) as exc:
+        except (
+            ValidationError,
+            PermissionDenied,
+            services.RateLimited,
+            ValueError,
+            Http404,
+        ) as exc:
             await self.send_json({"type": "error", "client_id": client_id, "message": _text(exc)})
             return
         await self.send_json({"type": "ack", "client_id": client_id, "id": message.pk})
@@ -119,7 +133,11 @@ class ChatConsumer(CollabConsumer):
         if now - self.last_typing < TYPING_EVERY or not self.reader.can_post:
             return
         self.last_typing = now
-        await database_sync_to_async(services.typing)(self.collab, self.user)
+        await database_sync_to_async(self._typing)()
+
+    def _typing(self) -> None:
+        with contextlib.suppress(PermissionDenied, Http404):
+            services.typing(self._current_collab(), self.user)
 
     async def on_read(self, content) -> None:
         try:
@@ -127,7 +145,11 @@ class ChatConsumer(CollabConsumer):
         except (TypeError, ValueError):
             return
         if last_id > 0:
-            await database_sync_to_async(services.mark_read)(self.collab, self.user, last_id)
+            await database_sync_to_async(self._mark_read)(last_id)
+
+    def _mark_read(self, last_id: int) -> None:
+        with contextlib.suppress(PermissionDenied, Http404):
+            services.mark_read(self._current_collab(), self.user, last_id)
 
     # Outbound (from the event publisher)
 

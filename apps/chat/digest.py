@@ -55,9 +55,7 @@ def send_mention_digests(now=None) -> int:
         keys = {(m.collab_id, m.user_id) for m in claimed}
         read_to = {
             (r.collab_id, r.user_id): r.last_read_id
-            for r in ReadState.objects.filter(
-                user_id=user_id, collab_id__in={c for c, _ in keys}
-            )
+            for r in ReadState.objects.filter(user_id=user_id, collab_id__in={c for c, _ in keys})
         }
         memberships = {
             (m.collab_id, m.user_id)
