@@ -30,16 +30,13 @@ def write_system_message(sender, collab, kind, actor, **details) -> None:
     data = _person_data(user) if user is not None else {}
     if kind == "role_changed":
         data.update(old=details["old"], new=details["new"])
-    if kind == "member_added" and user is not None:
-        # A newcomer starts with nothing unread: the history before they came is not news.
-        latest = Message.objects.filter(collab=collab).order_by("-pk").values("pk").first()
-        ReadState.objects.update_or_create(
-            collab=collab, user=user, defaults={"last_read_id": latest["pk"] if latest else 0}
-        )
     message = post_system_message(collab, kind, actor=actor, **data)
-    if kind == "created":
+    # The one who created the collab, or who was just added, starts with nothing unread: the
+    # history before they came (and the note of their own arrival) is not news to them.
+    newcomer = actor if kind == "created" else user if kind == "member_added" else None
+    if newcomer is not None:
         ReadState.objects.update_or_create(
-            collab=collab, user=actor, defaults={"last_read_id": message.pk}
+            collab=collab, user=newcomer, defaults={"last_read_id": message.pk}
         )
     if kind in {"member_added", "member_removed", "member_left"}:
         count = Membership.objects.current().filter(collab=collab).count()
