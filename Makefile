@@ -21,7 +21,7 @@ $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
 install: $(VENV)/.installed vendor
 install-test: $(VENV)/.installed-test vendor chromium
 
-# htmx and its WebSocket extension come from the npm registry at pinned versions
+# htmx comes from the npm registry at pinned versions
 # (package-lock.json) and are copied into static/vendor; nothing is loaded from a CDN.
 # npm comes from Debian's packages when the machine has none.
 static/vendor/.stamp: package.json package-lock.json
@@ -31,7 +31,6 @@ static/vendor/.stamp: package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
 	mkdir -p static/vendor
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
-	cp node_modules/htmx-ext-ws/dist/ws.js static/vendor/htmx-ext-ws.js
 	touch $@
 
 vendor: static/vendor/.stamp
