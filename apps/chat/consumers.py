@@ -4,13 +4,16 @@ access layer (CollabConsumer) and on every inbound action by the services."""
 
 import contextlib
 import time
+from collections import deque
 from datetime import datetime
 
 from channels.db import database_sync_to_async
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.translation import gettext
 
 from apps.collabs.consumers import CollabConsumer
 from apps.collabs.models import Collab
@@ -23,6 +26,10 @@ from .render import Reader, render_for
 
 CATCH_UP_LIMIT = 500
 TYPING_EVERY = 2.0  # seconds between two typing events from one socket
+# A socket that keeps sending after being refused this many times in one burst window is
+# flooding: it is closed, so it costs the others nothing more.
+FLOOD_REFUSALS = 50
+CLOSE_FLOODING = 4429
 
 
 class ChatConsumer(CollabConsumer):
@@ -31,6 +38,8 @@ class ChatConsumer(CollabConsumer):
         self.collab = collab
         self.reader = await database_sync_to_async(self._reader)(user, collab)
         self.last_typing = 0.0
+        self.sent_at: deque[float] = deque()
+        self.refused = 0
 
     def _reader(self, user, collab: Collab) -> Reader:
         language = user.language or self._cookie_language() or "en"
@@ -106,25 +115,58 @@ class ChatConsumer(CollabConsumer):
         return get_collab_for(self.user, self.collab.pk)
 
     def _send(self, body: str, reply_to: int | None, client_id: str):
-        return services.send_message(
-            self._current_collab(), self.user, body, reply_to_id=reply_to, client_id=client_id
-        )
+        # Errors are worded in the reader's language.
+        with translation.override(self.reader.language):
+            try:
+                return services.send_message(
+                    self._current_collab(),
+                    self.user,
+                    body,
+                    reply_to_id=reply_to,
+                    client_id=client_id,
+                )
+            except (ValidationError, PermissionDenied, services.RateLimited, Http404) as exc:
+                raise _Refused(_text(exc)) from exc
+
+    def _over_socket_limit(self) -> bool:
+        """A first, free check in the socket itself: a burst beyond the per-user limit is
+        refused here without touching the database (the service's limit, shared by all the
+        user's sockets and the form, stays the authority)."""
+        now = time.monotonic()
+        window = settings.CHAT_BURST_SECONDS
+        while self.sent_at and now - self.sent_at[0] > window:
+            self.sent_at.popleft()
+        if len(self.sent_at) >= settings.CHAT_BURST_MESSAGES:
+            return True
+        self.sent_at.append(now)
+        self.refused = 0
+        return False
 
     async def on_send(self, content) -> None:
         client_id = str(content.get("client_id") or "")[:64]
+        if self._over_socket_limit():
+            self.refused += 1
+            if self.refused >= FLOOD_REFUSALS:
+                self.closed_for_good = True
+                await self.close(code=CLOSE_FLOODING)
+                return
+            wait = int(settings.CHAT_BURST_SECONDS - (time.monotonic() - self.sent_at[0])) + 1
+            with translation.override(self.reader.language):
+                text = str(services.RateLimited(wait))
+            await self.send_json({"type": "error", "client_id": client_id, "message": text})
+            return
         try:
             reply_to = int(content["reply_to"]) if content.get("reply_to") else None
             message = await database_sync_to_async(self._send)(
                 str(content.get("body") or ""), reply_to, client_id
             )
-        except (
-            ValidationError,
-            PermissionDenied,
-            services.RateLimited,
-            ValueError,
-            Http404,
-        ) as exc:
-            await self.send_json({"type": "error", "client_id": client_id, "message": _text(exc)})
+        except _Refused as exc:
+            await self.send_json({"type": "error", "client_id": client_id, "message": str(exc)})
+            return
+        except ValueError:
+            with translation.override(self.reader.language):
+                text = gettext("Bad message number.")
+            await self.send_json({"type": "error", "client_id": client_id, "message": text})
             return
         await self.send_json({"type": "ack", "client_id": client_id, "id": message.pk})
 
@@ -194,6 +236,10 @@ class ChatConsumer(CollabConsumer):
                     {"collab": self.collab, "member_count": event["count"]},
                 )
             await self.send_json({"type": "members", "count": event["count"], "html": html})
+
+
+class _Refused(Exception):
+    """A send the services refused, with the reason in the reader's language."""
 
 
 def _parse_time(value) -> datetime | None:
