@@ -5,11 +5,12 @@ access layer (CollabConsumer) and on every inbound action by the services."""
 import contextlib
 import time
 from collections import deque
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from channels.db import database_sync_to_async
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import F
 from django.http import Http404
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -25,6 +26,7 @@ from .presenters import MessageView, present, with_related
 from .render import Reader, render_for
 
 CATCH_UP_LIMIT = 500
+CATCH_UP_MARGIN = timedelta(seconds=5)
 TYPING_EVERY = 2.0  # seconds between two typing events from one socket
 # A socket that keeps sending after being refused this many times in one burst window is
 # flooding: it is closed, so it costs the others nothing more.
@@ -98,11 +100,14 @@ class ChatConsumer(CollabConsumer):
         complete = len(new_rows) <= CATCH_UP_LIMIT
         changed_rows = []
         if since is not None and last_id:
-            changed_rows = list(
-                with_related(qs.filter(pk__lte=last_id, updated__gt=since).order_by("pk"))[
-                    :CATCH_UP_LIMIT
-                ]
+            # A margin: a change stamped just before the last event the page saw may have
+            # committed (and been published) after it. Resending a change is harmless (the
+            # page replaces a message only when its version differs); missing one is not.
+            # Messages never changed since they were written are not resent: the page has them.
+            changed = qs.filter(pk__lte=last_id, updated__gt=since - CATCH_UP_MARGIN).filter(
+                updated__gt=F("created")
             )
+            changed_rows = list(with_related(changed.order_by("pk"))[:CATCH_UP_LIMIT])
         return (
             [present(m) for m in new_rows[:CATCH_UP_LIMIT]],
             [present(m) for m in changed_rows],

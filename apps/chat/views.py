@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -69,6 +70,8 @@ def chat_panel_context(request: HttpRequest, collab) -> dict:
             reply = {"id": original.pk, "author_name": original.author.full_name}
     return {
         "chat": {
+            # Changes after this moment reach the page by catch-up if the socket is late.
+            "rendered_at": timezone.now().isoformat(),
             # A fresh id per rendered composer: submitting the same form twice sends once.
             "client_id": uuid.uuid4().hex,
             "draft": draft.get("body", "") if draft.get("collab") == collab.pk else "",

@@ -18,7 +18,8 @@
   var seen = {};
   var ws = null;
   var retry = 0;
-  var since = null;
+  // Everything that changed after the page was rendered comes with the catch-up.
+  var since = root.dataset.renderedAt || null;
   var unseen = 0;
   var readSent = Number(root.dataset.lastRead || 0);
   var lastTyping = 0;
