@@ -115,6 +115,7 @@
   }
 
   function onEvent(event) {
+    lastPong = Date.now(); // any frame shows the connection is alive
     var data = JSON.parse(event.data);
     if (data.ts && (!since || data.ts > since)) since = data.ts;
     switch (data.type) {
@@ -139,6 +140,9 @@
         var count = document.getElementById("member-count");
         if (count) count.replaceWith(fragment(data.html));
         break;
+      case "pong":
+        lastPong = Date.now();
+        break;
       case "ack":
         delete pending[data.client_id];
         break;
@@ -156,12 +160,30 @@
     }
   }
 
+  // Heartbeat: a connection that died silently (a network change) is noticed within ~35 s.
+  var heartbeat = null;
+  var lastPong = 0;
+  function startHeartbeat() {
+    clearInterval(heartbeat);
+    lastPong = Date.now();
+    heartbeat = setInterval(function () {
+      if (!ws || ws.readyState !== WebSocket.OPEN) return;
+      if (Date.now() - lastPong > 35000) {
+        ws.close();
+        return;
+      }
+      ws.send(JSON.stringify({ type: "ping" }));
+    }, 25000);
+  }
+
   function connect() {
+    if (ws && (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING)) return;
     var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
     ws = new WebSocket(scheme + window.location.host + root.dataset.ws);
     ws.onopen = function () {
       retry = 0;
       state("");
+      startHeartbeat();
       // Catch-up: whatever came and changed while this page was not connected.
       if (atLatest) ws.send(JSON.stringify({ type: "hello", last_id: lastId(), since: since }));
       // Messages sent but not acknowledged go again; their client_id makes that harmless.
@@ -171,6 +193,7 @@
     };
     ws.onmessage = onEvent;
     ws.onclose = function (event) {
+      clearInterval(heartbeat);
       if (event.code === 4403) {
         revoked = true;
         state(root.dataset.offlineLabel);
@@ -290,6 +313,14 @@
   else if (divider) divider.scrollIntoView({ block: "start" });
   else toBottom();
   renderSeen();
+
+  // Back online: reconnect now rather than at the next backoff step.
+  window.addEventListener("online", function () {
+    if (!revoked && (!ws || ws.readyState === WebSocket.CLOSED)) {
+      retry = 0;
+      connect();
+    }
+  });
 
   log.addEventListener("scroll", markRead, { passive: true });
   document.addEventListener("visibilitychange", markRead);
