@@ -64,9 +64,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     date_joined = models.DateTimeField(_("date joined"), default=dj_timezone.now)
     deactivated_at = models.DateTimeField(_("deactivated at"), null=True, blank=True)
-    email_mentions = models.BooleanField(
-        _("email me about mentions I have not read"), default=True
-    )
+    email_mentions = models.BooleanField(_("email me about mentions I have not read"), default=True)
 
     objects = UserManager()
 

@@ -8,12 +8,21 @@ from apps.collabs.permissions import membership_of
 from .models import Message
 
 
+def history_start(user, collab: Collab):
+    """When the user's view of the history begins: None for all of it."""
+    membership = membership_of(user, collab)
+    if membership is None or collab.new_members_see_history or membership.role == "owner":
+        return None
+    return membership.joined_at
+
+
 def visible_messages(user, collab: Collab):
     """The messages of `collab` that `user` may read; none for a non-member."""
     membership = membership_of(user, collab)
     if membership is None:
         return Message.objects.none()
     messages = Message.objects.filter(collab=collab)
-    if not collab.new_members_see_history and membership.role != "owner":
-        messages = messages.filter(created__gte=membership.joined_at)
+    start = history_start(user, collab)
+    if start is not None:
+        messages = messages.filter(created__gte=start)
     return messages

@@ -21,7 +21,7 @@ from apps.collabs.models import Collab
 from apps.collabs.permissions import can, get_collab_for
 
 from . import services
-from .access import visible_messages
+from .access import history_start, visible_messages
 from .presenters import MessageView, present, with_related
 from .render import Reader, render_for
 
@@ -51,6 +51,7 @@ class ChatConsumer(CollabConsumer):
             tz=user.timezone or "UTC",
             can_post=can(user, "chat.post_message", collab),
             can_moderate=can(user, "collabs.remove_member", collab),
+            sees_from=history_start(user, collab),
         )
 
     def _cookie_language(self) -> str:
@@ -93,7 +94,7 @@ class ChatConsumer(CollabConsumer):
         await self.send_json({"type": "ready", "complete": complete})
 
     def _missed(self, last_id: int, since: datetime | None):
-        qs = visible_messages(self.user, self.collab)
+        qs = visible_messages(self.user, self._current_collab())
         new_rows = list(
             with_related(qs.filter(pk__gt=last_id).order_by("pk"))[: CATCH_UP_LIMIT + 1]
         )
@@ -177,7 +178,7 @@ class ChatConsumer(CollabConsumer):
 
     async def on_typing(self, content) -> None:
         now = time.monotonic()
-        if now - self.last_typing < TYPING_EVERY or not self.reader.can_post:
+        if now - self.last_typing < TYPING_EVERY:
             return
         self.last_typing = now
         await database_sync_to_async(self._typing)()

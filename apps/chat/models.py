@@ -71,9 +71,9 @@ class Message(models.Model):
             ),
         ]
         constraints = [
-            # Idempotent sending: one message per author and client id.
+            # Idempotent sending: one message per collab, author and client id.
             models.UniqueConstraint(
-                fields=["author", "client_id"],
+                fields=["collab", "author", "client_id"],
                 condition=~Q(client_id=""),
                 name="message_unique_client_id",
             ),

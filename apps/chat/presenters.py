@@ -39,6 +39,7 @@ class ReplyView:
     author_name: str
     excerpt: str
     deleted: bool
+    created: datetime
 
 
 @dataclass
@@ -78,6 +79,8 @@ class MessageView:
         data = asdict(self)
         data["created"] = self.created.isoformat()
         data["updated"] = self.updated.isoformat()
+        if self.reply:
+            data["reply"]["created"] = self.reply.created.isoformat()
         return data
 
     @classmethod
@@ -86,7 +89,10 @@ class MessageView:
         data["created"] = datetime.fromisoformat(data["created"])
         data["updated"] = datetime.fromisoformat(data["updated"])
         data["author"] = PersonView(**data["author"]) if data["author"] else None
-        data["reply"] = ReplyView(**data["reply"]) if data["reply"] else None
+        if data["reply"]:
+            reply = dict(data["reply"])
+            reply["created"] = datetime.fromisoformat(reply["created"])
+            data["reply"] = ReplyView(**reply)
         data["reactions"] = [ReactionView(**r) for r in data["reactions"]]
         return cls(**data)
 
@@ -111,6 +117,7 @@ def present(message: Message) -> MessageView:
             author_name=original.author.full_name if original.author else "",
             excerpt="" if original.is_deleted else excerpt(original.body, 120),
             deleted=original.is_deleted,
+            created=original.created,
         )
     grouped: OrderedDict[str, ReactionView] = OrderedDict()
     prefetched = getattr(message, "reaction_list", None)

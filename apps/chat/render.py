@@ -6,6 +6,7 @@ pushed to a hundred readers is rendered once per kind of reader."""
 import zoneinfo
 from collections import OrderedDict
 from dataclasses import dataclass
+from datetime import datetime
 from threading import Lock
 
 from django.template.loader import render_to_string
@@ -33,11 +34,17 @@ class Reader:
     tz: str
     can_post: bool
     can_moderate: bool
+    # When the reader's view of the history starts (a newcomer in a collab whose earlier
+    # history is closed to them): a reply must not quote what they may not read.
+    sees_from: datetime | None = None
 
     def context(self, message: MessageView) -> dict:
         own = bool(message.author and message.author.id == self.user_id)
         return {
             "m": message,
+            "reply_hidden": bool(
+                message.reply and self.sees_from and message.reply.created < self.sees_from
+            ),
             "own": own,
             "can_post": self.can_post,
             "can_delete": not message.is_system and (own or self.can_moderate),
@@ -55,6 +62,9 @@ def render_for(message: MessageView, reader: Reader) -> str:
         ctx["own"],
         ctx["can_post"],
         ctx["can_delete"],
+        ctx["reply_hidden"],
+        # Deactivation changes the author's badge without changing the message.
+        bool(message.author and message.author.is_active),
         # Reactions show "mine" differently.
         reader.user_id if message.reactions else 0,
     )

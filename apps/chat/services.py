@@ -2,6 +2,7 @@
 live event on commit. The WebSocket consumer and the form views both call these."""
 
 import uuid
+from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -12,7 +13,7 @@ from django.utils.translation import ngettext
 
 from apps.collabs.models import Collab, Membership
 from apps.collabs.permissions import can, membership_of, require
-from apps.collabs.services import set_hidden
+from apps.collabs.services import unhide_for
 
 from . import events, ratelimit
 from .access import visible_messages
@@ -40,6 +41,10 @@ class RateLimited(Exception):
             )
             % {"n": wait}
         )
+
+
+class StaleEdit(ValidationError):
+    """The message changed since the editor loaded it."""
 
 
 def _members(collab: Collab) -> list[tuple[int, str]]:
@@ -78,7 +83,7 @@ def send_message(
     require(user, "chat.post_message", collab)
     client_id = (client_id or "")[:64]
     if client_id:
-        existing = Message.objects.filter(author=user, client_id=client_id).first()
+        existing = Message.objects.filter(collab=collab, author=user, client_id=client_id).first()
         if existing is not None:
             return existing
     body = _clean_body(body)
@@ -109,15 +114,13 @@ def send_message(
                 [Mention(message=message, user_id=uid, collab=collab) for uid in mentioned]
             )
             # A mention brings a hidden collab back into the person's list.
-            for membership in Membership.objects.active().filter(
-                collab=collab, user_id__in=mentioned, hidden=True
-            ):
-                set_hidden(collab, membership.user, False)
+            if mentioned:
+                unhide_for(collab, mentioned)
             _advance_read(collab, user, message.pk)
             _publish_message(message, "message")
     except IntegrityError:
         # The same client_id raced itself: the first one won.
-        existing = Message.objects.filter(author=user, client_id=client_id).first()
+        existing = Message.objects.filter(collab=collab, author=user, client_id=client_id).first()
         if existing is None:
             raise
         return existing
@@ -162,10 +165,8 @@ def edit_message(collab: Collab, user, message_id: int, body: str, *, base_versi
         raise PermissionDenied(_("You can edit only your own messages."))
     if message.is_deleted:
         raise ValidationError(_("A deleted message cannot be edited."))
-    if base_version and base_version != message.updated.isoformat():
-        raise ValidationError(
-            _("The message changed while you were editing it. Reload and edit again.")
-        )
+    if base_version and _parse_version(base_version) != message.updated:
+        raise StaleEdit(_("The message changed while you were editing it. Reload and edit again."))
     body = _clean_body(body)
     if body == message.body:
         return message
@@ -179,6 +180,14 @@ def edit_message(collab: Collab, user, message_id: int, body: str, *, base_versi
     message.save(update_fields=["body", "html", "edited_at", "updated"])
     _publish_message(message, "changed")
     return message
+
+
+def _parse_version(value: str):
+    """A version as the page gave it (ISO time, in any zone); None when unreadable."""
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
 
 
 def can_delete(user, collab: Collab, message: Message) -> bool:

@@ -18,7 +18,7 @@ from apps.collabs.models import Membership
 from apps.collabs.permissions import can, get_collab_for
 
 from . import history, services
-from .access import visible_messages
+from .access import history_start, visible_messages
 from .models import ALLOWED_REACTIONS, MAX_BODY_LENGTH, ReadState
 from .presenters import present, with_related
 from .render import Reader
@@ -33,6 +33,7 @@ def _reader(request: HttpRequest, collab) -> Reader:
         tz=user.timezone or "UTC",
         can_post=can(user, "chat.post_message", collab),
         can_moderate=can(user, "collabs.remove_member", collab),
+        sees_from=history_start(user, collab),
     )
 
 
@@ -163,6 +164,14 @@ def send(request: HttpRequest, collab_id: int) -> HttpResponse:
     return _back_to_chat(collab, message.pk)
 
 
+def _message_or_404(request: HttpRequest, collab, message_id: int):
+    """A message of this collab that the user may read; 404 otherwise, as for a collab."""
+    message = visible_messages(request.user, collab).filter(pk=message_id).first()
+    if message is None:
+        raise Http404
+    return message
+
+
 def _message_id(value) -> int:
     try:
         return int(value)
@@ -173,9 +182,7 @@ def _message_id(value) -> int:
 @login_required
 def edit(request: HttpRequest, collab_id: int, message_id: int) -> HttpResponse:
     collab = get_collab_for(request.user, collab_id)
-    message = visible_messages(request.user, collab).filter(pk=message_id).first()
-    if message is None:
-        raise Http404
+    message = _message_or_404(request, collab, message_id)
     if message.author_id != request.user.pk or message.is_system or message.is_deleted:
         raise PermissionDenied
     if request.method == "POST":
@@ -193,7 +200,7 @@ def edit(request: HttpRequest, collab_id: int, message_id: int) -> HttpResponse:
                 request,
                 "chat/edit.html",
                 {"collab": collab, "message": message, "body": request.POST.get("body", "")},
-                status=409 if "changed while" in " ".join(exc.messages) else 400,
+                status=409 if isinstance(exc, services.StaleEdit) else 400,
             )
         return _back_to_chat(collab, message.pk)
     return render(
@@ -205,6 +212,7 @@ def edit(request: HttpRequest, collab_id: int, message_id: int) -> HttpResponse:
 @require_POST
 def delete(request: HttpRequest, collab_id: int, message_id: int) -> HttpResponse:
     collab = get_collab_for(request.user, collab_id)
+    _message_or_404(request, collab, message_id)
     try:
         services.delete_message(collab, request.user, message_id)
     except ValidationError as exc:
@@ -216,6 +224,7 @@ def delete(request: HttpRequest, collab_id: int, message_id: int) -> HttpRespons
 @require_POST
 def react(request: HttpRequest, collab_id: int, message_id: int) -> HttpResponse:
     collab = get_collab_for(request.user, collab_id)
+    _message_or_404(request, collab, message_id)
     try:
         services.toggle_reaction(collab, request.user, message_id, request.POST.get("emoji", ""))
     except ValidationError as exc:
@@ -227,6 +236,7 @@ def react(request: HttpRequest, collab_id: int, message_id: int) -> HttpResponse
 @require_POST
 def pin(request: HttpRequest, collab_id: int, message_id: int) -> HttpResponse:
     collab = get_collab_for(request.user, collab_id)
+    _message_or_404(request, collab, message_id)
     try:
         services.set_pinned(collab, request.user, message_id, request.POST.get("pinned") == "1")
     except ValidationError as exc:
@@ -284,9 +294,7 @@ def search(request: HttpRequest, collab_id: int) -> HttpResponse:
 @login_required
 def revisions(request: HttpRequest, collab_id: int, message_id: int) -> HttpResponse:
     collab = get_collab_for(request.user, collab_id)
-    message = visible_messages(request.user, collab).filter(pk=message_id).first()
-    if message is None:
-        raise Http404
+    message = _message_or_404(request, collab, message_id)
     return render(
         request,
         "chat/revisions.html",

@@ -272,6 +272,13 @@ def set_pinned(collab: Collab, user: User, pinned: bool) -> None:
     Membership.objects.active().filter(collab=collab, user=user).update(pinned=pinned)
 
 
+def unhide_for(collab: Collab, user_ids) -> None:
+    """Bring the collab back into these people's lists (a mention does that), in one query."""
+    Membership.objects.active().filter(collab=collab, user_id__in=user_ids, hidden=True).update(
+        hidden=False
+    )
+
+
 def set_hidden(collab: Collab, user: User, hidden: bool) -> None:
     """Personal: hide the collab from my list (a mention brings it back, issue 3)."""
     Membership.objects.active().filter(collab=collab, user=user).update(hidden=hidden)

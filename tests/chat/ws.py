@@ -1,0 +1,171 @@
+"""WebSocket helpers for the chat's consumer tests: sockets opened through the full ASGI
+application (collabhub.asgi.application) as a browser opens them, with a real session cookie
+and an allowed Origin, on a channel layer of the test's own (in-memory, or Redis with a prefix
+of its own when REDIS_URL is set).
+
+Adapted from tests/core/test_live.py. Fixtures are imported by the test modules that use them:
+    from tests.chat.ws import channel_layer_of_its_own, sockets_fixture  # noqa: F401
+"""
+
+import json
+import uuid
+from dataclasses import dataclass
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from channels.testing import WebsocketCommunicator
+from django.conf import settings as django_settings
+from django.test import Client
+
+from apps.collabs.consumers import CLOSE_REVOKED
+from collabhub.asgi import application
+
+# Generous: Redis and PostgreSQL in CI are slower than memory. Never a timing assertion:
+# only how long to wait for something that must come.
+TIMEOUT = 5
+# How long "nothing more comes" is watched for, after a later event has provably been fanned out.
+QUIET = 0.5
+
+
+def _allowed_origin() -> tuple[bytes, bytes]:
+    """An Origin the application accepts (AllowedHostsOriginValidator copied ALLOWED_HOSTS
+    when collabhub.asgi was imported, so ask the application itself)."""
+    allowed = list(application.application_mapping["websocket"].allowed_origins)
+    hosts = [h.lstrip(".") for h in allowed if h != "*" and "://" not in h]
+    for preferred in ("testserver", "localhost"):
+        if preferred in hosts:
+            return (b"origin", f"http://{preferred}".encode())
+    if hosts:
+        return (b"origin", f"http://{hosts[0]}".encode())
+    return (b"origin", b"http://testserver")
+
+
+ORIGIN = _allowed_origin()
+
+
+def redis_layer_in_use() -> bool:
+    return "redis" in django_settings.CHANNEL_LAYERS["default"]["BACKEND"].lower()
+
+
+@pytest.fixture(autouse=True)
+def channel_layer_of_its_own(settings):
+    """A fresh channel layer for each test; on Redis, with a key prefix of the test's own, so
+    that groups (user.<id>, collab.<id>) never meet another test's or another run's."""
+    layers = {alias: dict(config) for alias, config in django_settings.CHANNEL_LAYERS.items()}
+    default = layers["default"]
+    if "redis" in default["BACKEND"].lower():
+        default["CONFIG"] = {**default.get("CONFIG", {}), "prefix": f"t{uuid.uuid4().hex[:12]}"}
+    # Assigning the setting fires setting_changed, which drops the cached layers.
+    settings.CHANNEL_LAYERS = layers
+
+
+def _session_cookie(user) -> str:
+    client = Client()
+    client.force_login(user)
+    name = django_settings.SESSION_COOKIE_NAME
+    return f"{name}={client.cookies[name].value}"
+
+
+session_cookie = database_sync_to_async(_session_cookie)
+
+
+def ws_path(collab) -> str:
+    return f"/ws/collabs/{collab.pk}/"
+
+
+@dataclass
+class Attempt:
+    socket: "Socket"
+    connected: bool
+    code: int | None
+
+
+class Socket:
+    """One open page's socket, read as JSON frames."""
+
+    def __init__(self, communicator: WebsocketCommunicator, user) -> None:
+        self.communicator = communicator
+        self.user = user
+
+    async def send(self, **frame) -> None:
+        await self.communicator.send_json_to(frame)
+
+    async def frame(self) -> dict:
+        """The next frame; fails on a close or when nothing comes."""
+        output = await self.communicator.receive_output(timeout=TIMEOUT)
+        assert output["type"] == "websocket.send", f"expected a frame, got {output}"
+        return json.loads(output["text"])
+
+    async def frames(self, count: int) -> list[dict]:
+        return [await self.frame() for _ in range(count)]
+
+    async def frames_until(self, frame_type: str) -> list[dict]:
+        """Frames up to and including the first of the given type."""
+        received = []
+        while not received or received[-1]["type"] != frame_type:
+            received.append(await self.frame())
+        return received
+
+    async def closed_with(self) -> int:
+        """The close code of the next output; fails if a frame comes first."""
+        output = await self.communicator.receive_output(timeout=TIMEOUT)
+        assert output["type"] == "websocket.close", f"expected the close, got {output}"
+        return output["code"]
+
+    async def disconnect(self) -> None:
+        await self.communicator.disconnect(timeout=TIMEOUT)
+
+    async def is_silent(self) -> bool:
+        return await self.communicator.receive_nothing(timeout=QUIET)
+
+    async def pong(self) -> list[dict]:
+        """Ping and read up to the pong; returns what came before it."""
+        await self.send(type="ping")
+        received = await self.frames_until("pong")
+        return received[:-1]
+
+
+@pytest.fixture(name="sockets")
+async def sockets_fixture():
+    """Open sockets: `await sockets.open(user, collab)` (asserts it connected) or
+    `await sockets.attempt(user, collab)`. Closes whatever is still open at the end."""
+    opened: list[WebsocketCommunicator] = []
+
+    class Opener:
+        @staticmethod
+        async def attempt(user, collab, *, cookie: str | None = None) -> Attempt:
+            if cookie is None and user is not None:
+                cookie = await session_cookie(user)
+            headers = [ORIGIN]
+            if cookie:
+                headers.append((b"cookie", cookie.encode()))
+            communicator = WebsocketCommunicator(application, ws_path(collab), headers=headers)
+            opened.append(communicator)
+            connected, detail = await communicator.connect(timeout=TIMEOUT)
+            return Attempt(Socket(communicator, user), connected, None if connected else detail)
+
+        @classmethod
+        async def open(cls, user, collab, *, cookie: str | None = None) -> Socket:
+            attempt = await cls.attempt(user, collab, cookie=cookie)
+            assert attempt.connected, f"{user} could not connect: {attempt.code}"
+            return attempt.socket
+
+    yield Opener
+    for communicator in opened:
+        if not communicator.future.done():
+            await communicator.disconnect(timeout=TIMEOUT)
+    await get_channel_layer().flush()
+
+
+__all__ = [
+    "CLOSE_REVOKED",
+    "QUIET",
+    "TIMEOUT",
+    "Socket",
+    "channel_layer_of_its_own",
+    "redis_layer_in_use",
+    "session_cookie",
+    "sockets_fixture",
+    "ws_path",
+]
