@@ -5,7 +5,7 @@ pushed to a hundred readers is rendered once per kind of reader."""
 
 import zoneinfo
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from datetime import datetime
 from threading import Lock
 
@@ -63,8 +63,8 @@ def render_for(message: MessageView, reader: Reader) -> str:
         ctx["can_post"],
         ctx["can_delete"],
         ctx["reply_hidden"],
-        # Deactivation changes the author's badge without changing the message.
-        bool(message.author and message.author.is_active),
+        # The author's name, avatar and badges may change without the message changing.
+        astuple(message.author) if message.author else None,
         # Reactions show "mine" differently.
         reader.user_id if message.reactions else 0,
     )
