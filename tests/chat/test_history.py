@@ -6,12 +6,12 @@ import re
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from apps.chat import services
 from apps.chat.models import Message, ReadState
 from apps.collabs import services as collab_services
 from apps.collabs.models import Collab
+from tests.chat.helpers import bulk_messages, ids_on
 from tests.conftest import make_user
 
 HTMX = {"HX-Request": "true"}
@@ -32,33 +32,11 @@ def history_url(collab: Collab, query: str = "") -> str:
     return reverse("chat:history", kwargs={"collab_id": collab.pk}) + query
 
 
-def ids_on(html: str) -> list[int]:
-    return [int(i) for i in re.findall(r'id="m(\d+)" data-id=', html)]
-
-
 def get(client, user, path: str, **extra) -> str:
     client.force_login(user)
     response = client.get(path, **extra)
     assert response.status_code == 200, path
     return response.content.decode()
-
-
-def bulk_messages(collab: Collab, author, n: int, text: str = "Line") -> list[Message]:
-    now = timezone.now()
-    Message.objects.bulk_create(
-        [
-            Message(
-                collab=collab,
-                author=author,
-                body=f"{text} {i}",
-                html=f"<p>{text} {i}</p>\n",
-                created=now,
-                updated=now,
-            )
-            for i in range(n)
-        ]
-    )
-    return list(Message.objects.filter(collab=collab, body__startswith=f"{text} ").order_by("pk"))
 
 
 # --- Where the page opens -----------------------------------------------------------------

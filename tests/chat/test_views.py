@@ -7,12 +7,12 @@ from types import SimpleNamespace
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from apps.chat import ratelimit, services
 from apps.chat.models import MAX_BODY_LENGTH, Message, Reaction, ReadState
 from apps.collabs import services as collab_services
 from apps.collabs.models import Collab
+from tests.chat.helpers import bulk_messages, ids_on
 
 HTMX = {"HX-Request": "true"}
 
@@ -36,29 +36,6 @@ def collab_page(collab: Collab) -> str:
 
 def at_message(collab: Collab, message_id: int) -> str:
     return f"{collab_page(collab)}?message={message_id}#m{message_id}"
-
-
-def ids_on(html: str) -> list[int]:
-    """The messages of a page or partial, in the order shown."""
-    return [int(i) for i in re.findall(r'id="m(\d+)" data-id=', html)]
-
-
-def bulk_messages(collab: Collab, author, n: int, text: str = "Line") -> list[Message]:
-    now = timezone.now()
-    Message.objects.bulk_create(
-        [
-            Message(
-                collab=collab,
-                author=author,
-                body=f"{text} {i}",
-                html=f"<p>{text} {i}</p>\n",
-                created=now,
-                updated=now,
-            )
-            for i in range(n)
-        ]
-    )
-    return list(Message.objects.filter(collab=collab, body__startswith=f"{text} ").order_by("pk"))
 
 
 @pytest.fixture
