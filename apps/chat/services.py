@@ -47,7 +47,10 @@ class StaleEdit(ValidationError):
     """The message changed since the editor loaded it."""
 
 
-def _members(collab: Collab) -> list[tuple[int, str]]:
+def _members(collab: Collab, body: str) -> list[tuple[int, str]]:
+    """The people who can be mentioned; no query for a message without an @."""
+    if "@" not in body:
+        return []
     return list(
         Membership.objects.current().filter(collab=collab).values_list("user_id", "user__full_name")
     )
@@ -65,8 +68,13 @@ def _clean_body(body: str) -> str:
     return body
 
 
-def _publish_message(message: Message, kind: str) -> None:
-    message = with_related(Message.objects.filter(pk=message.pk)).get()
+def _publish_message(message: Message, kind: str, *, fresh: bool = False) -> None:
+    """Publish the message as readers will see it. A message just written (fresh) has no
+    reactions yet and its relations loaded, so it is presented as it is, without a query."""
+    if fresh:
+        message.reaction_list = []
+    else:
+        message = with_related(Message.objects.filter(pk=message.pk)).get()
     events.publish(message.collab_id, {"kind": kind, "message": present(message).to_event()})
 
 
@@ -92,10 +100,12 @@ def send_message(
         raise RateLimited(wait)
     reply_to = None
     if reply_to_id:
-        reply_to = visible_messages(user, collab).filter(pk=reply_to_id).first()
+        reply_to = (
+            visible_messages(user, collab).filter(pk=reply_to_id).select_related("author").first()
+        )
         if reply_to is None:
             raise ValidationError(_("The message you reply to is not in this chat."))
-    rendered = render_message(body, _members(collab))
+    rendered = render_message(body, _members(collab, body))
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -117,7 +127,7 @@ def send_message(
             if mentioned:
                 unhide_for(collab, mentioned)
             _advance_read(collab, user, message.pk)
-            _publish_message(message, "message")
+            _publish_message(message, "message", fresh=True)
     except IntegrityError:
         # The same client_id raced itself: the first one won.
         existing = Message.objects.filter(collab=collab, author=user, client_id=client_id).first()
@@ -144,7 +154,7 @@ def post_system_message(collab: Collab, system_type: str, actor=None, **data) ->
         created=now,
         updated=now,
     )
-    _publish_message(message, "message")
+    _publish_message(message, "message", fresh=True)
     return message
 
 
@@ -171,7 +181,7 @@ def edit_message(collab: Collab, user, message_id: int, body: str, *, base_versi
     if body == message.body:
         return message
     MessageRevision.objects.create(message=message, body=message.body)
-    rendered = render_message(body, _members(collab))
+    rendered = render_message(body, _members(collab, body))
     now = timezone.now()
     message.body = body
     message.html = rendered.html
@@ -252,17 +262,17 @@ def set_pinned(collab: Collab, user, message_id: int, pinned: bool) -> Message:
 
 
 def _advance_read(collab: Collab, user, message_id: int) -> bool:
-    """Move the read marker forward (never back). Returns whether it moved."""
-    state, created = ReadState.objects.get_or_create(
+    """Move the read marker forward (never back). Returns whether it moved.
+    One UPDATE when the member has a marker (the usual case)."""
+    moved = ReadState.objects.filter(collab=collab, user=user, last_read_id__lt=message_id).update(
+        last_read_id=message_id, updated=timezone.now()
+    )
+    if moved:
+        return True
+    _state, created = ReadState.objects.get_or_create(
         collab=collab, user=user, defaults={"last_read_id": message_id}
     )
-    if created:
-        return True
-    return bool(
-        ReadState.objects.filter(pk=state.pk, last_read_id__lt=message_id).update(
-            last_read_id=message_id, updated=timezone.now()
-        )
-    )
+    return created
 
 
 @transaction.atomic
