@@ -1,0 +1,472 @@
+"""Chat benchmark (issue 3): page times against history size and live delivery through the
+real stack (Daphne + Redis + PostgreSQL), next to the bare Channels floor.
+
+    .venv/bin/python bench/chat.py            # full run (~15-20 min on 2 cores)
+    .venv/bin/python bench/chat.py --quick    # smoke run (< 2 min)
+
+Needs PostgreSQL on 127.0.0.1:5432 (user postgres, no password), Redis on 127.0.0.1:6379 and
+the client libraries `websockets` (and `uvloop`, optional). It creates the database
+`collabhub_bench` (dropped and recreated every run, dropped at the end unless --keep-db),
+uses Redis db 12 (flushed), starts its own Daphne processes on free loopback ports and stops
+them by pid. The floor (../shared/bench-floor) runs in /tmp/collabhub-bench-floor with its own
+venv and a Redis of its own on port 6390. Nothing but 127.0.0.1 is ever addressed.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+PROJECT = HERE.parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(PROJECT))
+
+from chatbench import floor, pages, profile, report, stack, wsload  # noqa: E402
+
+HIGH_LIMIT = "1000000"
+QUIET_PCT = 25.0  # % of one core other processes may use before measuring
+
+
+def parse_args() -> argparse.Namespace:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="small counts: a smoke run (< 2 min)")
+    ap.add_argument("--no-floor", action="store_true", help="skip the floor runs")
+    ap.add_argument(
+        "--no-million",
+        action="store_true",
+        help="skip the 1,000,000-message collab (full run only)",
+    )
+    ap.add_argument("--db-name", default="collabhub_bench")
+    ap.add_argument("--pg-user", default="postgres")
+    ap.add_argument("--pg-port", type=int, default=5432)
+    ap.add_argument("--redis-port", type=int, default=6379)
+    ap.add_argument("--redis-db", type=int, default=12)
+    ap.add_argument(
+        "--conn-max-age",
+        type=int,
+        default=0,
+        help="DB_CONN_MAX_AGE for the server (default 0, the project's default)",
+    )
+    ap.add_argument("--keep-db", action="store_true", help="leave the database after the run")
+    ap.add_argument(
+        "--profile",
+        action="store_true",
+        help="py-spy the server during the K=100 latency and the rate runs",
+    )
+    ap.add_argument("--json", help="write all figures to this file")
+    ap.add_argument(
+        "--wait-quiet",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="before measuring, wait at most this long for other processes to leave "
+        "the cores alone (default 600, quick 10)",
+    )
+    return ap.parse_args()
+
+
+def config(a: argparse.Namespace) -> dict:
+    if a.quick:
+        return {
+            "plan": {
+                "history-1k": (21, 1_000),
+                "history-20k": (21, 20_000),
+                "live": (121, 1_000),
+            },
+            "page_warmup": 3,
+            "page_n": 10,
+            "lat_warmup": 10,
+            "lat_m": 50,
+            "ks": [10, 100],
+            "rates": [20, 50, 100],
+            "rate_dur": 2.0,
+            "big_n": 100,
+            "big_warmup": 2,
+            "big_m": 5,
+            "flood_dur": 3.0,
+            "flood_rate": 5.0,
+            "floor": {
+                "variants": ["daphne-redis"],
+                "ks": [10],
+                "m": 100,
+                "dur": 2.0,
+                "idle": False,
+            },
+        }
+    plan = {"history-1k": (21, 1_000), "history-100k": (21, 100_000)}
+    if not a.no_million:
+        plan["history-1m"] = (21, 1_000_000)
+    plan["live"] = (1_001, 100_000)
+    return {
+        "plan": plan,
+        "page_warmup": 5,
+        "page_n": 30,
+        "lat_warmup": 50,
+        "lat_m": 300,
+        "ks": [10, 100],
+        "rates": [10, 20, 50, 100, 150, 200, 300, 400, 500],
+        "rate_dur": 10.0,
+        "big_n": 1_000,
+        "big_warmup": 3,
+        "big_m": 20,
+        "flood_dur": 5.0,
+        "flood_rate": 5.0,
+        "floor": {
+            "variants": ["daphne-redis", "daphne-inmemory"],
+            "ks": [10, 100],
+            "m": 500,
+            "dur": 10.0,
+            "idle": True,
+        },
+    }
+
+
+def log(msg: str) -> None:
+    print(msg, flush=True)
+
+
+def raise_fd_limit(n: int = 20_000) -> None:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = min(max(soft, n), hard)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+
+
+class Profiler:
+    """py-spy record of the server for one phase (collapsed stacks), when asked for."""
+
+    def __init__(self, enabled: bool, pid: int, out: Path):
+        self.enabled = enabled and bool(_which("py-spy"))
+        self.pid = pid
+        self.out = out
+        self.proc = None
+
+    def __enter__(self):
+        if self.enabled:
+            self.proc = subprocess.Popen(
+                [
+                    _which("py-spy"),
+                    "record",
+                    "-p",
+                    str(self.pid),
+                    "-r",
+                    "250",
+                    "-f",
+                    "raw",
+                    "--idle",
+                    "--threads",
+                    "--nonblocking",
+                    "-o",
+                    str(self.out),
+                    "-d",
+                    "600",
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            time.sleep(1.0)
+        return self
+
+    def __exit__(self, *exc):
+        if self.proc is not None:
+            self.proc.send_signal(2)  # SIGINT: py-spy writes what it has and exits
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+        return False
+
+
+def _which(name: str) -> str:
+    candidate = PROJECT / ".venv" / "bin" / name
+    if candidate.exists():
+        return str(candidate)
+    from shutil import which
+
+    return which(name) or ""
+
+
+async def live_phases(st, cfg, seeded, a, workdir: Path) -> dict:
+    """Daphne A (limits off): latency with 10 and 100 members, the same with 10 in a small
+    collab, then the highest zero-loss rate."""
+    out: dict = {}
+    live = seeded.collabs["live"]
+    small = seeded.collabs["history-1k"]
+    redis_pid = st.redis_pid()
+    daphne = stack.Daphne(
+        st,
+        workdir / "daphne-live.log",
+        CHAT_BURST_MESSAGES=HIGH_LIMIT,
+        CHAT_SUSTAINED_MESSAGES=HIGH_LIMIT,
+    )
+    out["daphne_rss_start_kib"] = stack.rss_kib(daphne.pid)
+    origin = daphne.base
+    hub = wsload.Hub()
+    try:
+        log(f"  page timings (Daphne pid {daphne.pid}) ...")
+        out["pages"] = {}
+        for name, c in seeded.collabs.items():
+            out["pages"][name] = await asyncio.to_thread(
+                pages.time_pages,
+                daphne.port,
+                seeded.sessions[1],
+                c.id,
+                c.first_id,
+                c.last_id,
+                warmup=cfg["page_warmup"],
+                n=cfg["page_n"],
+            )
+            out["pages"][name]["messages"] = c.messages
+            out["pages"][name]["members"] = len(c.member_ids)
+
+        out["latency"] = {}
+        cases = [(f"K={k}", live, k) for k in cfg["ks"]]
+        cases.append(("K=10 small collab", small, 10))
+        for label, c, k in cases:
+            url = f"{daphne.ws_base}/ws/collabs/{c.id}/"
+            log(
+                f"  latency {label} ({len(c.member_ids)}-member collab, "
+                f"{c.messages:,} messages) ..."
+            )
+            socks = await wsload.open_socks(
+                hub, url, origin, seeded.sessions, list(range(1, k + 2))
+            )
+            await asyncio.sleep(1.0)
+            prof = Profiler(a.profile and k == 100, daphne.pid, workdir / f"pyspy-{k}.txt")
+            with prof, stack.CpuMeter(daphne.pid, redis_pid) as cpu:
+                res = await wsload.latency(
+                    hub, socks[0], socks[1:], warmup=cfg["lat_warmup"], m=cfg["lat_m"]
+                )
+            res["cpu_pct"] = cpu.pct
+            res["members"] = len(c.member_ids)
+            res["history"] = c.messages
+            if prof.enabled:
+                res["profile"] = profile.summarize(str(prof.out))
+            out["latency"][label] = res
+            await wsload.close_socks(socks)
+            await asyncio.sleep(0.5)
+
+        log("  highest rate with zero loss (10 receivers, 4 senders in turn) ...")
+        url = f"{daphne.ws_base}/ws/collabs/{live.id}/"
+        socks = await wsload.open_socks(hub, url, origin, seeded.sessions, list(range(1, 15)))
+        senders, receivers = socks[:4], socks[4:]
+        await asyncio.sleep(1.0)
+        steps = []
+        prof = Profiler(a.profile, daphne.pid, workdir / "pyspy-rate.txt")
+        with prof:
+            for rate in _rates(cfg["rates"], steps):
+                with stack.CpuMeter(daphne.pid, redis_pid) as cpu:
+                    step = await wsload.paced(
+                        hub, senders, receivers, rate=rate, dur=cfg["rate_dur"]
+                    )
+                step["cpu_pct"] = cpu.pct
+                steps.append(step)
+                log(
+                    f"    {rate:>4} msg/s: offered {step['offered_per_s']}, delivered "
+                    f"{step['delivered_per_s']}/s, lost {step['lost']}, errors {step['errors']}, "
+                    f"last p50 {step['last_ms'].get('p50')} ms, p99 {step['last_ms'].get('p99')}"
+                    f" ms, Daphne CPU {cpu.pct['daphne']}% -> {'ok' if step['ok'] else 'FAIL'}"
+                )
+                await asyncio.sleep(1.0)
+        out["rate_steps"] = steps
+        if prof.enabled:
+            out["rate_profile"] = profile.summarize(str(prof.out))
+        await wsload.close_socks(socks)
+        out["daphne_rss_end_kib"] = stack.rss_kib(daphne.pid)
+    finally:
+        daphne.stop()
+    out["connect_retries"] = hub.connect_retries
+    return out
+
+
+def _rates(ladder: list[float], steps: list[dict]):
+    """The rates to try: up the ladder until a step fails, then twice between the last good
+    rate and the failed one."""
+    good = 0.0
+    for rate in ladder:
+        yield rate
+        if not steps[-1]["ok"]:
+            bad = rate
+            for _ in range(2):
+                mid = round((good + bad) / 2)
+                if mid <= good or mid >= bad:
+                    return
+                yield mid
+                if steps[-1]["ok"]:
+                    good = mid
+                else:
+                    bad = mid
+            return
+        good = rate
+
+
+async def big_phase(st, cfg, seeded, workdir: Path) -> dict:
+    """Daphne B, fresh: RSS before and after 1,000 idle sockets, then one message at a time
+    to a collab of that many connected members."""
+    live = seeded.collabs["live"]
+    n = min(cfg["big_n"], len(live.member_ids) - 1)
+    redis_pid = st.redis_pid()
+    daphne = stack.Daphne(
+        st,
+        workdir / "daphne-big.log",
+        CHAT_BURST_MESSAGES=HIGH_LIMIT,
+        CHAT_SUSTAINED_MESSAGES=HIGH_LIMIT,
+    )
+    hub = wsload.Hub()
+    out: dict = {"n": n}
+    url = f"{daphne.ws_base}/ws/collabs/{live.id}/"
+    try:
+        log(f"  {n} idle sockets (Daphne pid {daphne.pid}) ...")
+        # One connect and close first, so lazily imported code is in the baseline (as the floor).
+        first = await wsload.open_socks(hub, url, daphne.base, seeded.sessions, [1])
+        await wsload.close_socks(first)
+        await asyncio.sleep(1.0)
+        out["rss_baseline_kib"] = stack.rss_kib(daphne.pid)
+        t0 = time.perf_counter()
+        socks = await wsload.open_socks(
+            hub, url, daphne.base, seeded.sessions, list(range(1, n + 1))
+        )
+        out["open_s"] = round(time.perf_counter() - t0, 3)
+        await asyncio.sleep(3.0)
+        out["rss_idle_kib"] = stack.rss_kib(daphne.pid)
+        c0 = stack.cpu_seconds(daphne.pid)
+        await asyncio.sleep(3.0)
+        out["idle_cpu_pct"] = round(100 * (stack.cpu_seconds(daphne.pid) - c0) / 3.0, 2)
+        out["per_socket_kib"] = round((out["rss_idle_kib"] - out["rss_baseline_kib"]) / n, 1)
+        log(f"  one message at a time to {n - 1} other connected members ...")
+        with stack.CpuMeter(daphne.pid, redis_pid) as cpu:
+            res = await wsload.latency(
+                hub, socks[0], socks[1:], warmup=cfg["big_warmup"], m=cfg["big_m"], timeout=15.0
+            )
+        res["cpu_pct"] = cpu.pct
+        out["fanout"] = res
+        out["rss_after_fanout_kib"] = stack.rss_kib(daphne.pid)
+        out["closed_by_server"] = sum(1 for s in socks if s.close_code is not None)
+        await wsload.close_socks(socks)
+    finally:
+        daphne.stop()
+    out["connect_retries"] = hub.connect_retries
+    out["server_errors_in_log"] = daphne.tail(200_000).count("Traceback")
+    return out
+
+
+async def flood_phase(st, cfg, seeded, workdir: Path) -> dict:
+    """Daphne C with the default limits (10 per 10 s, 60 per 60 s): one member floods while
+    ten others send 5 msg/s between them and ten more read."""
+    live = seeded.collabs["live"]
+    redis_pid = st.redis_pid()
+    daphne = stack.Daphne(st, workdir / "daphne-flood.log")
+    hub = wsload.Hub()
+    url = f"{daphne.ws_base}/ws/collabs/{live.id}/"
+    try:
+        log(f"  flood (default limits; Daphne pid {daphne.pid}) ...")
+        socks = await wsload.open_socks(hub, url, daphne.base, seeded.sessions, list(range(1, 22)))
+        flooder, senders, receivers = socks[0], socks[1:11], socks[11:]
+        await asyncio.sleep(1.0)
+        with stack.CpuMeter(daphne.pid, redis_pid) as cpu:
+            out = await wsload.flood(
+                hub, flooder, senders, receivers, rate=cfg["flood_rate"], dur=cfg["flood_dur"]
+            )
+        out["cpu_pct"] = cpu.pct
+        out["rss_after_kib"] = stack.rss_kib(daphne.pid)
+        await wsload.close_socks(socks)
+    finally:
+        daphne.stop()
+    return out
+
+
+def main() -> None:
+    a = parse_args()
+    cfg = config(a)
+    raise_fd_limit()
+    t_run = time.perf_counter()
+    workdir = Path(tempfile.mkdtemp(prefix="collabhub-bench-chat-"))
+    st = stack.Stack(
+        db_name=a.db_name,
+        pg_user=a.pg_user,
+        pg_port=a.pg_port,
+        redis_port=a.redis_port,
+        redis_db=a.redis_db,
+        workdir=workdir,
+        conn_max_age=a.conn_max_age,
+    )
+    results: dict = {
+        "mode": "quick" if a.quick else "full",
+        "workdir": str(workdir),
+        "conn_max_age": a.conn_max_age,
+    }
+    log(f"bench/chat ({results['mode']}); scratch {workdir}")
+
+    log(f"[1/5] database {a.db_name} (recreated), Redis db {a.redis_db} (flushed), migrate ...")
+    st.recreate_database()
+    st.flush_redis()
+    st.migrate()
+    os.environ.update(st.env())
+    import django
+
+    django.setup()
+    from chatbench import seed
+
+    n_users = max(members for members, _ in cfg["plan"].values())
+    log(f"[2/5] seeding {n_users} users, collabs {', '.join(cfg['plan'])} ...")
+    seeded = seed.seed(n_users, cfg["plan"], log=log)
+    results["seed_s"] = {k: round(v, 1) for k, v in seeded.timings.items()}
+    log("  " + ", ".join(f"{k} {v:.1f} s" for k, v in seeded.timings.items()))
+
+    max_wait = a.wait_quiet if a.wait_quiet is not None else (10 if a.quick else 600)
+    results["machine_busy_pct"] = {}
+    if a.no_floor:
+        results["floor"] = {}
+    else:
+        log("[3/5] the bare Channels floor ...")
+        results["machine_busy_pct"]["before floor"] = round(
+            stack.wait_quiet(QUIET_PCT, max_wait, log), 1
+        )
+        fc = cfg["floor"]
+        try:
+            results["floor"] = floor.run(
+                fc["variants"], fc["ks"], m=fc["m"], dur=fc["dur"], idle=fc["idle"], log=log
+            )
+        except Exception as exc:
+            log(f"  the floor failed: {exc}")
+            results["floor"] = {"_error": str(exc)}
+
+    loop_runner = asyncio.run
+    try:
+        import uvloop
+
+        loop_runner = uvloop.run
+        results["client_loop"] = "uvloop"
+    except ImportError:
+        results["client_loop"] = "asyncio"
+
+    log("[4/5] CollabHub through Daphne + Redis + PostgreSQL ...")
+    results["machine_busy_pct"]["before ours"] = round(
+        stack.wait_quiet(QUIET_PCT, max_wait, log), 1
+    )
+    results["live"] = loop_runner(live_phases(st, cfg, seeded, a, workdir))
+    results["big"] = loop_runner(big_phase(st, cfg, seeded, workdir))
+    results["flood"] = loop_runner(flood_phase(st, cfg, seeded, workdir))
+    results["elapsed_s"] = round(time.perf_counter() - t_run, 1)
+
+    if not a.keep_db:
+        st.drop_database()
+    st.flush_redis()
+
+    log("[5/5] figures\n")
+    report.print_report(results, cfg, log)
+    path = a.json or str(workdir / "results.json")
+    with open(path, "w") as f:
+        json.dump(results, f, indent=1, default=str)
+    log(f"\nAll figures: {path}")
+
+
+if __name__ == "__main__":
+    main()
