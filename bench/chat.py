@@ -83,14 +83,15 @@ def config(a: argparse.Namespace) -> dict:
             "page_warmup": 3,
             "page_n": 10,
             "lat_warmup": 10,
-            "lat_m": 50,
+            "lat_m": 40,
             "ks": [10, 100],
             "rates": [20, 50, 100],
+            "bisect": 1,
             "rate_dur": 2.0,
             "big_n": 100,
             "big_warmup": 2,
             "big_m": 5,
-            "flood_dur": 3.0,
+            "flood_dur": 2.0,
             "flood_rate": 5.0,
             "floor": {
                 "variants": ["daphne-redis"],
@@ -112,6 +113,7 @@ def config(a: argparse.Namespace) -> dict:
         "lat_m": 300,
         "ks": [10, 100],
         "rates": [10, 20, 50, 100, 150, 200, 300, 400, 500],
+        "bisect": 2,
         "rate_dur": 10.0,
         "big_n": 1_000,
         "big_warmup": 3,
@@ -261,7 +263,7 @@ async def live_phases(st, cfg, seeded, a, workdir: Path) -> dict:
         steps = []
         prof = Profiler(a.profile, daphne.pid, workdir / "pyspy-rate.txt")
         with prof:
-            for rate in _rates(cfg["rates"], steps):
+            for rate in _rates(cfg["rates"], steps, cfg["bisect"]):
                 with stack.CpuMeter(daphne.pid, redis_pid) as cpu:
                     step = await wsload.paced(
                         hub, senders, receivers, rate=rate, dur=cfg["rate_dur"]
@@ -286,15 +288,15 @@ async def live_phases(st, cfg, seeded, a, workdir: Path) -> dict:
     return out
 
 
-def _rates(ladder: list[float], steps: list[dict]):
-    """The rates to try: up the ladder until a step fails, then twice between the last good
-    rate and the failed one."""
+def _rates(ladder: list[float], steps: list[dict], bisect: int):
+    """The rates to try: up the ladder until a step fails, then `bisect` times between the
+    last good rate and the failed one."""
     good = 0.0
     for rate in ladder:
         yield rate
         if not steps[-1]["ok"]:
             bad = rate
-            for _ in range(2):
+            for _ in range(bisect):
                 mid = round((good + bad) / 2)
                 if mid <= good or mid >= bad:
                     return

@@ -116,7 +116,7 @@ def print_report(r: dict, cfg: dict, log) -> None:
                 _lat(x["all_ms"]),
                 _f(x["first_ms"].get("p50")),
                 _f(x["ack_ms"].get("p50")),
-                x["timeouts"],
+                f"{x['timeouts']}" + (" (aborted)" if x.get("aborted") else ""),
                 f"{cpu['daphne']}/{cpu['postgres']}/{cpu['redis']}/{cpu['client']}/{cpu['rest']}",
             ]
         )
@@ -212,6 +212,10 @@ def print_report(r: dict, cfg: dict, log) -> None:
         f"  Daphne CPU over both windows {fl['cpu_pct']['daphne']}%, RSS after "
         f"{fl['rss_after_kib'] / 1024:.1f} MiB"
     )
+
+    for label, x in [*live["latency"].items(), ("fan-out", fo)]:
+        if x.get("aborted"):
+            log(f"  {label} stopped early: {x['aborted']}")
 
     # Profiles (--profile)
     from .profile import print_summary

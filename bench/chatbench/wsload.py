@@ -25,6 +25,7 @@ MESSAGE_PREFIX = '{"type": "message"'
 # Run numbers are unique in the bench process: a client_id is unique per author, and a repeated
 # one returns the message already sent (without publishing it again).
 _RUNS = itertools.count(1)
+MAX_TIMEOUTS_IN_A_ROW = 5  # the server is stuck or gone: stop instead of waiting out the run
 
 
 class Pending:
@@ -185,24 +186,37 @@ async def latency(
         s.counts = True
     run = hub.next_run()
     timeouts = 0
+    in_a_row = 0
+    aborted = ""
     keys = []
     for n in range(warmup + m):
         p = Pending(len(receivers))
         hub.pending[(run, n)] = p
         payload = _body(run, n)
         p.t0 = perf_counter()
-        await sender.send(payload)
+        try:
+            await sender.send(payload)
+        except ConnectionClosed as exc:
+            aborted = f"the server closed the sender: {exc}"
+            break
         try:
             await asyncio.wait_for(p.done.wait(), timeout)
+            in_a_row = 0
         except TimeoutError:
             timeouts += 1 if n >= warmup else 0
+            in_a_row += 1
         if n >= warmup:
             keys.append((run, n))
+        if in_a_row >= MAX_TIMEOUTS_IN_A_ROW:
+            aborted = f"{in_a_row} messages in a row not delivered within {timeout} s"
+            break
     done = [hub.pending[k] for k in keys if hub.pending[k].last]
     out = {
         "k": len(receivers),
         "warmup": warmup,
         "messages": m,
+        "measured": len(keys),
+        "aborted": aborted,
         "timeouts": timeouts,
         "sender_errors": sender.errors,
         "sender_last_error": sender.last_error,
@@ -253,7 +267,13 @@ async def paced(
         keys.append(key)
         payload = _body(run, n)
         p.t0 = perf_counter()
-        await senders[n % len(senders)].send(payload)
+        try:
+            await senders[n % len(senders)].send(payload)
+        except ConnectionClosed:
+            stalled = True
+            keys.pop()
+            del hub.pending[key]
+            break
         n += 1
     t_send_end = perf_counter()
     deadline = t_send_end + drain
