@@ -62,6 +62,11 @@ def parse_args() -> argparse.Namespace:
     )
     ap.add_argument("--json", help="write all figures to this file")
     ap.add_argument(
+        "--report-from",
+        metavar="JSON",
+        help="print the figures of an earlier run from its results file; run nothing",
+    )
+    ap.add_argument(
         "--wait-quiet",
         type=float,
         default=None,
@@ -386,6 +391,12 @@ async def flood_phase(st, cfg, seeded, workdir: Path) -> dict:
 
 def main() -> None:
     a = parse_args()
+    if a.report_from:
+        with open(a.report_from) as f:
+            results = json.load(f)
+        a.quick = results["mode"] == "quick"
+        report.print_report(results, results.get("cfg") or config(a), log)
+        return
     cfg = config(a)
     raise_fd_limit()
     t_run = time.perf_counter()
@@ -400,6 +411,7 @@ def main() -> None:
         conn_max_age=a.conn_max_age,
     )
     results: dict = {
+        "cfg": cfg,
         "mode": "quick" if a.quick else "full",
         "workdir": str(workdir),
         "conn_max_age": a.conn_max_age,

@@ -138,10 +138,11 @@ def print_report(r: dict, cfg: dict, log) -> None:
     # Rate
     log(
         f"\nC. Paced sending, 10 receivers, {cfg['rate_dur']:g} s per step (ok = every receiver "
-        "got every message, no error, and delivery kept pace: >= 95% of the rate)"
+        "got every message, no error, and delivery kept pace: >= 95% of the rate; late/lost = "
+        "messages not yet at every receiver 5 s after the last send)"
     )
     rows = []
-    for s in live["rate_steps"]:
+    for s in sorted(live["rate_steps"], key=lambda s: s["rate"]):
         cpu = s["cpu_pct"]
         rows.append(
             [
@@ -163,7 +164,7 @@ def print_report(r: dict, cfg: dict, log) -> None:
             "offered",
             "delivered/s",
             "sent",
-            "lost",
+            "late/lost",
             "errors",
             "latency to last p50/p95/p99/max",
             "CPU% daphne/pg/redis/rest",
@@ -207,7 +208,11 @@ def print_report(r: dict, cfg: dict, log) -> None:
     for label in ("baseline", "during"):
         x = fl[label]
         rows.append([label, x["sent"], x["lost"], x["errors"], _lat(x["last_ms"])])
-    _table(log, ["others' messages", "sent", "lost", "errors", "to the last p50/p95/p99/max"], rows)
+    _table(
+        log,
+        ["others' messages", "sent", "late/lost", "errors", "to the last p50/p95/p99/max"],
+        rows,
+    )
     log(
         f"  Daphne CPU over both windows {fl['cpu_pct']['daphne']}%, RSS after "
         f"{fl['rss_after_kib'] / 1024:.1f} MiB"
@@ -338,7 +343,8 @@ def print_report(r: dict, cfg: dict, log) -> None:
                 v = f["latency"]["last_ms"].get("p50")
                 row_big += [_f(v), _ratio(fo.get("last_ms", {}).get("p50"), v)]
             else:
-                row_big += [f"failed: {f.get('latency_error', '?')[:40]}", "-"]
+                error = f.get("latency_error", "?").split(":")[0]
+                row_big += [f"failed ({error})", "-"]
         else:
             row += ["-", "-"]
             row_total += ["-", "-"]
