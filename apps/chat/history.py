@@ -3,6 +3,8 @@ same whatever the length of the history."""
 
 from dataclasses import dataclass
 
+from django.db.models import Subquery
+
 from apps.collabs.models import Collab
 
 from .access import visible_messages
@@ -28,16 +30,24 @@ class Window:
         return self.messages[-1].id if self.messages else None
 
 
+def _page(qs, order: str, limit: int):
+    """The ids through the (collab, id) index first, then the rows with their relations.
+    Ordering the joined query directly lets PostgreSQL walk the whole primary key backwards
+    and filter on collab_id (measured: 500 ms on a quiet collab among busy ones)."""
+    ids = qs.order_by(order).values("pk")[: limit + 1]
+    return list(with_related(qs.model.objects.filter(pk__in=Subquery(ids)).order_by(order)))
+
+
 def _older(qs, before_id: int | None, limit: int) -> tuple[list, bool]:
     if before_id is not None:
         qs = qs.filter(pk__lt=before_id)
-    rows = list(with_related(qs.order_by("-pk"))[: limit + 1])
+    rows = _page(qs, "-pk", limit)
     has_more = len(rows) > limit
     return [present(m) for m in reversed(rows[:limit])], has_more
 
 
 def _newer(qs, after_id: int, limit: int) -> tuple[list, bool]:
-    rows = list(with_related(qs.filter(pk__gt=after_id).order_by("pk"))[: limit + 1])
+    rows = _page(qs.filter(pk__gt=after_id), "pk", limit)
     has_more = len(rows) > limit
     return [present(m) for m in rows[:limit]], has_more
 
