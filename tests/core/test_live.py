@@ -13,12 +13,12 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.conf import settings as django_settings
-from django.test import Client
 
 from apps.accounts.services import deactivate_user
 from apps.collabs import services
 from apps.collabs.consumers import CLOSE_REVOKED
 from collabhub.asgi import application
+from tests.chat.ws import session_cookie, ws_path
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -73,20 +73,6 @@ async def sockets():
     for communicator in opened:
         await communicator.disconnect(timeout=TIMEOUT)
     await get_channel_layer().flush()
-
-
-def _session_cookie(user) -> str:
-    client = Client()
-    client.force_login(user)
-    name = django_settings.SESSION_COOKIE_NAME
-    return f"{name}={client.cookies[name].value}"
-
-
-session_cookie = database_sync_to_async(_session_cookie)
-
-
-def ws_path(collab) -> str:
-    return f"/ws/collabs/{collab.pk}/"
 
 
 async def assert_closed_revoked(communicator: WebsocketCommunicator) -> None:
