@@ -136,6 +136,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and envbool("DB_POOL", True):
+    # A pool of open connections (psycopg_pool) instead of a new PostgreSQL backend per
+    # request or per consumer database hop: a fresh backend costs ~6 ms to open and its first
+    # queries run with cold catalog caches (measured in bench/chat: 33 -> 17 ms per send).
+    # Persistent connections (CONN_MAX_AGE) are no substitute under ASGI, where each request
+    # runs in a thread of its own; Django requires CONN_MAX_AGE=0 with a pool.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": envint("DB_POOL_MIN", 2),
+        "max_size": envint("DB_POOL_MAX", 20),
+        "timeout": 10,
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis: the channel layer and the cache. Unset: in-memory layer and local-memory cache,

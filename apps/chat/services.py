@@ -90,13 +90,14 @@ def send_message(
     resends after a reconnect), and counts against no limit."""
     require(user, "chat.post_message", collab)
     client_id = (client_id or "")[:64]
-    if client_id:
-        existing = Message.objects.filter(collab=collab, author=user, client_id=client_id).first()
-        if existing is not None:
-            return existing
     body = _clean_body(body)
+    # A resend is found by the unique (collab, author, client_id) at insert time, so the
+    # usual send costs no lookup; the limit is refunded for it below.
     wait = ratelimit.hit(user.pk)
     if wait:
+        existing = _already_sent(collab, user, client_id)
+        if existing is not None:
+            return existing
         raise RateLimited(wait)
     reply_to = None
     if reply_to_id:
@@ -129,12 +130,20 @@ def send_message(
             _advance_read(collab, user, message.pk)
             _publish_message(message, "message", fresh=True)
     except IntegrityError:
-        # The same client_id raced itself: the first one won.
-        existing = Message.objects.filter(collab=collab, author=user, client_id=client_id).first()
+        # A resend (double submit, a retry after a reconnect) or the same client_id racing
+        # itself: the message already sent is the answer, and it counts against no limit.
+        existing = _already_sent(collab, user, client_id)
         if existing is None:
             raise
+        ratelimit.refund(user.pk)
         return existing
     return message
+
+
+def _already_sent(collab: Collab, user, client_id: str) -> Message | None:
+    if not client_id:
+        return None
+    return Message.objects.filter(collab=collab, author=user, client_id=client_id).first()
 
 
 @transaction.atomic

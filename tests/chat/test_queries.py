@@ -29,11 +29,12 @@ PAGE_ALL_READ_QUERIES = 11
 PAGE_AROUND_QUERIES = 11
 # session, user, membership with collab, the page of messages, its reactions
 HISTORY_QUERIES = 5
-# session, user, membership with collab; send_message: is the client id known already, the
-# members (for mentions, since the message has an @), savepoint, insert, mentions insert (one
-# for all), bringing the collab back for those mentioned who hid it, read marker (one update),
-# release savepoint. The live event is built from the message in hand, without a query.
-SEND_QUERIES = 11
+# session, user, membership with collab; send_message: the members (for mentions, since the
+# message has an @), savepoint, insert, mentions insert (one for all), bringing the collab back
+# for those mentioned who hid it, read marker (one update), release savepoint. A resent client
+# id is caught by the unique constraint, so no lookup first. The live event is built from the
+# message in hand, without a query.
+SEND_QUERIES = 10
 # session, user, membership with collab, the hits with their authors, their reactions; on
 # SQLite one more before them: the scan for the matching ids (Python compares the words)
 SEARCH_QUERIES = 5 if connection.vendor == "postgresql" else 6

@@ -232,6 +232,36 @@ def test_a_resend_is_answered_with_the_message_even_over_the_limit_and_saves_not
         services.send_message(collab, member, "Quick 3", client_id="c-3")
 
 
+def test_resends_under_the_limit_do_not_use_it_up(burst_of_three, collab, member):
+    first = services.send_message(collab, member, "Quick 0", client_id="c-0")
+    for _ in range(5):
+        assert services.send_message(collab, member, "Quick 0", client_id="c-0").pk == first.pk
+
+    services.send_message(collab, member, "Quick 1", client_id="c-1")
+    services.send_message(collab, member, "Quick 2", client_id="c-2")
+
+    assert Message.objects.filter(author=member).count() == 3
+    with pytest.raises(services.RateLimited):
+        services.send_message(collab, member, "Quick 3", client_id="c-3")
+
+
+def test_the_limit_has_two_windows_and_a_refused_hit_counts_in_neither(settings, monkeypatch):
+    settings.CHAT_BURST_MESSAGES = 2
+    settings.CHAT_SUSTAINED_MESSAGES = 3
+    settings.CHAT_SUSTAINED_SECONDS = 600
+    clock = SimpleNamespace(now=1_000_000_200.0)  # 10 s into a burst window of 10
+    monkeypatch.setattr(ratelimit, "time", SimpleNamespace(time=lambda: clock.now))
+
+    assert [ratelimit.hit(4242, "t") for _ in range(2)] == [0, 0]
+    assert ratelimit.hit(4242, "t") == 10  # the burst is full until its window ends
+    ratelimit.refund(4242, "t")
+    assert ratelimit.hit(4242, "t") == 0
+
+    clock.now += 10  # the next burst window; the sustained one (600 s) still holds 2
+    assert ratelimit.hit(4242, "t") == 0
+    assert ratelimit.hit(4242, "t") == 600 - 10 - (1_000_000_200 % 600)
+
+
 def test_client_ids_belong_to_their_author(frozen_clock, collab, member, guest):
     mine = services.send_message(collab, member, "Mine", client_id="same")
 
