@@ -18,7 +18,7 @@ from django.utils.translation import gettext
 
 from apps.collabs.consumers import CollabConsumer
 from apps.collabs.models import Collab
-from apps.collabs.permissions import can, get_collab_for
+from apps.collabs.permissions import can
 
 from . import services
 from .access import history_start, visible_messages
@@ -37,7 +37,6 @@ CLOSE_FLOODING = 4429
 class ChatConsumer(CollabConsumer):
     async def on_access_granted(self, user, collab: Collab) -> None:
         self.user = user
-        self.collab = collab
         self.reader = await database_sync_to_async(self._reader)(user, collab)
         self.last_typing = 0.0
         self.sent_at: deque[float] = deque()
@@ -53,6 +52,10 @@ class ChatConsumer(CollabConsumer):
             can_moderate=can(user, "collabs.remove_member", collab),
             sees_from=history_start(user, collab),
         )
+
+    def on_access_rechecked(self, collab: Collab) -> None:
+        # A new role or new settings change what the pushed messages offer (delete, reply).
+        self.reader = self._reader(self.user, collab)
 
     def _cookie_language(self) -> str:
         cookies = self.scope.get("cookies", {})
@@ -94,7 +97,7 @@ class ChatConsumer(CollabConsumer):
         await self.send_json({"type": "ready", "complete": complete})
 
     def _missed(self, last_id: int, since: datetime | None):
-        qs = visible_messages(self.user, self._current_collab())
+        qs = visible_messages(self.user, self.current_collab())
         new_rows = list(
             with_related(qs.filter(pk__gt=last_id).order_by("pk"))[: CATCH_UP_LIMIT + 1]
         )
@@ -115,17 +118,12 @@ class ChatConsumer(CollabConsumer):
             complete,
         )
 
-    def _current_collab(self) -> Collab:
-        """The collab as it is now, through the access layer: rights and settings may have
-        changed since the socket opened (an announcement collab, a new role)."""
-        return get_collab_for(self.user, self.collab.pk)
-
     def _send(self, body: str, reply_to: int | None, client_id: str):
         # Errors are worded in the reader's language.
         with translation.override(self.reader.language):
             try:
                 return services.send_message(
-                    self._current_collab(),
+                    self.current_collab(),
                     self.user,
                     body,
                     reply_to_id=reply_to,
@@ -185,7 +183,7 @@ class ChatConsumer(CollabConsumer):
 
     def _typing(self) -> None:
         with contextlib.suppress(PermissionDenied, Http404):
-            services.typing(self._current_collab(), self.user)
+            services.typing(self.current_collab(), self.user)
 
     async def on_read(self, content) -> None:
         try:
@@ -197,7 +195,7 @@ class ChatConsumer(CollabConsumer):
 
     def _mark_read(self, last_id: int) -> None:
         with contextlib.suppress(PermissionDenied, Http404):
-            services.mark_read(self._current_collab(), self.user, last_id)
+            services.mark_read(self.current_collab(), self.user, last_id)
 
     # Outbound (from the event publisher)
 

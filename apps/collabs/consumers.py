@@ -4,7 +4,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.http import Http404
 
 from . import live
-from .permissions import get_collab_for
+from .permissions import get_collab_for, membership_of, role_now
 
 # Close codes: 4403 is "access revoked"; the client does not reconnect after it.
 CLOSE_REVOKED = 4403
@@ -32,8 +32,38 @@ class CollabConsumer(AsyncJsonWebsocketConsumer):
             self.groups_joined = []
             await self.close(code=CLOSE_REVOKED)
             return
+        self.collab = collab
         await self.on_access_granted(user, collab)
         await self.accept()
+
+    def current_collab(self):
+        """The collab with the user's membership, for a frame about to act (in the database
+        thread). The collab and its settings are those found on connect or after the last
+        change (every saved change of the membership or the collab sends `access.changed` on
+        commit, see receivers.py); the membership itself is checked against the database on
+        every call with one light query, so a removal that committed a moment ago refuses the
+        frame even if its `access.revoked` is still on its way. Http404 when it has ended."""
+        membership = membership_of(self.scope["user"], self.collab)
+        role = role_now(membership) if membership is not None else None
+        if membership is None or role != membership.role:
+            self.collab = self._recheck()
+        return self.collab
+
+    async def access_changed(self, event) -> None:
+        if self.closed_for_good or event.get("collab_id") != self.collab_id:
+            return
+        try:
+            self.collab = await database_sync_to_async(self._recheck)()
+        except Http404:
+            await self.access_revoked({"collab_id": self.collab_id})
+
+    def _recheck(self):
+        collab = get_collab_for(self.scope["user"], self.collab_id)
+        self.on_access_rechecked(collab)
+        return collab
+
+    def on_access_rechecked(self, collab) -> None:
+        """For subclasses, in the database thread: rights may have changed."""
 
     async def dispatch(self, message) -> None:
         """Channels' dispatch first hops to the one thread for synchronous code to close stale
@@ -61,6 +91,8 @@ class CollabConsumer(AsyncJsonWebsocketConsumer):
     closed_for_good = False
 
     async def access_revoked(self, event) -> None:
+        if self.closed_for_good:
+            return  # closed already (a revocation and an access check may both arrive)
         if event.get("collab_id") in (None, self.collab_id):
             # From here on nothing more is sent to this socket, even if events are queued.
             self.closed_for_good = True

@@ -43,3 +43,9 @@ def revoke(user_id: int, collab_id: int | None = None) -> None:
     Call it on transaction commit.
     """
     group_send(user_group(user_id), {"type": "access.revoked", "collab_id": collab_id})
+
+
+def access_changed(group: str, collab_id: int) -> None:
+    """Tell the sockets in `group` to check their access to the collab again (rights or
+    settings changed). Call it on transaction commit."""
+    group_send(group, {"type": "access.changed", "collab_id": collab_id})

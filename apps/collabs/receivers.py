@@ -1,13 +1,35 @@
-"""How collabs react to account events (accounts never imports collabs)."""
+"""How collabs react to account events (accounts never imports collabs) and tell open sockets
+that access changed."""
 
+from django.db import transaction
+from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from apps.accounts.signals import user_deactivated
 
 from . import live
+from .models import Collab, Membership
 
 
 @receiver(user_deactivated)
 def close_live_connections(sender, user, **kwargs) -> None:
     # Sent on commit by accounts.services.deactivate_user.
     live.revoke(user.pk)
+
+
+@receiver(post_save, sender=Membership)
+def membership_changed(sender, instance: Membership, **kwargs) -> None:
+    """Open sockets keep the member's rights in hand instead of asking the database on every
+    frame; any saved change to a membership (a role, leaving, an edit in the admin) tells the
+    member's sockets to check again, once it commits. Removal also revokes (services._end)."""
+    user_id, collab_id = instance.user_id, instance.collab_id
+    transaction.on_commit(lambda: live.access_changed(live.user_group(user_id), collab_id))
+
+
+@receiver(post_save, sender=Collab)
+def collab_changed(sender, instance: Collab, created: bool, **kwargs) -> None:
+    """Settings decide rights too (who may post): every open socket of the collab checks again."""
+    if created:
+        return
+    collab_id = instance.pk
+    transaction.on_commit(lambda: live.access_changed(live.collab_group(collab_id), collab_id))

@@ -510,6 +510,64 @@ async def test_what_a_removed_member_sends_as_the_socket_closes_is_refused(
     assert await messages_with_client_id(member, "late") == []
 
 
+async def test_a_send_after_a_removal_whose_close_is_still_on_its_way_is_refused(
+    sockets, monkeypatch, collab, owner, member
+):
+    # The socket keeps the member's rights in hand; the removal has committed, but neither
+    # its revocation nor its access check has reached the socket yet (here: never).
+    socket = await sockets.open(member, collab)
+    monkeypatch.setattr(live, "revoke", lambda *args, **kwargs: None)
+    monkeypatch.setattr(live, "access_changed", lambda *args, **kwargs: None)
+    await remove_member(collab, owner, member)
+
+    await socket.send(type="send", body="Slipping in", client_id="slip")
+
+    # (Before the answer come the events of the removal itself, delivered as the revocation
+    # was suppressed: the system message and the new member count.)
+    answer = await socket.frame()
+    while answer["type"] not in ("ack", "error"):
+        answer = await socket.frame()
+    assert answer == {"type": "error", "client_id": "slip", "message": answer["message"]}
+    assert await messages_with_client_id(member, "slip") == []
+
+
+@database_sync_to_async
+def end_membership_in_the_admin(collab, user) -> None:
+    # The admin edits the row itself, not through the services.
+    from django.utils import timezone
+
+    membership = collab.memberships.get(user=user, left_at__isnull=True)
+    membership.left_at = timezone.now()
+    membership.save()
+
+
+async def test_a_membership_ended_in_the_admin_closes_the_socket(sockets, collab, member):
+    socket = await sockets.open(member, collab)
+
+    await end_membership_in_the_admin(collab, member)
+
+    assert await socket.closed_with() == CLOSE_REVOKED
+
+
+change_role = database_sync_to_async(collabs.change_role)
+
+
+async def test_a_promotion_shows_at_once_in_what_the_socket_pushes(
+    sockets, collab, owner, member, guest
+):
+    socket = await sockets.open(member, collab)
+    await post(collab, guest, "Before the promotion")
+    assert "delete" not in (await socket.frame())["html"].lower()
+
+    await change_role(collab, owner, member, "moderator")
+    after = await post(collab, guest, "After the promotion")
+
+    pushed = await socket.frame()
+    while pushed.get("id") != after.pk:  # the system message about the new role comes first
+        pushed = await socket.frame()
+    assert "delete" in pushed["html"].lower()
+
+
 @pytest.mark.skipif(
     "redis" not in django_settings.CHANNEL_LAYERS["default"]["BACKEND"].lower(),
     reason="another process reaches the sockets only through a shared layer (REDIS_URL)",
