@@ -154,9 +154,18 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # which is right for one process only.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
+    # The pub/sub layer by default: a group message is published once and each server
+    # process fans it out to its own sockets, where the core layer pushes one copy per socket
+    # through Redis (bench/chat: it fails on a 1,000-member group and costs a Redis round trip
+    # per receiver). Nothing is queued for a socket that is away; the chat catches up on
+    # reconnect anyway.
+    CHANNEL_LAYER_BACKEND = {
+        "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        "core": "channels_redis.core.RedisChannelLayer",
+    }[os.environ.get("REDIS_CHANNEL_LAYER", "pubsub")]
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": CHANNEL_LAYER_BACKEND,
             "CONFIG": {"hosts": [REDIS_URL], "prefix": os.environ.get("REDIS_PREFIX", "collabhub")},
         }
     }

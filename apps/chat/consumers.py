@@ -23,7 +23,7 @@ from apps.collabs.permissions import can
 from . import services
 from .access import history_start, visible_messages
 from .presenters import MessageView, present, with_related
-from .render import Reader, render_for
+from .render import Reader, pushed_frame, render_for
 
 CATCH_UP_LIMIT = 500
 CATCH_UP_MARGIN = timedelta(seconds=5)
@@ -214,10 +214,7 @@ class ChatConsumer(CollabConsumer):
         event = message["event"]
         kind = event["kind"]
         if kind in ("message", "changed"):
-            view = MessageView.from_event(event["message"])
-            envelope = self._envelope(kind, view)
-            envelope["ts"] = event["ts"]
-            await self.send_json(envelope)
+            await self.send(text_data=pushed_frame(kind, event, self.reader))
         elif kind == "typing":
             if event["user_id"] != self.user.pk:
                 await self.send_json(

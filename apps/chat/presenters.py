@@ -12,7 +12,7 @@ from .models import Message, Reaction
 from .rendering import excerpt
 
 
-@dataclass
+@dataclass(frozen=True)
 class PersonView:
     id: int
     name: str

@@ -3,9 +3,10 @@ swap and the WebSocket push. Renders are cached per process by everything that c
 output (message version, language, time zone, the reader's rights over it), so a message
 pushed to a hundred readers is rendered once per kind of reader."""
 
+import json
 import zoneinfo
 from collections import OrderedDict
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 from threading import Lock
 
@@ -52,9 +53,9 @@ class Reader:
         }
 
 
-def render_for(message: MessageView, reader: Reader) -> str:
-    ctx = reader.context(message)
-    key = (
+def _key(message: MessageView, reader: Reader, ctx: dict) -> tuple:
+    """Everything that changes the rendered partial."""
+    return (
         message.id,
         message.version,
         reader.language,
@@ -64,22 +65,68 @@ def render_for(message: MessageView, reader: Reader) -> str:
         ctx["can_delete"],
         ctx["reply_hidden"],
         # The author's name, avatar and badges may change without the message changing.
-        astuple(message.author) if message.author else None,
+        message.author,
         # Reactions show "mine" differently.
         reader.user_id if message.reactions else 0,
     )
+
+
+def render_for(message: MessageView, reader: Reader) -> str:
+    return _render(message, reader, reader.context(message))[1]
+
+
+def _render(message: MessageView, reader: Reader, ctx: dict) -> tuple[tuple, str]:
+    key = _key(message, reader, ctx)
     with _lock:
         html = _cache.get(key)
         if html is not None:
             _cache.move_to_end(key)
-            return html
+            return key, html
     with translation.override(reader.language), timezone.override(zoneinfo.ZoneInfo(reader.tz)):
         html = render_to_string("chat/_message.html", {**ctx, "reader": reader})
     with _lock:
         _cache[key] = html
         if len(_cache) > _CACHE_SIZE:
             _cache.popitem(last=False)
-    return html
+    return key, html
+
+
+# Pushed frames, for the event loop of a server process: one event reaches every socket of
+# the collab in the process, and the frame text (the partial inside its JSON envelope) is the
+# same for all the readers of one kind, so it is built once per kind, not once per socket.
+_views: OrderedDict[tuple, MessageView] = OrderedDict()
+_frames: OrderedDict[tuple, str] = OrderedDict()
+_FRAMES_SIZE = 1024
+
+
+def _remember(store: OrderedDict, key, value, size: int):
+    store[key] = value
+    if len(store) > size:
+        store.popitem(last=False)
+    return value
+
+
+def pushed_frame(kind: str, event: dict, reader: Reader) -> str:
+    """The JSON text of a "message" or "changed" event for this reader."""
+    data = event["message"]
+    event_key = (kind, data["id"], data["updated"], event["ts"])
+    view = _views.get(event_key)
+    if view is None:
+        view = _remember(_views, event_key, MessageView.from_event(data), _FRAMES_SIZE)
+    render_key, html = _render(view, reader, reader.context(view))
+    key = (event_key, render_key)
+    text = _frames.get(key)
+    if text is None:
+        envelope = {
+            "type": kind,
+            "id": view.id,
+            "version": view.version,
+            "html": html,
+            "author_id": view.author.id if view.author else None,
+            "ts": event["ts"],
+        }
+        text = _remember(_frames, key, json.dumps(envelope), _FRAMES_SIZE)
+    return text
 
 
 def fill_csrf(html: str, token: str) -> str:

@@ -4,7 +4,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.http import Http404
 
 from . import live
-from .permissions import get_collab_for, membership_of, role_now
+from .permissions import get_collab_for, membership_of, rights_unchanged
 
 # Close codes: 4403 is "access revoked"; the client does not reconnect after it.
 CLOSE_REVOKED = 4403
@@ -41,11 +41,11 @@ class CollabConsumer(AsyncJsonWebsocketConsumer):
         thread). The collab and its settings are those found on connect or after the last
         change (every saved change of the membership or the collab sends `access.changed` on
         commit, see receivers.py); the membership itself is checked against the database on
-        every call with one light query, so a removal that committed a moment ago refuses the
-        frame even if its `access.revoked` is still on its way. Http404 when it has ended."""
+        every call, with the collab's settings, by one light query: a removal or a new rule that
+        committed a moment ago holds for this frame even if its event is still on its way.
+        Http404 when the membership has ended."""
         membership = membership_of(self.scope["user"], self.collab)
-        role = role_now(membership) if membership is not None else None
-        if membership is None or role != membership.role:
+        if membership is None or not rights_unchanged(self.collab, membership):
             self.collab = self._recheck()
         return self.collab
 

@@ -166,3 +166,24 @@ class Membership(models.Model):
     @property
     def is_moderator_or_owner(self) -> bool:
         return self.role in (Role.OWNER, Role.MODERATOR)
+
+
+# The settings that decide who may do what (the settings page edits exactly these).
+SETTINGS_FIELDS = [
+    "settings_level",
+    "invite_level",
+    "post_level",
+    "new_members_see_history",
+    "tasks_view_level",
+    "tasks_create_level",
+    "tasks_edit_level",
+    "tasks_delete_level",
+    "meetings_view_level",
+    "meetings_create_level",
+    "meetings_edit_level",
+    "meetings_delete_level",
+    "files_view_level",
+    "files_create_level",
+    "files_edit_level",
+    "files_delete_level",
+]

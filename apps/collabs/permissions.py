@@ -17,7 +17,7 @@ from django.db import connection
 from django.db.models import Q
 from django.http import Http404
 
-from .models import Collab, Level, Membership, Role
+from .models import SETTINGS_FIELDS, Collab, Level, Membership, Role
 
 _CACHE_ATTR = "_membership_cache"
 
@@ -64,17 +64,26 @@ def get_collab_for(user, collab_id) -> Collab:
     return collab
 
 
-_ROLE_NOW = "SELECT role FROM collabs_membership WHERE id = %s AND left_at IS NULL"
+# The membership's role and the collab's settings as committed now, in one indexed row. The
+# column names come from the models, never from input.
+_RIGHTS_NOW = (
+    "SELECT m.role, "  # noqa: S608
+    + ", ".join(f"c.{Collab._meta.get_field(name).column}" for name in SETTINGS_FIELDS)
+    + f" FROM {Membership._meta.db_table} m JOIN {Collab._meta.db_table} c ON c.id = m.collab_id"
+    " WHERE m.id = %s AND m.left_at IS NULL"
+)
 
 
-def role_now(membership: Membership) -> str | None:
-    """The membership's role as committed now, or None once it has ended: the check an open
-    socket makes before acting on what it holds (see CollabConsumer.current_collab). One
-    indexed row, without the ORM's model building: it runs for every frame that acts."""
+def rights_unchanged(collab: Collab, membership: Membership) -> bool:
+    """Whether the membership is still current with the same role, and the collab's settings
+    are those in hand: the check an open socket makes before acting on what it holds (see
+    CollabConsumer.current_collab). One row, without the ORM's model building: it runs for
+    every frame that acts."""
     with connection.cursor() as cursor:
-        cursor.execute(_ROLE_NOW, [membership.pk])
+        cursor.execute(_RIGHTS_NOW, [membership.pk])
         row = cursor.fetchone()
-    return row[0] if row else None
+    held = (membership.role, *(getattr(collab, name) for name in SETTINGS_FIELDS))
+    return row is not None and tuple(row) == held
 
 
 def level_allows(level: str, membership: Membership | None, user) -> bool:

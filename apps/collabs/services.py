@@ -15,29 +15,15 @@ from apps.accounts.models import AuditEvent, User
 from apps.accounts.services import audit
 
 from . import live
-from .models import Collab, Membership, Role
+from .models import (
+    SETTINGS_FIELDS,
+    Collab,
+    Membership,
+    Role,
+)
 from .permissions import can, can_create_collab, forget, require
 from .registry import remaining_content
 from .signals import collab_activity
-
-SETTINGS_FIELDS = [
-    "settings_level",
-    "invite_level",
-    "post_level",
-    "new_members_see_history",
-    "tasks_view_level",
-    "tasks_create_level",
-    "tasks_edit_level",
-    "tasks_delete_level",
-    "meetings_view_level",
-    "meetings_create_level",
-    "meetings_edit_level",
-    "meetings_delete_level",
-    "files_view_level",
-    "files_create_level",
-    "files_edit_level",
-    "files_delete_level",
-]
 
 
 class CollabNotEmpty(Exception):

@@ -74,11 +74,15 @@ def test_all_checks_failing_gives_503(client, db, monkeypatch):
     assert all(not check["ok"] for check in response.json()["checks"].values())
 
 
-def test_unreachable_channel_layer_gives_503_not_500(client, db, settings):
+@pytest.mark.parametrize(
+    "backend",
+    ["channels_redis.pubsub.RedisPubSubChannelLayer", "channels_redis.core.RedisChannelLayer"],
+)
+def test_unreachable_channel_layer_gives_503_not_500(client, db, settings, backend):
     # A real failure rather than a patched one: Redis on a port where nothing listens.
     settings.CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": backend,
             "CONFIG": {"hosts": ["redis://127.0.0.1:1/0"]},
         }
     }
