@@ -2,6 +2,7 @@
 typing, read receipts and membership changes, both ways. Access is checked on connect by the
 access layer (CollabConsumer) and on every inbound action by the services."""
 
+import asyncio
 import contextlib
 import time
 from collections import deque
@@ -28,18 +29,33 @@ from .render import Reader, pushed_frame, render_for
 CATCH_UP_LIMIT = 500
 CATCH_UP_MARGIN = timedelta(seconds=5)
 TYPING_EVERY = 2.0  # seconds between two typing events from one socket
+READ_EVERY = 1.0  # seconds between two read markings from one socket
 # A socket that keeps sending after being refused this many times in one burst window is
 # flooding: it is closed, so it costs the others nothing more.
 FLOOD_REFUSALS = 50
+# No page sends more than this many frames (of any kind) in this many seconds: its sends are
+# limited, typing goes every 2 s and reads once a second. A socket that does is cut off.
+FRAME_BUDGET = 40
+FRAME_WINDOW = 3.0
 CLOSE_FLOODING = 4429
 
 
 class ChatConsumer(CollabConsumer):
+    # Read markings waiting for their interval (see on_read).
+    read_waiting = 0
+    read_at = float("-inf")
+    read_task: asyncio.Future | None = None
+    # Sends accepted by the socket's limit, stored one after another by the sender task.
+    outbox: asyncio.Queue | None = None
+    sender: asyncio.Future | None = None
+    frames_at: deque[float]
+
     async def on_access_granted(self, user, collab: Collab) -> None:
         self.user = user
         self.reader = await database_sync_to_async(self._reader)(user, collab)
         self.last_typing = 0.0
         self.sent_at: deque[float] = deque()
+        self.frames_at = deque()
         self.refused = 0
 
     def _reader(self, user, collab: Collab) -> Reader:
@@ -146,19 +162,56 @@ class ChatConsumer(CollabConsumer):
         self.refused = 0
         return False
 
+    async def websocket_receive(self, message) -> None:
+        """Every frame passes here as it arrives, before it is parsed: a socket closed for good
+        has the rest of its queue dropped unread, and one sending more frames than any page
+        does is cut off at once (sends wait in their own queue, see on_send, so this check is
+        never held up behind the database)."""
+        if self.closed_for_good:
+            return
+        now = time.monotonic()
+        frames = self.frames_at
+        while frames and now - frames[0] > FRAME_WINDOW:
+            frames.popleft()
+        frames.append(now)
+        if len(frames) > FRAME_BUDGET:
+            await self._cut_off()
+            return
+        await super().websocket_receive(message)
+
+    async def _cut_off(self) -> None:
+        self.closed_for_good = True
+        await self.close(code=CLOSE_FLOODING)
+
     async def on_send(self, content) -> None:
+        """Checked against the socket's own limit here; stored in order by the socket's sender
+        task, so the frames behind it (typing, reads, pings) are not held up."""
         client_id = str(content.get("client_id") or "")[:64]
         if self._over_socket_limit():
             self.refused += 1
             if self.refused >= FLOOD_REFUSALS:
-                self.closed_for_good = True
-                await self.close(code=CLOSE_FLOODING)
+                await self._cut_off()
                 return
             wait = int(settings.CHAT_BURST_SECONDS - (time.monotonic() - self.sent_at[0])) + 1
             with translation.override(self.reader.language):
                 text = str(services.RateLimited(wait))
             await self.send_json({"type": "error", "client_id": client_id, "message": text})
             return
+        if self.outbox is None:
+            self.outbox = asyncio.Queue()
+            self.sender = asyncio.ensure_future(self._sender())
+        self.outbox.put_nowait((content, client_id))
+
+    async def _sender(self) -> None:
+        while True:
+            content, client_id = await self.outbox.get()
+            try:
+                if not self.closed_for_good:
+                    await self._store(content, client_id)
+            finally:
+                self.outbox.task_done()
+
+    async def _store(self, content, client_id: str) -> None:
         try:
             reply_to = int(content["reply_to"]) if content.get("reply_to") else None
             message = await database_sync_to_async(self._send)(
@@ -190,8 +243,40 @@ class ChatConsumer(CollabConsumer):
             last_id = int(content.get("last_id") or 0)
         except (TypeError, ValueError):
             return
-        if last_id > 0:
+        if last_id <= 0:
+            return
+        # At most one marking per READ_EVERY seconds per socket: the page reports every message
+        # it shows, and in a busy collab every member's page does so for every message. The
+        # newest id waiting is marked when the interval is over; nothing read is lost.
+        self.read_waiting = max(self.read_waiting, last_id)
+        if self.read_task is None:
+            self.read_task = asyncio.ensure_future(self._mark_read_soon())
+
+    async def _mark_read_soon(self) -> None:
+        try:
+            while self.read_waiting:
+                await asyncio.sleep(max(0.0, self.read_at + READ_EVERY - time.monotonic()))
+                await self._mark_waiting()
+        finally:
+            self.read_task = None
+
+    async def _mark_waiting(self) -> None:
+        last_id, self.read_waiting = self.read_waiting, 0
+        self.read_at = time.monotonic()
+        if last_id and not self.closed_for_good:
             await database_sync_to_async(self._mark_read)(last_id)
+
+    async def disconnect(self, code) -> None:
+        # The page is going away: what it sent is stored and what it reported as read is
+        # marked now, not lost (unless access was revoked: then nothing more is done).
+        if self.outbox is not None:
+            if not self.closed_for_good:
+                await self.outbox.join()
+            self.sender.cancel()
+        if self.read_task is not None:
+            self.read_task.cancel()
+            await self._mark_waiting()
+        await super().disconnect(code)
 
     def _mark_read(self, last_id: int) -> None:
         with contextlib.suppress(PermissionDenied, Http404):

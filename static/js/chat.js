@@ -72,10 +72,24 @@
     var id = lastId();
     unseen = 0;
     setTitle();
-    if (id > readSent && ws && ws.readyState === WebSocket.OPEN) {
-      readSent = id;
-      ws.send(JSON.stringify({ type: "read", last_id: id }));
-    }
+    if (id > readSent) sendRead();
+  }
+
+  // At most one read report a second (the server marks no more often): the newest id goes
+  // when the second is over.
+  var readTimer = null;
+  var readAt = 0;
+  function sendRead() {
+    if (readTimer) return;
+    readTimer = setTimeout(function () {
+      readTimer = null;
+      var id = lastId();
+      if (id > readSent && ws && ws.readyState === WebSocket.OPEN) {
+        readSent = id;
+        readAt = Date.now();
+        ws.send(JSON.stringify({ type: "read", last_id: id }));
+      }
+    }, Math.max(0, readAt + 1000 - Date.now()));
   }
 
   function renderSeen() {

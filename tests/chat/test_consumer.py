@@ -289,6 +289,44 @@ async def test_a_socket_that_keeps_sending_after_refusals_is_closed(
     ]
 
 
+async def test_a_socket_sending_more_frames_than_any_page_is_cut_off_at_once(
+    sockets, collab, owner, member
+):
+    socket = await sockets.open(member, collab)
+    owner_socket = await sockets.open(owner, collab)
+
+    for _ in range(chat_consumers.FRAME_BUDGET + 200):
+        await socket.send(type="ping")
+
+    pongs = 0
+    while True:
+        output = await socket.communicator.receive_output(timeout=TIMEOUT)
+        if output["type"] == "websocket.close":
+            break
+        pongs += 1
+    assert output["code"] == chat_consumers.CLOSE_FLOODING
+    assert pongs == chat_consumers.FRAME_BUDGET  # the rest was dropped unread
+    # The others go on as before.
+    later = await post(collab, owner, "Still here")
+    assert (await owner_socket.frame())["id"] == later.pk
+
+
+async def test_sends_are_stored_in_order_while_other_frames_are_answered(sockets, collab, member):
+    socket = await sockets.open(member, collab)
+
+    for n in range(3):
+        await socket.send(type="send", body=f"Step {n}", client_id=f"s{n}")
+        await socket.send(type="ping")
+
+    frames = []
+    while sum(frame["type"] == "ack" for frame in frames) < 3:
+        frames.append(await socket.frame())
+    assert [f["type"] for f in frames].count("pong") >= 1
+    acks = [f for f in frames if f["type"] == "ack"]
+    assert [a["client_id"] for a in acks] == ["s0", "s1", "s2"]
+    assert acks[0]["id"] < acks[1]["id"] < acks[2]["id"]
+
+
 # --- Changes ----------------------------------------------------------------------------------
 
 
@@ -429,6 +467,51 @@ async def test_reading_past_the_end_reports_the_last_message(sockets, collab, ow
 
     frame = await owner_socket.frame()
     assert (frame["type"], frame["user_id"], frame["last_read_id"]) == ("read", member.pk, news.pk)
+
+
+async def test_reads_reported_in_a_burst_are_marked_together_the_newest_last(
+    sockets, collab, owner, member
+):
+    reader = await sockets.open(member, collab)
+    owner_socket = await sockets.open(owner, collab)
+    sent = [await post(collab, owner, f"Line {i}") for i in range(4)]
+    for socket in (reader, owner_socket):
+        await socket.frames(4)
+
+    for message in sent:  # the page reports each message as it scrolls into view
+        await reader.send(type="read", last_id=message.pk)
+
+    # The first marking goes at once; what comes within the interval waits and is marked
+    # together: two markings at most, the newest last.
+    reads = [await owner_socket.frame()]
+    while reads[-1]["last_read_id"] != sent[-1].pk:
+        reads.append(await owner_socket.frame())
+    assert {frame["type"] for frame in reads} == {"read"}
+    assert len(reads) <= 2
+    later = await post(collab, owner, "After the reads")
+    assert (await owner_socket.frame())["id"] == later.pk  # and no other read came between
+
+
+@database_sync_to_async
+def last_read_id(collab, user) -> int:
+    from apps.chat.models import ReadState
+
+    return ReadState.objects.get(collab=collab, user=user).last_read_id
+
+
+async def test_a_read_waiting_for_its_interval_is_marked_when_the_page_closes(
+    sockets, collab, owner, member
+):
+    reader = await sockets.open(member, collab)
+    sent = [await post(collab, owner, f"Line {i}") for i in range(2)]
+    await reader.frames(2)
+    await reader.send(type="read", last_id=sent[0].pk)
+    assert (await reader.frame())["last_read_id"] == sent[0].pk
+    await reader.send(type="read", last_id=sent[1].pk)  # within the interval: it waits
+
+    await reader.disconnect()
+
+    assert await last_read_id(collab, member) == sent[1].pk
 
 
 # --- Revocation -------------------------------------------------------------------------------
