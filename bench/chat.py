@@ -99,7 +99,7 @@ def config(a: argparse.Namespace) -> dict:
             "flood_dur": 2.0,
             "flood_rate": 5.0,
             "floor": {
-                "variants": ["daphne-redis"],
+                "variants": ["daphne-pubsub"],
                 "ks": [10],
                 "m": 100,
                 "dur": 2.0,
@@ -126,7 +126,7 @@ def config(a: argparse.Namespace) -> dict:
         "flood_dur": 5.0,
         "flood_rate": 5.0,
         "floor": {
-            "variants": ["daphne-redis", "daphne-inmemory"],
+            "variants": ["daphne-redis", "daphne-pubsub", "daphne-inmemory"],
             "ks": [10, 100],
             "m": 500,
             "dur": 10.0,

@@ -33,10 +33,16 @@ READ_EVERY = 1.0  # seconds between two read markings from one socket
 # A socket that keeps sending after being refused this many times in one burst window is
 # flooding: it is closed, so it costs the others nothing more.
 FLOOD_REFUSALS = 50
-# No page sends more than this many frames (of any kind) in this many seconds: its sends are
-# limited, typing goes every 2 s and reads once a second. A socket that does is cut off.
-FRAME_BUDGET = 40
-FRAME_WINDOW = 3.0
+# No page sends more frames (of any kind) in a second than a whole burst of messages and a
+# few others: typing goes every 2 s, reads once a second. A socket that does is cut off.
+FRAME_WINDOW = 1.0
+FRAME_SLACK = 10
+
+
+def frame_budget() -> int:
+    return settings.CHAT_BURST_MESSAGES + FRAME_SLACK
+
+
 CLOSE_FLOODING = 4429
 
 
@@ -174,7 +180,7 @@ class ChatConsumer(CollabConsumer):
         while frames and now - frames[0] > FRAME_WINDOW:
             frames.popleft()
         frames.append(now)
-        if len(frames) > FRAME_BUDGET:
+        if len(frames) > frame_budget():
             await self._cut_off()
             return
         await super().websocket_receive(message)

@@ -310,6 +310,12 @@ def print_report(r: dict, cfg: dict, log) -> None:
         log(f"  floor not run: {floor.get('_error', 'skipped') if floor else 'skipped'}")
         return
     rows = []
+    # The layers the floor measured, in the order of the table.
+    variants = [
+        v
+        for v in ("redis", "pubsub", "inmemory")
+        if any(k.startswith(f"daphne-{v}_") for k in floor)
+    ]
 
     def fget(variant: str, mode: str, k: int):
         return floor.get(f"daphne-{variant}_{mode}_{k}")
@@ -317,13 +323,13 @@ def print_report(r: dict, cfg: dict, log) -> None:
     for k, ours in ((10, k10), (100, k100)):
         for key in ("p50", "p99"):
             row = [f"last receiver K={k} {key} (ms)", _f(ours.get(key))]
-            for variant in ("redis", "inmemory"):
+            for variant in variants:
                 f = fget(variant, "fanout", k)
                 v = f["latency"]["last_ms"].get(key) if f else None
                 row += [_f(v), _ratio(ours.get(key), v)]
             rows.append(row)
     row = ["max msg/s to 10 members", _f(best_rate)]
-    for variant in ("redis", "inmemory"):
+    for variant in variants:
         f = fget(variant, "fanout", 10)
         v = f["windowed"]["delivered_msgs_per_s"] if f and "windowed" in f else None
         row += [_f(v), _ratio(best_rate, v)]
@@ -331,7 +337,7 @@ def print_report(r: dict, cfg: dict, log) -> None:
     row = ["RSS per idle socket (KiB)", _f(big["per_socket_kib"])]
     row_total = [f"RSS with {big['n']} idle sockets (MiB)", _f(rss_mib)]
     row_big = [f"1-to-{big['n'] - 1} last p50 (ms)", _f(fo.get("last_ms", {}).get("p50"))]
-    for variant in ("redis", "inmemory"):
+    for variant in variants:
         f = fget(variant, "idle", 1000)
         if f:
             b = _kib(f["server_status_baseline"].get("VmRSS"))
@@ -350,5 +356,8 @@ def print_report(r: dict, cfg: dict, log) -> None:
             row_total += ["-", "-"]
             row_big += ["-", "-"]
     rows += [row, row_total, row_big]
-    _table(log, ["figure", "ours", "floor redis", "ratio", "floor inmemory", "ratio"], rows)
+    header = ["figure", "ours"]
+    for variant in variants:
+        header += [f"floor {variant}", "ratio"]
+    _table(log, header, rows)
     log(f"  floor results: {floor.get('_dir')}")
