@@ -23,8 +23,8 @@ from apps.collabs.permissions import can
 
 from . import services
 from .access import history_start, visible_messages
-from .presenters import MessageView, present, with_related
-from .render import Reader, pushed_frame, render_for
+from .presenters import present, with_related
+from .render import Reader, frame, pushed_frame
 
 CATCH_UP_LIMIT = 500
 CATCH_UP_MARGIN = timedelta(seconds=5)
@@ -113,9 +113,9 @@ class ChatConsumer(CollabConsumer):
         since = _parse_time(content.get("since"))
         new, changed, complete = await database_sync_to_async(self._missed)(last_id, since)
         for view in new:
-            await self.send_json(self._envelope("message", view))
+            await self.send_json(frame("message", view, self.reader))
         for view in changed:
-            await self.send_json(self._envelope("changed", view))
+            await self.send_json(frame("changed", view, self.reader))
         await self.send_json({"type": "ready", "complete": complete})
 
     def _missed(self, last_id: int, since: datetime | None):
@@ -289,15 +289,6 @@ class ChatConsumer(CollabConsumer):
             services.mark_read(self.current_collab(), self.user, last_id)
 
     # Outbound (from the event publisher)
-
-    def _envelope(self, kind: str, view: MessageView) -> dict:
-        return {
-            "type": kind,
-            "id": view.id,
-            "version": view.version,
-            "html": render_for(view, self.reader),
-            "author_id": view.author.id if view.author else None,
-        }
 
     async def chat_event(self, message) -> None:
         if self.closed_for_good:

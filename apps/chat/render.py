@@ -117,16 +117,24 @@ def pushed_frame(kind: str, event: dict, reader: Reader) -> str:
     key = (event_key, render_key)
     text = _frames.get(key)
     if text is None:
-        envelope = {
-            "type": kind,
-            "id": view.id,
-            "version": view.version,
-            "html": html,
-            "author_id": view.author.id if view.author else None,
-            "ts": event["ts"],
-        }
-        text = _remember(_frames, key, json.dumps(envelope), _FRAMES_SIZE)
+        text = json.dumps({**_envelope(kind, view, html), "ts": event["ts"]})
+        _remember(_frames, key, text, _FRAMES_SIZE)
     return text
+
+
+def frame(kind: str, message: MessageView, reader: Reader) -> dict:
+    """A "message" or "changed" frame for this reader (catch-up after a reconnect)."""
+    return _envelope(kind, message, render_for(message, reader))
+
+
+def _envelope(kind: str, view: MessageView, html: str) -> dict:
+    return {
+        "type": kind,
+        "id": view.id,
+        "version": view.version,
+        "html": html,
+        "author_id": view.author.id if view.author else None,
+    }
 
 
 def fill_csrf(html: str, token: str) -> str:

@@ -18,28 +18,11 @@ from apps.accounts.services import deactivate_user
 from apps.collabs import services
 from apps.collabs.consumers import CLOSE_REVOKED
 from collabhub.asgi import application
-from tests.chat.ws import session_cookie, ws_path
+from tests.chat.ws import ORIGIN, session_cookie, ws_path
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 TIMEOUT = 3
-
-
-def _allowed_origin() -> tuple[bytes, bytes]:
-    """An Origin the application accepts. AllowedHostsOriginValidator copies ALLOWED_HOSTS
-    when collabhub.asgi is imported, which may be before the test environment adds
-    "testserver"; so ask the application itself which hosts it allows."""
-    allowed = list(application.application_mapping["websocket"].allowed_origins)
-    hosts = [h.lstrip(".") for h in allowed if h != "*" and "://" not in h]
-    for preferred in ("testserver", "localhost"):
-        if preferred in hosts:
-            return (b"origin", f"http://{preferred}".encode())
-    if hosts:
-        return (b"origin", f"http://{hosts[0]}".encode())
-    return (b"origin", b"http://testserver")  # "*": anything goes
-
-
-ORIGIN = _allowed_origin()
 
 
 @pytest.fixture(autouse=True)
