@@ -328,6 +328,10 @@ CHAT_BURST_MESSAGES = envint("CHAT_BURST_MESSAGES", 10)
 CHAT_BURST_SECONDS = envint("CHAT_BURST_SECONDS", 10)
 CHAT_SUSTAINED_MESSAGES = envint("CHAT_SUSTAINED_MESSAGES", 60)
 CHAT_SUSTAINED_SECONDS = envint("CHAT_SUSTAINED_SECONDS", 60)
+# Inbound WebSocket frames per second one connection may send, counted inside Daphne as they
+# arrive (collabhub/wsguard.py): beyond it the connection is closed (4429) and stops being
+# read. Above what the chat's own per-socket budget allows (a burst of messages and ten more).
+WS_MAX_FRAMES_PER_SECOND = envint("WS_MAX_FRAMES_PER_SECOND", CHAT_BURST_MESSAGES + 20)
 CHAT_PAGE_SIZE = envint("CHAT_PAGE_SIZE", 50)
 # Mention digests: how long a mention waits unread before it is emailed.
 MENTION_DIGEST_DELAY_MINUTES = envint("MENTION_DIGEST_DELAY_MINUTES", 10)

@@ -387,3 +387,34 @@ def test_a_change_made_while_the_page_was_connecting_still_shows(open_page, team
     wait_live(b)
     expect(b.locator(f"#{message_id}")).to_contain_text("Meeting at 11")
     expect(b.locator(f"#{message_id}").get_by_role("link", name="edited")).to_be_visible()
+
+
+_FLOOD = """
+(path) => new Promise((resolve) => {
+  const scheme = location.protocol === "https:" ? "wss://" : "ws://";
+  const ws = new WebSocket(scheme + location.host + path);
+  ws.onopen = () => {
+    for (let i = 0; i < 20000 && ws.readyState === WebSocket.OPEN; i++) {
+      ws.send('{"type": "ping"}');
+    }
+  };
+  ws.onclose = (event) => resolve(event.code);
+})
+"""
+
+
+def test_a_socket_flooding_the_server_is_closed_and_the_chat_goes_on(open_page, team):
+    owner, guest, collab = team["owner"], team["guest"], team["collab"]
+    a = person(open_page, owner)
+    open_chat(a, collab)
+    b = person(open_page, guest)
+    open_chat(b, collab)
+
+    # A script in B's page opens a socket of its own and sends frames as fast as it can.
+    code = b.evaluate(_FLOOD, f"/ws/collabs/{collab.pk}/")
+
+    assert code == 4429
+    send(a, "Still calm here")
+    expect(message(b, "Still calm here")).to_have_count(1)
+    send(b, "Here too")
+    expect(message(a, "Here too")).to_have_count(1)

@@ -1,0 +1,71 @@
+"""The frame limit inside Daphne's WebSocket protocol (collabhub/wsguard.py): counted as frames
+arrive, before any consumer; the browser test in tests/e2e/test_chat.py floods a real server."""
+
+from types import SimpleNamespace
+
+import pytest
+from daphne.ws_protocol import WebSocketFactory
+
+import collabhub.asgi  # noqa: F401  (installs the guard, as Daphne's import of it does)
+from collabhub import wsguard
+
+
+class Recorder:
+    def __init__(self):
+        self.queued = []
+        self.closes = []
+        self.paused = 0
+
+
+@pytest.fixture
+def protocol(settings):
+    settings.WS_MAX_FRAMES_PER_SECOND = 5
+    record = Recorder()
+    proto = wsguard.GuardedWebSocketProtocol.__new__(wsguard.GuardedWebSocketProtocol)
+    proto.muted = False
+    proto.client_addr = None
+    proto.application_queue = SimpleNamespace(put_nowait=record.queued.append)
+    proto.sendClose = lambda code=None, reason=None: record.closes.append(code)
+    proto.transport = SimpleNamespace(
+        pauseProducing=lambda: setattr(record, "paused", record.paused + 1)
+    )
+    return proto, record
+
+
+def test_daphne_builds_guarded_connections():
+    assert WebSocketFactory.protocol is wsguard.GuardedWebSocketProtocol
+
+
+def test_frames_within_the_limit_reach_the_application(protocol):
+    proto, record = protocol
+
+    for n in range(5):
+        proto.onMessage(f'{{"n": {n}}}'.encode(), False)
+
+    assert [m["text"] for m in record.queued] == [f'{{"n": {n}}}' for n in range(5)]
+    assert record.closes == [] and record.paused == 0
+
+
+def test_a_flood_is_closed_once_and_the_rest_is_never_queued(protocol):
+    proto, record = protocol
+
+    for _ in range(10_000):
+        proto.onMessage(b'{"type": "ping"}', False)
+
+    assert len(record.queued) == 5
+    assert record.closes == [wsguard.CLOSE_FLOODING]
+    assert record.paused == 1
+
+
+def test_the_count_starts_again_every_second(protocol, monkeypatch):
+    proto, record = protocol
+    clock = SimpleNamespace(now=100.0)
+    monkeypatch.setattr(wsguard, "time", SimpleNamespace(monotonic=lambda: clock.now))
+
+    for _second in range(3):
+        for _ in range(5):
+            proto.onMessage(b"{}", False)
+        clock.now += 1.0
+
+    assert len(record.queued) == 15
+    assert record.closes == []
