@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "apps.accounts",
     "apps.collabs",
     "apps.chat",
+    "apps.invitations",
 ]
 
 MIDDLEWARE = [
@@ -333,6 +334,8 @@ CHAT_SUSTAINED_SECONDS = envint("CHAT_SUSTAINED_SECONDS", 60)
 # read. Above what the chat's own per-socket budget allows (a burst of messages and ten more).
 WS_MAX_FRAMES_PER_SECOND = envint("WS_MAX_FRAMES_PER_SECOND", CHAT_BURST_MESSAGES + 20)
 CHAT_PAGE_SIZE = envint("CHAT_PAGE_SIZE", 50)
+# Invitations sent by email or phone stop working after this many days.
+INVITATION_DAYS = envint("INVITATION_DAYS", 7)
 # Mention digests: how long a mention waits unread before it is emailed.
 MENTION_DIGEST_DELAY_MINUTES = envint("MENTION_DIGEST_DELAY_MINUTES", 10)
 # Idempotent management commands run on a timer (`manage.py run_periodic`; cron in production).

@@ -12,6 +12,7 @@ urlpatterns = [
     path("healthz/", core_views.healthz, name="healthz"),
     path("collabs/", include("apps.collabs.urls")),
     path("collabs/<int:collab_id>/chat/", include("apps.chat.urls")),
+    path("", include("apps.invitations.urls")),
     path("users/", include((user_urlpatterns, "users"))),
     path("me/", include("apps.accounts.urls")),
     path("accounts/", include("allauth.urls")),

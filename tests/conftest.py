@@ -12,6 +12,7 @@ from PIL import Image
 from apps.accounts.models import User
 from apps.collabs import services
 from apps.collabs.models import Collab, Role
+from tests.smtp import smtp, smtp_server  # noqa: F401  (fixtures for every test)
 
 PASSWORD = "correct horse battery staple"
 

@@ -154,6 +154,28 @@ TABLE = {
         None,
         expect(**MEMBERS_OK, **SIGNED_OUT),
     ),
+    # By default everyone in the collab may invite (guests too; "employees only" is a
+    # setting). An empty form: the form error, 302 back to the members page.
+    "invitations:invite_email": (
+        "post",
+        {"collab_id": "collab"},
+        {},
+        expect(302, outsider=404, **SIGNED_OUT),
+    ),
+    "invitations:resend": (
+        "post",
+        {"collab_id": "collab", "invitation_id": "invitation"},
+        {},
+        expect(302, outsider=404, **SIGNED_OUT),
+    ),
+    "invitations:revoke": (
+        "post",
+        {"collab_id": "collab", "invitation_id": "invitation"},
+        {},
+        expect(302, outsider=404, **SIGNED_OUT),
+    ),
+    # Anyone may open an invitation link; this one is forged: "not a valid invitation".
+    "invitations:accept": ("get", {"token": "forged-token"}, None, expect(404)),
     "accounts:profile": ("get", {}, None, expect(200, **SIGNED_OUT)),
     "accounts:set_language": ("post", {}, {"language": "en"}, expect(302)),
     # allauth's pages.
@@ -212,7 +234,16 @@ def world(people, collab, other_collab):
 
     message = send_message(collab, people["member"], "Hello from the member")
     doomed = send_message(collab, people["member"], "This one gets deleted")
-    return {"collab": collab, "message": message, "doomed": doomed, **people}
+    from apps.invitations.services import invite_by_email
+
+    invitation = invite_by_email(collab, people["owner"], "ivan@example.com", name="Ivan")
+    return {
+        "collab": collab,
+        "message": message,
+        "doomed": doomed,
+        "invitation": invitation,
+        **people,
+    }
 
 
 def _path(name: str, kwargs: dict, world) -> str:

@@ -14,6 +14,7 @@ LAYERS = {
     "accounts": 1,
     "collabs": 2,
     "chat": 3,
+    "invitations": 4,
     "files": 4,
     "tasks": 5,
     "calendar": 5,

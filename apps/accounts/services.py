@@ -97,3 +97,16 @@ def set_language(user: User, language: str) -> None:
     if user.language != language:
         user.language = language
         user.save(update_fields=["language"])
+
+
+@transaction.atomic
+def create_guest(*, email: str, full_name: str, password: str, language: str = "") -> User:
+    """A guest account, made by someone following an invitation sent to `email`: the address
+    is verified by that (the link reached it), so allauth lets them sign in."""
+    from allauth.account.models import EmailAddress
+
+    user = User.objects.create_user(
+        email, password, full_name=full_name, kind=User.Kind.GUEST, language=language
+    )
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    return user

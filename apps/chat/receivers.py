@@ -30,15 +30,19 @@ def write_system_message(sender, collab, kind, actor, **details) -> None:
     data = _person_data(user) if user is not None else {}
     if kind == "role_changed":
         data.update(old=details["old"], new=details["new"])
+    if kind == "member_joined":
+        data["via"] = details["via"]
     message = post_system_message(collab, kind, actor=actor, **data)
     # The one who created the collab, or who was just added, starts with nothing unread: the
     # history before they came (and the note of their own arrival) is not news to them.
-    newcomer = actor if kind == "created" else user if kind == "member_added" else None
+    newcomer = (
+        actor if kind == "created" else user if kind in {"member_added", "member_joined"} else None
+    )
     if newcomer is not None:
         ReadState.objects.update_or_create(
             collab=collab, user=newcomer, defaults={"last_read_id": message.pk}
         )
-    if kind in {"member_added", "member_removed", "member_left"}:
+    if kind in {"member_added", "member_joined", "member_removed", "member_left"}:
         count = Membership.objects.current().filter(collab=collab).count()
         events.publish(collab.pk, {"kind": "members", "count": count})
 

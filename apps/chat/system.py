@@ -72,3 +72,18 @@ register(
     "settings_changed",
     lambda d: _("%(actor)s changed the collab's settings") % {"actor": person(d, "actor")},
 )
+
+
+def _joined(d: dict) -> str:
+    user = {"user": person(d)}
+    via = d.get("via")
+    if via == "email":
+        return _("%(user)s joined by an email invitation") % user
+    if via == "phone":
+        return _("%(user)s joined by an invitation sent to their phone") % user
+    if via == "link":
+        return _("%(user)s joined by link") % user
+    return _("%(user)s joined") % user
+
+
+register("member_joined", _joined)

@@ -45,24 +45,30 @@ def remaining_content(collab: Collab) -> list[str]:
 # The collab page: features add their part (the chat, later the sidebar tabs) without the core
 # importing them. `context(request, collab)` returns what the template needs, under a key of
 # the feature's own.
+# The members page takes sections the same way (page="members": the invitations).
 @dataclass(frozen=True)
 class PageSection:
     key: str
     template: str
     context: Callable
+    page: str
 
 
 _sections: dict[str, PageSection] = {}
 
 
-def register_page_section(key: str, template: str, context: Callable) -> None:
-    _sections[key] = PageSection(key, template, context)
+def register_page_section(
+    key: str, template: str, context: Callable, *, page: str = "detail"
+) -> None:
+    _sections[key] = PageSection(key, template, context, page)
 
 
-def page_sections(request, collab: Collab) -> tuple[list[str], dict]:
-    """The templates of the registered sections and their merged context."""
+def page_sections(request, collab: Collab, page: str = "detail") -> tuple[list[str], dict]:
+    """The templates of the sections registered for the page and their merged context."""
     templates, context = [], {}
     for section in _sections.values():
+        if section.page != page:
+            continue
         templates.append(section.template)
         context.update(section.context(request, collab))
     return templates, context

@@ -117,6 +117,21 @@ def update_settings(
 def add_member(collab: Collab, actor: User, user: User) -> Membership:
     """Add a person at once (employees from the directory; guests arrive by invitation)."""
     require(actor, "collabs.add_employees" if user.is_employee else "collabs.invite", collab)
+    membership = _admit(collab, user, added_by=actor)
+    _activity(collab, "member_added", actor, user=user, membership=membership)
+    return membership
+
+
+@transaction.atomic
+def join_by_invitation(collab: Collab, user: User, *, invited_by: User, via: str) -> Membership:
+    """The person followed an invitation (checked by the invitations app) and comes in.
+    `via` is the invitation's channel: email, phone or link."""
+    membership = _admit(collab, user, added_by=invited_by)
+    _activity(collab, "member_joined", None, user=user, via=via, membership=membership)
+    return membership
+
+
+def _admit(collab: Collab, user: User, *, added_by: User) -> Membership:
     if not user.is_active:
         raise ValidationError(_("%(name)s is deactivated.") % {"name": user})
     if Membership.objects.active().filter(collab=collab, user=user).exists():
@@ -124,13 +139,12 @@ def add_member(collab: Collab, actor: User, user: User) -> Membership:
     try:
         with transaction.atomic():
             membership = Membership.objects.create(
-                collab=collab, user=user, role=_role_for(user), added_by=actor
+                collab=collab, user=user, role=_role_for(user), added_by=added_by
             )
     except IntegrityError as exc:  # two people added the same person at the same moment
         raise ValidationError(_("%(name)s is already a member.") % {"name": user}) from exc
     forget(collab, user)
-    audit(AuditEvent.Action.MEMBER_ADDED, actor=actor, target_user=user, collab_id=collab.pk)
-    _activity(collab, "member_added", actor, user=user, membership=membership)
+    audit(AuditEvent.Action.MEMBER_ADDED, actor=added_by, target_user=user, collab_id=collab.pk)
     return membership
 
 

@@ -182,6 +182,8 @@ def members(request: HttpRequest, collab_id: int) -> HttpResponse:
     if ctx["cperms"]["collabs__add_employees"]:
         ctx["add_form"] = AddMemberForm(collab=collab)
     ctx["role_choices"] = RoleForm.base_fields["role"].choices
+    ctx["section_templates"], section_context = registry.page_sections(request, collab, "members")
+    ctx.update(section_context)
     return render(request, "collabs/members.html", ctx)
 
 

@@ -162,7 +162,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def live_url(django_db_setup, tmp_path_factory) -> Iterator[str]:
+def live_url(django_db_setup, tmp_path_factory, smtp_server) -> Iterator[str]:
     """The real server, as in production: Daphne serving HTTP and WebSockets, in a process of
     its own, on the test database. (pytest-django's live_server speaks only WSGI.)
 
@@ -188,6 +188,9 @@ def live_url(django_db_setup, tmp_path_factory) -> Iterator[str]:
         "STATIC_ROOT": str(folder / "static"),
         "MEDIA_ROOT": str(folder / "media"),
         "DJANGO_SETTINGS_MODULE": "collabhub.settings",
+        "SITE_URL": f"http://127.0.0.1:{port}",
+        # Mail goes over SMTP to the tests' server, where a test reads it.
+        **smtp_server.settings_env(),
     }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     subprocess.run(

@@ -1,0 +1,63 @@
+"""Invitations into a collab: by email now; phone and link share the model (issue 4)."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from apps.collabs.models import Collab
+
+
+class Invitation(models.Model):
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("email")
+        PHONE = "phone", _("phone")
+        LINK = "link", _("link")
+
+    collab = models.ForeignKey(Collab, on_delete=models.CASCADE, related_name="invitations")
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
+    email = models.EmailField(_("email"), blank=True)
+    name = models.CharField(_("name"), max_length=150, blank=True)
+    # Only a digest of the token is kept: the link itself exists only in what was sent.
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created = models.DateTimeField(_("created"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        indexes = [
+            # The pending invitations on the members page: one collab's, newest first.
+            models.Index(fields=["collab", "-created"], name="invitation_collab_created"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """How the invitee is named before they have an account."""
+        if self.name and self.email:
+            return f"{self.name} <{self.email}>"
+        return self.name or self.email
+
+    @property
+    def is_pending(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None and not self.is_expired
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()

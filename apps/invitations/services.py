@@ -1,0 +1,218 @@
+"""Inviting people into a collab and letting them in. Tokens are random (256 bits), sent
+only in the invitation itself and stored as a SHA-256 digest: a leaked database holds no
+working link, and a forged token finds nothing."""
+
+import hashlib
+import hmac
+import logging
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.core.validators import validate_email
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from apps.accounts.models import User
+from apps.chat.services import post_system_message
+from apps.collabs import services as collabs
+from apps.collabs.models import Collab, Membership
+from apps.collabs.permissions import require
+
+from .models import Invitation
+
+logger = logging.getLogger(__name__)
+
+
+class InvitationRefused(Exception):
+    """The token cannot be used; `reason` says why (for the page the visitor sees)."""
+
+    INVALID = "invalid"
+    USED = "used"
+    REVOKED = "revoked"
+    EXPIRED = "expired"
+    OTHER_EMAIL = "other_email"
+
+    def __init__(self, reason: str, invitation: Invitation | None = None):
+        self.reason = reason
+        self.invitation = invitation
+        super().__init__(reason)
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _new_token() -> tuple[str, str]:
+    token = secrets.token_urlsafe(32)
+    return token, _digest(token)
+
+
+def link(token: str) -> str:
+    return settings.SITE_URL.rstrip("/") + reverse("invitations:accept", args=[token])
+
+
+def pending(collab: Collab):
+    """Invitations not accepted, revoked or expired, newest first (the members page)."""
+    return (
+        Invitation.objects.filter(collab=collab, accepted_at__isnull=True, revoked_at__isnull=True)
+        .exclude(expires_at__lte=timezone.now())
+        .exclude(channel=Invitation.Channel.LINK)
+        .select_related("invited_by")
+        .order_by("-created")
+    )
+
+
+def _clean_email(email: str) -> str:
+    email = (email or "").strip()
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        raise ValidationError(_("“%(email)s” is not an email address.") % {"email": email}) from exc
+    return User.objects.normalize_email(email)
+
+
+@transaction.atomic
+def invite_by_email(collab: Collab, actor: User, email: str, *, name: str = "") -> Invitation:
+    """Invite someone by email: they get a single-use link that expires, in the inviter's
+    language. Written into the chat history."""
+    require(actor, "collabs.invite", collab)
+    email = _clean_email(email)
+    name = (name or "").strip()[:150]
+    if Membership.objects.active().filter(collab=collab, user__email__iexact=email).exists():
+        raise ValidationError(_("%(email)s is already a member.") % {"email": email})
+    if pending(collab).filter(email__iexact=email).exists():
+        raise ValidationError(
+            _("%(email)s is invited already: resend that invitation instead.") % {"email": email}
+        )
+    token, digest = _new_token()
+    now = timezone.now()
+    invitation = Invitation.objects.create(
+        collab=collab,
+        channel=Invitation.Channel.EMAIL,
+        email=email,
+        name=name,
+        token_hash=digest,
+        invited_by=actor,
+        created=now,
+        sent_at=now,
+        expires_at=now + timedelta(days=settings.INVITATION_DAYS),
+    )
+    _send_email(invitation, token)
+    post_system_message(
+        collab,
+        "invited",
+        actor=actor,
+        invitee=invitation.name or invitation.email,
+        channel=invitation.channel,
+    )
+    return invitation
+
+
+def _send_email(invitation: Invitation, token: str) -> None:
+    """Sent inside the transaction: if the mail server refuses, nothing is kept and the
+    inviter is told (the invitation would otherwise wait for an email that never left)."""
+    inviter = invitation.invited_by
+    context = {
+        "invitation": invitation,
+        "collab": invitation.collab,
+        "inviter": inviter,
+        "link": link(token),
+        "days": settings.INVITATION_DAYS,
+        "site_name": settings.SITE_NAME,
+    }
+    with translation.override(inviter.language or settings.LANGUAGE_CODE):
+        subject = render_to_string("invitations/email_subject.txt", context).strip()
+        body = render_to_string("invitations/email_body.txt", context)
+    try:
+        send_mail(subject, body, None, [invitation.email])
+    except OSError as exc:  # SMTP errors are OSErrors too
+        logger.warning("invitation email to %s failed: %s", invitation.email, exc)
+        raise ValidationError(
+            _("The email to %(email)s could not be sent. Try again later.")
+            % {"email": invitation.email}
+        ) from exc
+
+
+def _pending_in(collab: Collab, invitation_id: int) -> Invitation:
+    invitation = pending(collab).select_for_update(of=("self",)).filter(pk=invitation_id).first()
+    if invitation is None:
+        raise ValidationError(_("This invitation is no longer pending."))
+    return invitation
+
+
+@transaction.atomic
+def resend(collab: Collab, actor: User, invitation_id: int) -> Invitation:
+    """A new link, valid for the full period again; the old link stops working."""
+    require(actor, "collabs.invite", collab)
+    invitation = _pending_in(collab, invitation_id)
+    token, invitation.token_hash = _new_token()
+    invitation.sent_at = timezone.now()
+    invitation.expires_at = invitation.sent_at + timedelta(days=settings.INVITATION_DAYS)
+    invitation.save(update_fields=["token_hash", "sent_at", "expires_at"])
+    _send_email(invitation, token)
+    return invitation
+
+
+@transaction.atomic
+def revoke(collab: Collab, actor: User, invitation_id: int) -> Invitation:
+    require(actor, "collabs.invite", collab)
+    invitation = _pending_in(collab, invitation_id)
+    invitation.revoked_at = timezone.now()
+    invitation.save(update_fields=["revoked_at"])
+    post_system_message(
+        collab,
+        "invitation_revoked",
+        actor=actor,
+        invitee=invitation.name or invitation.email,
+        channel=invitation.channel,
+    )
+    return invitation
+
+
+def find(token: str, *, for_update: bool = False) -> Invitation:
+    """The usable invitation behind the token, or InvitationRefused saying why not."""
+    digest = _digest(token or "")
+    invitations = Invitation.objects.select_related("collab", "invited_by")
+    if for_update:
+        invitations = invitations.select_for_update(of=("self",))
+    invitation = invitations.filter(token_hash=digest).first()
+    # The lookup is by digest, so it reveals nothing of the token; the comparison is
+    # constant-time all the same.
+    if invitation is None or not hmac.compare_digest(invitation.token_hash, digest):
+        raise InvitationRefused(InvitationRefused.INVALID)
+    if invitation.revoked_at is not None:
+        raise InvitationRefused(InvitationRefused.REVOKED, invitation)
+    if invitation.accepted_at is not None:
+        raise InvitationRefused(InvitationRefused.USED, invitation)
+    if invitation.is_expired:
+        raise InvitationRefused(InvitationRefused.EXPIRED, invitation)
+    return invitation
+
+
+def matches(invitation: Invitation, user: User) -> bool:
+    """An email invitation is for the account with that address only."""
+    return invitation.email.lower() == user.email.lower()
+
+
+@transaction.atomic
+def accept(token: str, user: User) -> Collab:
+    """The signed-in user takes the invitation: they become a member (a guest if their account
+    is a guest's), the invitation is used up, and the chat says they joined."""
+    invitation = find(token, for_update=True)
+    if not matches(invitation, user):
+        raise InvitationRefused(InvitationRefused.OTHER_EMAIL, invitation)
+    collab = invitation.collab
+    if not Membership.objects.active().filter(collab=collab, user=user).exists():
+        collabs.join_by_invitation(
+            collab, user, invited_by=invitation.invited_by, via=invitation.channel
+        )
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = user
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    return collab

@@ -1,0 +1,22 @@
+from django.urls import path
+
+from . import views
+
+app_name = "invitations"
+
+urlpatterns = [
+    # The invitee's way in.
+    path("invite/<str:token>/", views.accept, name="accept"),
+    # The inviter's side, on a collab.
+    path("collabs/<int:collab_id>/invitations/email/", views.invite_email, name="invite_email"),
+    path(
+        "collabs/<int:collab_id>/invitations/<int:invitation_id>/resend/",
+        views.resend,
+        name="resend",
+    ),
+    path(
+        "collabs/<int:collab_id>/invitations/<int:invitation_id>/revoke/",
+        views.revoke,
+        name="revoke",
+    ),
+]

@@ -1,0 +1,157 @@
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from apps.accounts.models import User
+from apps.accounts.services import create_guest
+from apps.collabs.permissions import get_collab_for, require
+
+from . import services
+from .forms import EmailInviteForm, GuestSignupForm
+from .services import InvitationRefused
+
+LOGIN_BACKEND = "allauth.account.auth_backends.AuthenticationBackend"
+
+
+def _members(collab_id: int) -> HttpResponse:
+    return redirect("collabs:members", collab_id=collab_id)
+
+
+@login_required
+@require_POST
+def invite_email(request: HttpRequest, collab_id: int) -> HttpResponse:
+    collab = get_collab_for(request.user, collab_id)
+    require(request.user, "collabs.invite", collab)
+    form = EmailInviteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return _members(collab.pk)
+    try:
+        invitation = services.invite_by_email(
+            collab, request.user, form.cleaned_data["email"], name=form.cleaned_data["name"]
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request, _("The invitation is sent to %(email)s.") % {"email": invitation.email}
+        )
+    return _members(collab.pk)
+
+
+@login_required
+@require_POST
+def resend(request: HttpRequest, collab_id: int, invitation_id: int) -> HttpResponse:
+    collab = get_collab_for(request.user, collab_id)
+    try:
+        invitation = services.resend(collab, request.user, invitation_id)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request, _("The invitation is sent again to %(email)s.") % {"email": invitation.email}
+        )
+    return _members(collab.pk)
+
+
+@login_required
+@require_POST
+def revoke(request: HttpRequest, collab_id: int, invitation_id: int) -> HttpResponse:
+    collab = get_collab_for(request.user, collab_id)
+    try:
+        invitation = services.revoke(collab, request.user, invitation_id)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request, _("The invitation of %(name)s is revoked.") % {"name": invitation.label}
+        )
+    return _members(collab.pk)
+
+
+def _refused(request: HttpRequest, exc: InvitationRefused) -> HttpResponse:
+    status = 404 if exc.reason == InvitationRefused.INVALID else 410
+    if exc.reason == InvitationRefused.OTHER_EMAIL:
+        status = 403
+    return render(
+        request,
+        "invitations/refused.html",
+        {"reason": exc.reason, "invitation": exc.invitation},
+        status=status,
+    )
+
+
+def accept(request: HttpRequest, token: str) -> HttpResponse:
+    """The link in the invitation: who invites to which collab; then join (signed in), sign in
+    (the invited address has an account), or create a guest account here."""
+    try:
+        invitation = services.find(token)
+    except InvitationRefused as exc:
+        return _refused(request, exc)
+    here = reverse("invitations:accept", args=[token])
+    user = request.user
+    has_account = (
+        not user.is_authenticated
+        and User.objects.filter(email__iexact=invitation.email, is_active=True).exists()
+    )
+    form = None
+    if request.method == "POST":
+        if user.is_authenticated:
+            return _join(request, token, user)
+        if has_account:
+            return redirect(f"{reverse('account_login')}?next={here}")
+        form = GuestSignupForm(request.POST)
+        if form.is_valid():
+            return _sign_up_and_join(request, token, invitation, form)
+    elif not user.is_authenticated and not has_account:
+        form = GuestSignupForm()
+    if user.is_authenticated and not services.matches(invitation, user):
+        return _refused(request, InvitationRefused(InvitationRefused.OTHER_EMAIL, invitation))
+    return render(
+        request,
+        "invitations/accept.html",
+        {
+            "invitation": invitation,
+            "collab": invitation.collab,
+            "form": form,
+            "has_account": has_account,
+            "login_url": f"{reverse('account_login')}?next={here}",
+        },
+    )
+
+
+def _join(request: HttpRequest, token: str, user) -> HttpResponse:
+    try:
+        collab = services.accept(token, user)
+    except InvitationRefused as exc:
+        return _refused(request, exc)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("collabs:list")
+    return redirect("collabs:detail", collab_id=collab.pk)
+
+
+def _sign_up_and_join(request: HttpRequest, token: str, invitation, form) -> HttpResponse:
+    try:
+        with transaction.atomic():
+            user = create_guest(
+                email=invitation.email,
+                full_name=form.cleaned_data["full_name"],
+                password=form.cleaned_data["password1"],
+                language=translation.get_language() or "",
+            )
+            collab = services.accept(token, user)
+    except InvitationRefused as exc:  # used up by a double submit or a second tab
+        return _refused(request, exc)
+    except IntegrityError:  # the account was made a moment ago (another tab): sign in
+        return redirect(f"{reverse('account_login')}?next={request.path}")
+    login(request, user, backend=LOGIN_BACKEND)
+    return redirect("collabs:detail", collab_id=collab.pk)

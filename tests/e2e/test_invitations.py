@@ -1,0 +1,70 @@
+"""Inviting a guest by email, in real browsers: the owner sends the invitation from the members
+page, the email goes over SMTP to the tests' server, the guest opens its link in a browser of
+their own, creates an account and lands in the chat; both see the join in the history."""
+
+import re
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import expect
+
+from apps.collabs import services
+from tests.conftest import PASSWORD, make_user
+
+from .conftest import PHONE, assert_clean, no_horizontal_overflow, problems_of, sign_in
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def team(transactional_db):
+    owner = make_user("olga@example.com", "Olga Owner")
+    collab = services.create_collab(owner, name="Website redesign", description="With the studio")
+    return {"owner": owner, "collab": collab}
+
+
+def test_a_guest_invited_by_email_signs_up_on_a_phone_and_lands_in_the_chat(
+    open_page, team, smtp_server
+):
+    owner, collab = team["owner"], team["collab"]
+    a = open_page()
+    sign_in(a, owner)
+    a.goto(f"/collabs/{collab.pk}/members/")
+    a.get_by_role("textbox", name="Email").fill("ivan@example.com")
+    a.get_by_label("Name (optional)").fill("Ivan Petrov")
+    a.get_by_role("button", name="Send the invitation").click()
+    expect(a.get_by_text("The invitation is sent to ivan@example.com.")).to_be_visible()
+    pending = a.get_by_role("list", name="Invitations not accepted")
+    expect(pending).to_contain_text("Ivan Petrov")
+    expect(pending).to_contain_text("invitation not accepted")
+
+    email = smtp_server.inbox.wait_for("ivan@example.com")
+    link = re.search(r"https?://\S+/invite/\S+/", smtp_server.inbox.text(email)).group(0)
+
+    # The guest, on a phone, in a browser of their own.
+    b = open_page(**PHONE)
+    b.goto(urlsplit(link).path)
+    expect(b.get_by_role("heading", name="Invitation to Website redesign")).to_be_visible()
+    expect(b.get_by_text("Olga Owner invites you")).to_be_visible()
+    no_horizontal_overflow(b, PHONE["viewport"]["width"])
+    b.get_by_label("Your name").fill("Ivan Petrov")
+    b.get_by_label("Password", exact=True).fill(PASSWORD)
+    b.get_by_label("Password (again)").fill(PASSWORD)
+    b.get_by_role("button", name="Create the account and join").click()
+
+    expect(b).to_have_url(re.compile(rf"/collabs/{collab.pk}/$"))
+    joined = "Ivan Petrov (guest) joined by an email invitation"
+    expect(b.get_by_text(joined)).to_be_visible()
+    a.goto(f"/collabs/{collab.pk}/")
+    expect(a.get_by_text("Olga Owner invited Ivan Petrov (guest) by email")).to_be_visible()
+    expect(a.get_by_text(joined)).to_be_visible()
+    a.goto(f"/collabs/{collab.pk}/members/")
+    expect(a.get_by_role("list", name="Invitations not accepted")).to_have_count(0)
+    assert_clean(a)
+    assert_clean(b)
+
+    # The link is used up: opened again, it says so.
+    c = open_page()
+    problems_of(c).allow("status of 410")
+    c.goto(urlsplit(link).path)
+    expect(c.get_by_role("heading", name="This invitation does not work")).to_be_visible()
