@@ -336,6 +336,8 @@ WS_MAX_FRAMES_PER_SECOND = envint("WS_MAX_FRAMES_PER_SECOND", CHAT_BURST_MESSAGE
 CHAT_PAGE_SIZE = envint("CHAT_PAGE_SIZE", 50)
 # Invitations sent by email or phone stop working after this many days.
 INVITATION_DAYS = envint("INVITATION_DAYS", 7)
+# How many invitations (new or sent again) one person may send per hour.
+INVITATIONS_PER_HOUR = envint("INVITATIONS_PER_HOUR", 30)
 # Mention digests: how long a mention waits unread before it is emailed.
 MENTION_DIGEST_DELAY_MINUTES = envint("MENTION_DIGEST_DELAY_MINUTES", 10)
 # Idempotent management commands run on a timer (`manage.py run_periodic`; cron in production).

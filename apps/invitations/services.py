@@ -17,12 +17,14 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from apps.accounts.models import User
 from apps.chat.services import post_system_message
 from apps.collabs import services as collabs
 from apps.collabs.models import Collab, Membership
 from apps.collabs.permissions import require
+from apps.core import ratelimit
 
 from .models import Invitation
 
@@ -90,6 +92,7 @@ def invite_by_email(collab: Collab, actor: User, email: str, *, name: str = "") 
         raise ValidationError(
             _("%(email)s is invited already: resend that invitation instead.") % {"email": email}
         )
+    _count_sending(actor)
     token, digest = _new_token()
     now = timezone.now()
     invitation = Invitation.objects.create(
@@ -139,6 +142,22 @@ def _send_email(invitation: Invitation, token: str) -> None:
         ) from exc
 
 
+def _count_sending(actor: User) -> None:
+    """Invitations send mail (and SMS): a limit per person and hour keeps the portal from
+    being used to spam addresses."""
+    wait = ratelimit.hit(actor.pk, "invite", [(settings.INVITATIONS_PER_HOUR, 3600)])
+    if wait:
+        minutes = max(1, round(wait / 60))
+        raise ValidationError(
+            ngettext(
+                "You have sent many invitations. Try again in %(n)d minute.",
+                "You have sent many invitations. Try again in %(n)d minutes.",
+                minutes,
+            )
+            % {"n": minutes}
+        )
+
+
 def _pending_in(collab: Collab, invitation_id: int) -> Invitation:
     invitation = pending(collab).select_for_update(of=("self",)).filter(pk=invitation_id).first()
     if invitation is None:
@@ -151,6 +170,7 @@ def resend(collab: Collab, actor: User, invitation_id: int) -> Invitation:
     """A new link, valid for the full period again; the old link stops working."""
     require(actor, "collabs.invite", collab)
     invitation = _pending_in(collab, invitation_id)
+    _count_sending(actor)
     token, invitation.token_hash = _new_token()
     invitation.sent_at = timezone.now()
     invitation.expires_at = invitation.sent_at + timedelta(days=settings.INVITATION_DAYS)

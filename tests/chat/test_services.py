@@ -14,6 +14,7 @@ from apps.chat import ratelimit, services
 from apps.chat.models import MAX_BODY_LENGTH, Mention, Message, MessageRevision, Reaction, ReadState
 from apps.collabs import services as collab_services
 from apps.collabs.models import Collab, Membership
+from apps.core import ratelimit as core_ratelimit
 from tests.conftest import make_user
 
 # The rate limiter's clock, stopped 195 seconds before the end of a 10-minute window.
@@ -30,7 +31,7 @@ def roomy_limits(settings):
 @pytest.fixture
 def frozen_clock(monkeypatch):
     """The rate limiter's clock stands still, so no window boundary falls inside a test."""
-    monkeypatch.setattr(ratelimit, "time", SimpleNamespace(time=lambda: FROZEN_NOW))
+    monkeypatch.setattr(core_ratelimit, "time", SimpleNamespace(time=lambda: FROZEN_NOW))
 
 
 @pytest.fixture
@@ -250,7 +251,7 @@ def test_the_limit_has_two_windows_and_a_refused_hit_counts_in_neither(settings,
     settings.CHAT_SUSTAINED_MESSAGES = 3
     settings.CHAT_SUSTAINED_SECONDS = 600
     clock = SimpleNamespace(now=1_000_000_200.0)  # 10 s into a burst window of 10
-    monkeypatch.setattr(ratelimit, "time", SimpleNamespace(time=lambda: clock.now))
+    monkeypatch.setattr(core_ratelimit, "time", SimpleNamespace(time=lambda: clock.now))
 
     assert [ratelimit.hit(4242, "t") for _ in range(2)] == [0, 0]
     assert ratelimit.hit(4242, "t") == 10  # the burst is full until its window ends

@@ -8,10 +8,11 @@ from types import SimpleNamespace
 import pytest
 from django.urls import reverse
 
-from apps.chat import ratelimit, services
+from apps.chat import services
 from apps.chat.models import MAX_BODY_LENGTH, Message, Reaction, ReadState
 from apps.collabs import services as collab_services
 from apps.collabs.models import Collab
+from apps.core import ratelimit as core_ratelimit
 from tests.chat.helpers import bulk_messages, ids_on
 
 HTMX = {"HX-Request": "true"}
@@ -122,7 +123,7 @@ def test_a_message_over_the_rate_limit_comes_back_with_the_wait_and_the_text_kep
     settings.CHAT_BURST_MESSAGES = 2
     settings.CHAT_BURST_SECONDS = 600
     # The limiter's clock stands still, 195 seconds before the end of its window.
-    monkeypatch.setattr(ratelimit, "time", SimpleNamespace(time=lambda: 1_000_000_005.0))
+    monkeypatch.setattr(core_ratelimit, "time", SimpleNamespace(time=lambda: 1_000_000_005.0))
     for i in range(2):
         as_member.post(url("send", collab), {"body": f"Quick {i}", "client_id": f"q{i}"})
 

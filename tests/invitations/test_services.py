@@ -216,3 +216,16 @@ def test_a_mail_server_that_refuses_keeps_nothing_and_says_so(settings, collab, 
 
     assert not Invitation.objects.exists()
     assert not Message.objects.filter(collab=collab, system_type="invited").exists()
+
+
+def test_invitations_are_rate_limited_per_person_with_a_clear_error(settings, collab, owner):
+    settings.INVITATIONS_PER_HOUR = 2
+    services.invite_by_email(collab, owner, "one@example.com")
+    invitation = services.invite_by_email(collab, owner, "two@example.com")
+
+    with pytest.raises(ValidationError, match="sent many invitations"):
+        services.invite_by_email(collab, owner, "three@example.com")
+    with pytest.raises(ValidationError, match="sent many invitations"):
+        services.resend(collab, owner, invitation.pk)
+    assert Invitation.objects.count() == 2
+    assert len(mail.outbox) == 2
