@@ -35,11 +35,14 @@ static/vendor/.stamp: package.json package-lock.json
 
 vendor: static/vendor/.stamp
 
-# Browser tests drive Debian's Chromium; install it when it is missing.
+# Browser tests drive Debian's Chromium, and the QR-code tests read codes with zbarimg;
+# install what is missing from Debian's packages.
 chromium:
-	@if [ ! -x /usr/bin/chromium ]; then \
+	@missing=""; [ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	command -v zbarimg >/dev/null || missing="$$missing zbar-tools"; \
+	if [ -n "$$missing" ]; then \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
 run: install

@@ -174,6 +174,24 @@ TABLE = {
         {},
         expect(302, outsider=404, **SIGNED_OUT),
     ),
+    "invitations:link_create": (
+        "post",
+        {"collab_id": "collab"},
+        {},
+        expect(302, outsider=404, **SIGNED_OUT),
+    ),
+    "invitations:link_revoke": (
+        "post",
+        {"collab_id": "collab"},
+        {},
+        expect(302, outsider=404, **SIGNED_OUT),
+    ),
+    "invitations:link_qr": (
+        "get",
+        {"collab_id": "collab"},
+        None,
+        expect(200, outsider=404, **SIGNED_OUT),
+    ),
     # Anyone may open an invitation link; this one is forged: "not a valid invitation".
     "invitations:accept": ("get", {"token": "forged-token"}, None, expect(404)),
     "accounts:profile": ("get", {}, None, expect(200, **SIGNED_OUT)),
@@ -234,9 +252,10 @@ def world(people, collab, other_collab):
 
     message = send_message(collab, people["member"], "Hello from the member")
     doomed = send_message(collab, people["member"], "This one gets deleted")
-    from apps.invitations.services import invite_by_email
+    from apps.invitations.services import create_link, invite_by_email
 
     invitation = invite_by_email(collab, people["owner"], "ivan@example.com", name="Ivan")
+    create_link(collab, people["owner"])
     return {
         "collab": collab,
         "message": message,

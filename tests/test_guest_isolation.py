@@ -14,7 +14,7 @@ import pytest
 from django.urls import reverse
 
 from apps.chat.services import send_message
-from apps.invitations.services import invite_by_email
+from apps.invitations.services import create_link, invite_by_email, link_token
 from tests.test_access_matrix import TABLE, _path, all_url_names
 
 pytestmark = pytest.mark.django_db
@@ -29,6 +29,7 @@ MAX_PAGES = 300
 def secrets_of_ours(collab, owner, member):
     message = send_message(collab, member, "The budget is 42 thousand, keep it quiet")
     invitation = invite_by_email(collab, owner, "vendor@example.com", name="Vera Vendor")
+    link = create_link(collab, owner)
     return {
         "world": {
             "collab": collab,
@@ -46,6 +47,7 @@ def secrets_of_ours(collab, owner, member):
             owner.full_name,
             member.full_name,
             "Maxim Moderator",
+            link_token(link),
         ],
     }
 

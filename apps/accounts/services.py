@@ -100,13 +100,16 @@ def set_language(user: User, language: str) -> None:
 
 
 @transaction.atomic
-def create_guest(*, email: str, full_name: str, password: str, language: str = "") -> User:
-    """A guest account, made by someone following an invitation sent to `email`: the address
-    is verified by that (the link reached it), so allauth lets them sign in."""
+def create_guest(
+    *, email: str, full_name: str, password: str, language: str = "", verified: bool
+) -> User:
+    """A guest account, made by someone following an invitation. An invitation sent to
+    `email` verifies the address (the link reached it); one who came by a shared link
+    confirms theirs through allauth when they next sign in."""
     from allauth.account.models import EmailAddress
 
     user = User.objects.create_user(
         email, password, full_name=full_name, kind=User.Kind.GUEST, language=language
     )
-    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    EmailAddress.objects.create(user=user, email=user.email, verified=verified, primary=True)
     return user

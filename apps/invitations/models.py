@@ -35,6 +35,12 @@ class Invitation(models.Model):
         blank=True,
         related_name="+",
     )
+    # A link is shown to the inviters again and again, so its token is derived from this
+    # random key with the server's secret (services.link_token); the database alone holds
+    # no working link.
+    link_key = models.CharField(max_length=64, blank=True)
+    max_uses = models.PositiveIntegerField(_("maximum uses"), null=True, blank=True)
+    use_count = models.PositiveIntegerField(_("times used"), default=0)
 
     class Meta:
         verbose_name = _("invitation")
@@ -42,6 +48,14 @@ class Invitation(models.Model):
         indexes = [
             # The pending invitations on the members page: one collab's, newest first.
             models.Index(fields=["collab", "-created"], name="invitation_collab_created"),
+        ]
+        constraints = [
+            # One active link per collab: making a new one revokes the old.
+            models.UniqueConstraint(
+                fields=["collab"],
+                condition=models.Q(channel="link", revoked_at__isnull=True),
+                name="invitation_one_active_link",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -53,6 +67,12 @@ class Invitation(models.Model):
         if self.name and self.email:
             return f"{self.name} <{self.email}>"
         return self.name or self.email
+
+    @property
+    def is_used_up(self) -> bool:
+        if self.channel == self.Channel.LINK:
+            return self.max_uses is not None and self.use_count >= self.max_uses
+        return self.accepted_at is not None
 
     @property
     def is_pending(self) -> bool:

@@ -7,8 +7,9 @@ from apps.chat import system
 from apps.collabs import registry
 from apps.collabs.permissions import can
 
-from .forms import EmailInviteForm
-from .services import pending
+from . import qr, services
+from .forms import EmailInviteForm, LinkForm
+from .services import active_link, pending
 
 _CHANNELS = {
     "email": lambda: _("by email"),
@@ -34,14 +35,38 @@ def _revoked(d: dict) -> str:
 
 system.register("invited", _invited)
 system.register("invitation_revoked", _revoked)
+system.register(
+    "link_created",
+    lambda d: _("%(actor)s made an invitation link") % {"actor": system.person(d, "actor")},
+)
+system.register(
+    "link_replaced",
+    lambda d: (
+        _("%(actor)s made a new invitation link; the old one no longer works")
+        % {"actor": system.person(d, "actor")}
+    ),
+)
+system.register(
+    "link_revoked",
+    lambda d: _("%(actor)s revoked the invitation link") % {"actor": system.person(d, "actor")},
+)
 
 
 def members_context(request, collab) -> dict:
     """The invite form and the pending invitations, for those who may invite."""
     if not can(request.user, "collabs.invite", collab):
         return {"invitations": None}
+    link = active_link(collab)
+    url = services.link(services.link_token(link)) if link else ""
     return {
-        "invitations": {"form": EmailInviteForm(), "pending": list(pending(collab))},
+        "invitations": {
+            "form": EmailInviteForm(),
+            "pending": list(pending(collab)),
+            "link": link,
+            "link_url": url,
+            "link_qr": qr.svg(url) if link else "",
+            "link_form": LinkForm(),
+        },
     }
 
 

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -195,6 +196,69 @@ def revoke(collab: Collab, actor: User, invitation_id: int) -> Invitation:
     return invitation
 
 
+def link_token(invitation: Invitation) -> str:
+    """The token of a link invitation, derived again whenever an inviter looks at it."""
+    return salted_hmac("invitations.link", invitation.link_key, algorithm="sha256").hexdigest()
+
+
+def active_link(collab: Collab) -> Invitation | None:
+    """The collab's link, if there is one and it still works."""
+    link_invitation = Invitation.objects.filter(
+        collab=collab, channel=Invitation.Channel.LINK, revoked_at__isnull=True
+    ).first()
+    if link_invitation is None or link_invitation.is_expired or link_invitation.is_used_up:
+        return None
+    return link_invitation
+
+
+@transaction.atomic
+def create_link(
+    collab: Collab, actor: User, *, days: int | None = None, max_uses: int | None = None
+) -> Invitation:
+    """A new shareable link (and QR code) for the collab; the old link stops working."""
+    require(actor, "collabs.invite", collab)
+    if days is not None and not 1 <= days <= 365:
+        raise ValidationError(_("A link works for 1 to 365 days."))
+    if max_uses is not None and not 1 <= max_uses <= 10_000:
+        raise ValidationError(_("A link may be used 1 to 10,000 times."))
+    old = _revoke_link(collab)
+    now = timezone.now()
+    invitation = Invitation(
+        collab=collab,
+        channel=Invitation.Channel.LINK,
+        invited_by=actor,
+        created=now,
+        sent_at=now,
+        expires_at=now + timedelta(days=days) if days else None,
+        max_uses=max_uses,
+        link_key=secrets.token_hex(32),
+    )
+    invitation.token_hash = _digest(link_token(invitation))
+    invitation.save()
+    post_system_message(collab, "link_created" if old is None else "link_replaced", actor=actor)
+    return invitation
+
+
+@transaction.atomic
+def revoke_link(collab: Collab, actor: User) -> None:
+    require(actor, "collabs.invite", collab)
+    if _revoke_link(collab) is None:
+        raise ValidationError(_("There is no link to revoke."))
+    post_system_message(collab, "link_revoked", actor=actor)
+
+
+def _revoke_link(collab: Collab) -> Invitation | None:
+    current = (
+        Invitation.objects.select_for_update()
+        .filter(collab=collab, channel=Invitation.Channel.LINK, revoked_at__isnull=True)
+        .first()
+    )
+    if current is not None:
+        current.revoked_at = timezone.now()
+        current.save(update_fields=["revoked_at"])
+    return current
+
+
 def find(token: str, *, for_update: bool = False) -> Invitation:
     """The usable invitation behind the token, or InvitationRefused saying why not."""
     digest = _digest(token or "")
@@ -208,7 +272,7 @@ def find(token: str, *, for_update: bool = False) -> Invitation:
         raise InvitationRefused(InvitationRefused.INVALID)
     if invitation.revoked_at is not None:
         raise InvitationRefused(InvitationRefused.REVOKED, invitation)
-    if invitation.accepted_at is not None:
+    if invitation.is_used_up:
         raise InvitationRefused(InvitationRefused.USED, invitation)
     if invitation.is_expired:
         raise InvitationRefused(InvitationRefused.EXPIRED, invitation)
@@ -216,7 +280,10 @@ def find(token: str, *, for_update: bool = False) -> Invitation:
 
 
 def matches(invitation: Invitation, user: User) -> bool:
-    """An email invitation is for the account with that address only."""
+    """An email invitation is for the account with that address only; a link is for anyone
+    who has it."""
+    if invitation.channel == Invitation.Channel.LINK:
+        return True
     return invitation.email.lower() == user.email.lower()
 
 
@@ -228,11 +295,16 @@ def accept(token: str, user: User) -> Collab:
     if not matches(invitation, user):
         raise InvitationRefused(InvitationRefused.OTHER_EMAIL, invitation)
     collab = invitation.collab
-    if not Membership.objects.active().filter(collab=collab, user=user).exists():
+    if Membership.objects.active().filter(collab=collab, user=user).exists():
+        if invitation.channel == Invitation.Channel.LINK:
+            return collab  # a member opening the collab's link uses nothing up
+    else:
         collabs.join_by_invitation(
             collab, user, invited_by=invitation.invited_by, via=invitation.channel
         )
-    invitation.accepted_at = timezone.now()
-    invitation.accepted_by = user
-    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    invitation.use_count += 1
+    if invitation.channel != Invitation.Channel.LINK:
+        invitation.accepted_at = timezone.now()
+        invitation.accepted_by = user
+    invitation.save(update_fields=["use_count", "accepted_at", "accepted_by"])
     return collab

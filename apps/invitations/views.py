@@ -3,7 +3,7 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -14,8 +14,9 @@ from apps.accounts.models import User
 from apps.accounts.services import create_guest
 from apps.collabs.permissions import get_collab_for, require
 
-from . import services
-from .forms import EmailInviteForm, GuestSignupForm
+from . import qr, services
+from .forms import EmailInviteForm, GuestSignupForm, LinkForm
+from .models import Invitation
 from .services import InvitationRefused
 
 LOGIN_BACKEND = "allauth.account.auth_backends.AuthenticationBackend"
@@ -77,6 +78,58 @@ def revoke(request: HttpRequest, collab_id: int, invitation_id: int) -> HttpResp
     return _members(collab.pk)
 
 
+@login_required
+@require_POST
+def link_create(request: HttpRequest, collab_id: int) -> HttpResponse:
+    collab = get_collab_for(request.user, collab_id)
+    require(request.user, "collabs.invite", collab)
+    form = LinkForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return _members(collab.pk)
+    try:
+        services.create_link(
+            collab,
+            request.user,
+            days=form.cleaned_data["days"],
+            max_uses=form.cleaned_data["max_uses"],
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The new invitation link is ready; the old one is off."))
+    return _members(collab.pk)
+
+
+@login_required
+@require_POST
+def link_revoke(request: HttpRequest, collab_id: int) -> HttpResponse:
+    collab = get_collab_for(request.user, collab_id)
+    try:
+        services.revoke_link(collab, request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The invitation link is revoked."))
+    return _members(collab.pk)
+
+
+@login_required
+def link_qr(request: HttpRequest, collab_id: int) -> HttpResponse:
+    """The QR code of the collab's link, as a PNG to download and print."""
+    collab = get_collab_for(request.user, collab_id)
+    require(request.user, "collabs.invite", collab)
+    link = services.active_link(collab)
+    if link is None:
+        raise Http404
+    response = HttpResponse(
+        qr.png(services.link(services.link_token(link))), content_type="image/png"
+    )
+    response["Content-Disposition"] = f'attachment; filename="invitation-{collab.pk}.png"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
 def _refused(request: HttpRequest, exc: InvitationRefused) -> HttpResponse:
     status = 404 if exc.reason == InvitationRefused.INVALID else 410
     if exc.reason == InvitationRefused.OTHER_EMAIL:
@@ -98,8 +151,11 @@ def accept(request: HttpRequest, token: str) -> HttpResponse:
         return _refused(request, exc)
     here = reverse("invitations:accept", args=[token])
     user = request.user
+    # A link names nobody: whoever has it signs in or makes an account with their address.
+    by_link = invitation.channel == Invitation.Channel.LINK
     has_account = (
         not user.is_authenticated
+        and not by_link
         and User.objects.filter(email__iexact=invitation.email, is_active=True).exists()
     )
     form = None
@@ -108,11 +164,11 @@ def accept(request: HttpRequest, token: str) -> HttpResponse:
             return _join(request, token, user)
         if has_account:
             return redirect(f"{reverse('account_login')}?next={here}")
-        form = GuestSignupForm(request.POST)
+        form = GuestSignupForm(request.POST, ask_email=by_link)
         if form.is_valid():
             return _sign_up_and_join(request, token, invitation, form)
     elif not user.is_authenticated and not has_account:
-        form = GuestSignupForm()
+        form = GuestSignupForm(ask_email=by_link)
     if user.is_authenticated and not services.matches(invitation, user):
         return _refused(request, InvitationRefused(InvitationRefused.OTHER_EMAIL, invitation))
     return render(
@@ -124,6 +180,7 @@ def accept(request: HttpRequest, token: str) -> HttpResponse:
             "form": form,
             "has_account": has_account,
             "login_url": f"{reverse('account_login')}?next={here}",
+            "by_link": by_link,
         },
     )
 
@@ -143,7 +200,8 @@ def _sign_up_and_join(request: HttpRequest, token: str, invitation, form) -> Htt
     try:
         with transaction.atomic():
             user = create_guest(
-                email=invitation.email,
+                email=form.cleaned_data.get("email") or invitation.email,
+                verified=invitation.channel == Invitation.Channel.EMAIL,
                 full_name=form.cleaned_data["full_name"],
                 password=form.cleaned_data["password1"],
                 language=translation.get_language() or "",

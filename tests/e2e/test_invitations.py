@@ -68,3 +68,32 @@ def test_a_guest_invited_by_email_signs_up_on_a_phone_and_lands_in_the_chat(
     problems_of(c).allow("status of 410")
     c.goto(urlsplit(link).path)
     expect(c.get_by_role("heading", name="This invitation does not work")).to_be_visible()
+
+
+def test_a_visitor_with_the_collabs_link_joins_from_a_phone(open_page, team):
+    owner, collab = team["owner"], team["collab"]
+    a = open_page()
+    sign_in(a, owner)
+    a.goto(f"/collabs/{collab.pk}/members/")
+    a.get_by_label("Maximum uses (optional)").fill("3")
+    a.get_by_role("button", name="Make a link").click()
+    expect(a.get_by_role("img", name="QR code of the invitation link")).to_be_visible()
+    expect(a.get_by_text("Used 0 of 3 times.")).to_be_visible()
+    link = a.get_by_label("Anyone with this link can join as a guest").input_value()
+
+    b = open_page(**PHONE)
+    b.goto(urlsplit(link).path)
+    expect(b.get_by_role("heading", name="Invitation to Website redesign")).to_be_visible()
+    no_horizontal_overflow(b, PHONE["viewport"]["width"])
+    b.get_by_label("Email").fill("walk-in@example.com")
+    b.get_by_label("Your name").fill("Walter Walkin")
+    b.get_by_label("Password", exact=True).fill(PASSWORD)
+    b.get_by_label("Password (again)").fill(PASSWORD)
+    b.get_by_role("button", name="Create the account and join").click()
+
+    expect(b).to_have_url(re.compile(rf"/collabs/{collab.pk}/$"))
+    expect(b.get_by_text("Walter Walkin (guest) joined by link")).to_be_visible()
+    a.reload()
+    expect(a.get_by_text("Used 1 of 3 times.")).to_be_visible()
+    assert_clean(a)
+    assert_clean(b)
