@@ -24,10 +24,11 @@ HIDDEN_LIST_QUERIES = 3
 # page of messages and its reactions, then (everything read) the page before it and its
 # reactions, the pinned count, the others' read markers ("seen by")
 DETAIL_QUERIES = 12
-# session, user, membership with collab, member count, members with users
-MEMBERS_QUERIES = 5
+# session, user, membership with collab, member count, members with users; for those who may
+# invite (everyone, by default) the pending invitations with their inviters and the active link
+MEMBERS_QUERIES = 7
 # ... plus the employee directory for the "add an employee" picker
-MEMBERS_QUERIES_WITH_ADD_FORM = 6
+MEMBERS_QUERIES_WITH_ADD_FORM = 8
 
 
 def make_collabs(owner: User, member: User, n: int) -> list[Collab]:
@@ -131,3 +132,23 @@ def test_the_members_page_of_a_guest_takes_the_same_queries_for_3_and_50_members
 
     assert response.status_code == 200
     assert "add_form" not in response.context
+
+
+@pytest.mark.parametrize("pending", [1, 30])
+def test_the_members_page_takes_the_same_queries_for_1_and_30_pending_invitations(
+    client, django_assert_num_queries, settings, owner, pending
+):
+    from apps.invitations.services import create_link, invite_by_email
+
+    settings.INVITATIONS_PER_HOUR = 100
+    collab = services.create_collab(owner, name="Big room")
+    add_people(collab, owner, 3)
+    for i in range(pending):
+        invite_by_email(collab, owner, f"invitee{i}@example.com")
+    create_link(collab, owner)
+    client.force_login(owner)
+
+    with django_assert_num_queries(MEMBERS_QUERIES_WITH_ADD_FORM):
+        response = client.get(reverse("collabs:members", kwargs={"collab_id": collab.pk}))
+
+    assert response.content.decode().count("invitation not accepted") == pending
