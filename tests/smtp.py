@@ -26,6 +26,10 @@ class Inbox:
             self._arrived.notify_all()
         return "250 Message accepted for delivery"
 
+    def clear(self) -> None:
+        with self._arrived:
+            self.messages.clear()
+
     def wait_for(self, to: str, timeout: float = 10.0) -> email.message.EmailMessage:
         """The first message to `to`, waiting for it to arrive."""
         deadline = time.monotonic() + timeout
@@ -82,5 +86,5 @@ def smtp(smtp_server, settings):
     settings.EMAIL_PORT = smtp_server.port
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
     settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    smtp_server.inbox.messages.clear()
+    smtp_server.inbox.clear()
     return smtp_server.inbox

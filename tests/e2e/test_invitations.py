@@ -27,6 +27,7 @@ def test_a_guest_invited_by_email_signs_up_on_a_phone_and_lands_in_the_chat(
     open_page, team, smtp_server
 ):
     owner, collab = team["owner"], team["collab"]
+    smtp_server.inbox.clear()  # the server is shared by the whole run
     a = open_page()
     sign_in(a, owner)
     a.goto(f"/collabs/{collab.pk}/members/")
