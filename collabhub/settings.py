@@ -336,6 +336,15 @@ WS_MAX_FRAMES_PER_SECOND = envint("WS_MAX_FRAMES_PER_SECOND", CHAT_BURST_MESSAGE
 CHAT_PAGE_SIZE = envint("CHAT_PAGE_SIZE", 50)
 # Invitations sent by email or phone stop working after this many days.
 INVITATION_DAYS = envint("INVITATION_DAYS", 7)
+# Text messages (invitations by phone): written to files under var/sms unless a gateway is
+# named; numbers without a country code are read as numbers of PHONE_REGION.
+SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL", "")
+SMS_GATEWAY_TOKEN = os.environ.get("SMS_GATEWAY_TOKEN", "")
+SMS_BACKEND = os.environ.get("SMS_BACKEND") or (
+    "apps.invitations.sms.HttpBackend" if SMS_GATEWAY_URL else "apps.invitations.sms.FileBackend"
+)
+SMS_FILE_PATH = Path(os.environ.get("SMS_FILE_PATH") or VAR_DIR / "sms")
+PHONE_REGION = os.environ.get("PHONE_REGION", "RU")
 # How many invitations (new or sent again) one person may send per hour.
 INVITATIONS_PER_HOUR = envint("INVITATIONS_PER_HOUR", 30)
 # Mention digests: how long a mention waits unread before it is emailed.

@@ -36,6 +36,8 @@ def _test_settings(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Uploaded files go to a folder of the test's own.
     settings.MEDIA_ROOT = tmp_path / "media"
+    # Text messages too (the file backend is the default).
+    settings.SMS_FILE_PATH = tmp_path / "sms"
 
 
 @pytest.fixture(autouse=True)

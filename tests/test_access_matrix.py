@@ -162,6 +162,12 @@ TABLE = {
         {},
         expect(302, outsider=404, **SIGNED_OUT),
     ),
+    "invitations:invite_phone": (
+        "post",
+        {"collab_id": "collab"},
+        {},
+        expect(302, outsider=404, **SIGNED_OUT),
+    ),
     "invitations:resend": (
         "post",
         {"collab_id": "collab", "invitation_id": "invitation"},

@@ -8,6 +8,11 @@ class EmailInviteForm(forms.Form):
     name = forms.CharField(label=_("Name (optional)"), max_length=150, required=False)
 
 
+class PhoneInviteForm(forms.Form):
+    phone = forms.CharField(label=_("Phone"), max_length=40)
+    name = forms.CharField(label=_("Name (optional)"), max_length=150, required=False)
+
+
 class LinkForm(forms.Form):
     days = forms.IntegerField(
         label=_("Works for (days, optional)"), min_value=1, max_value=365, required=False

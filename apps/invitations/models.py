@@ -17,6 +17,7 @@ class Invitation(models.Model):
     collab = models.ForeignKey(Collab, on_delete=models.CASCADE, related_name="invitations")
     channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
     email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=16, blank=True)  # E.164
     name = models.CharField(_("name"), max_length=150, blank=True)
     # Only a digest of the token is kept: the link itself exists only in what was sent.
     token_hash = models.CharField(max_length=64, unique=True)
@@ -64,9 +65,10 @@ class Invitation(models.Model):
     @property
     def label(self) -> str:
         """How the invitee is named before they have an account."""
-        if self.name and self.email:
-            return f"{self.name} <{self.email}>"
-        return self.name or self.email
+        address = self.email or self.phone
+        if self.name and address:
+            return f"{self.name} <{address}>"
+        return self.name or address
 
     @property
     def is_used_up(self) -> bool:

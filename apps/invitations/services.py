@@ -8,6 +8,7 @@ import logging
 import secrets
 from datetime import timedelta
 
+import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
@@ -28,6 +29,7 @@ from apps.collabs.permissions import require
 from apps.core import ratelimit
 
 from .models import Invitation
+from .sms import SmsError, send_sms
 
 logger = logging.getLogger(__name__)
 
@@ -118,6 +120,82 @@ def invite_by_email(collab: Collab, actor: User, email: str, *, name: str = "") 
     return invitation
 
 
+def clean_phone(phone: str) -> str:
+    """The number in E.164 (+79991234567), or a ValidationError saying what is wrong.
+    Numbers without a country code are read as numbers of settings.PHONE_REGION."""
+    raw = (phone or "").strip()
+    try:
+        number = phonenumbers.parse(raw, settings.PHONE_REGION)
+    except phonenumbers.NumberParseException as exc:
+        raise ValidationError(
+            _("“%(phone)s” is not a phone number.") % {"phone": raw[:40]}
+        ) from exc
+    if not phonenumbers.is_valid_number(number):
+        raise ValidationError(
+            _("“%(phone)s” is not a valid phone number: check the country code and the digits.")
+            % {"phone": raw[:40]}
+        )
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+@transaction.atomic
+def invite_by_phone(collab: Collab, actor: User, phone: str, *, name: str = "") -> Invitation:
+    """Invite someone by a text message: a single-use link that expires. Written into the
+    chat history."""
+    require(actor, "collabs.invite", collab)
+    phone = clean_phone(phone)
+    name = (name or "").strip()[:150]
+    if pending(collab).filter(phone=phone).exists():
+        raise ValidationError(
+            _("%(phone)s is invited already: resend that invitation instead.") % {"phone": phone}
+        )
+    _count_sending(actor)
+    token, digest = _new_token()
+    now = timezone.now()
+    invitation = Invitation.objects.create(
+        collab=collab,
+        channel=Invitation.Channel.PHONE,
+        phone=phone,
+        name=name,
+        token_hash=digest,
+        invited_by=actor,
+        created=now,
+        sent_at=now,
+        expires_at=now + timedelta(days=settings.INVITATION_DAYS),
+    )
+    _send_sms(invitation, token)
+    post_system_message(
+        collab, "invited", actor=actor, invitee=name or phone, channel=invitation.channel
+    )
+    return invitation
+
+
+def _send_sms(invitation: Invitation, token: str) -> None:
+    inviter = invitation.invited_by
+    with translation.override(inviter.language or settings.LANGUAGE_CODE):
+        text = _("%(inviter)s invites you to “%(collab)s” on %(site)s: %(link)s") % {
+            "inviter": inviter.full_name or inviter.email,
+            "collab": invitation.collab.name,
+            "site": settings.SITE_NAME,
+            "link": link(token),
+        }
+    try:
+        send_sms(invitation.phone, text)
+    except SmsError as exc:
+        logger.warning("invitation SMS to %s failed: %s", invitation.phone, exc)
+        raise ValidationError(
+            _("The text message to %(phone)s could not be sent. Try again later.")
+            % {"phone": invitation.phone}
+        ) from exc
+
+
+def _send(invitation: Invitation, token: str) -> None:
+    if invitation.channel == Invitation.Channel.PHONE:
+        _send_sms(invitation, token)
+    else:
+        _send_email(invitation, token)
+
+
 def _send_email(invitation: Invitation, token: str) -> None:
     """Sent inside the transaction: if the mail server refuses, nothing is kept and the
     inviter is told (the invitation would otherwise wait for an email that never left)."""
@@ -176,7 +254,7 @@ def resend(collab: Collab, actor: User, invitation_id: int) -> Invitation:
     invitation.sent_at = timezone.now()
     invitation.expires_at = invitation.sent_at + timedelta(days=settings.INVITATION_DAYS)
     invitation.save(update_fields=["token_hash", "sent_at", "expires_at"])
-    _send_email(invitation, token)
+    _send(invitation, token)
     return invitation
 
 
@@ -190,7 +268,7 @@ def revoke(collab: Collab, actor: User, invitation_id: int) -> Invitation:
         collab,
         "invitation_revoked",
         actor=actor,
-        invitee=invitation.name or invitation.email,
+        invitee=invitation.name or invitation.email or invitation.phone,
         channel=invitation.channel,
     )
     return invitation
@@ -280,9 +358,9 @@ def find(token: str, *, for_update: bool = False) -> Invitation:
 
 
 def matches(invitation: Invitation, user: User) -> bool:
-    """An email invitation is for the account with that address only; a link is for anyone
-    who has it."""
-    if invitation.channel == Invitation.Channel.LINK:
+    """An email invitation is for the account with that address only; a link, or a text
+    message's single-use link, is for whoever holds it."""
+    if invitation.channel != Invitation.Channel.EMAIL:
         return True
     return invitation.email.lower() == user.email.lower()
 

@@ -15,7 +15,7 @@ from apps.accounts.services import create_guest
 from apps.collabs.permissions import get_collab_for, require
 
 from . import qr, services
-from .forms import EmailInviteForm, GuestSignupForm, LinkForm
+from .forms import EmailInviteForm, GuestSignupForm, LinkForm, PhoneInviteForm
 from .models import Invitation
 from .services import InvitationRefused
 
@@ -50,6 +50,28 @@ def invite_email(request: HttpRequest, collab_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def invite_phone(request: HttpRequest, collab_id: int) -> HttpResponse:
+    collab = get_collab_for(request.user, collab_id)
+    require(request.user, "collabs.invite", collab)
+    form = PhoneInviteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return _members(collab.pk)
+    try:
+        invitation = services.invite_by_phone(
+            collab, request.user, form.cleaned_data["phone"], name=form.cleaned_data["name"]
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request, _("The invitation is sent to %(phone)s.") % {"phone": invitation.phone}
+        )
+    return _members(collab.pk)
+
+
+@login_required
+@require_POST
 def resend(request: HttpRequest, collab_id: int, invitation_id: int) -> HttpResponse:
     collab = get_collab_for(request.user, collab_id)
     try:
@@ -58,7 +80,9 @@ def resend(request: HttpRequest, collab_id: int, invitation_id: int) -> HttpResp
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(
-            request, _("The invitation is sent again to %(email)s.") % {"email": invitation.email}
+            request,
+            _("The invitation is sent again to %(email)s.")
+            % {"email": invitation.email or invitation.phone},
         )
     return _members(collab.pk)
 
@@ -151,11 +175,12 @@ def accept(request: HttpRequest, token: str) -> HttpResponse:
         return _refused(request, exc)
     here = reverse("invitations:accept", args=[token])
     user = request.user
-    # A link names nobody: whoever has it signs in or makes an account with their address.
-    by_link = invitation.channel == Invitation.Channel.LINK
+    # Only an email invitation names the account; whoever holds a link (or the link of a
+    # text message) signs in or makes an account with their own address.
+    asks_email = invitation.channel != Invitation.Channel.EMAIL
     has_account = (
         not user.is_authenticated
-        and not by_link
+        and not asks_email
         and User.objects.filter(email__iexact=invitation.email, is_active=True).exists()
     )
     form = None
@@ -164,11 +189,11 @@ def accept(request: HttpRequest, token: str) -> HttpResponse:
             return _join(request, token, user)
         if has_account:
             return redirect(f"{reverse('account_login')}?next={here}")
-        form = GuestSignupForm(request.POST, ask_email=by_link)
+        form = GuestSignupForm(request.POST, ask_email=asks_email)
         if form.is_valid():
             return _sign_up_and_join(request, token, invitation, form)
     elif not user.is_authenticated and not has_account:
-        form = GuestSignupForm(ask_email=by_link)
+        form = GuestSignupForm(ask_email=asks_email)
     if user.is_authenticated and not services.matches(invitation, user):
         return _refused(request, InvitationRefused(InvitationRefused.OTHER_EMAIL, invitation))
     return render(
@@ -180,7 +205,7 @@ def accept(request: HttpRequest, token: str) -> HttpResponse:
             "form": form,
             "has_account": has_account,
             "login_url": f"{reverse('account_login')}?next={here}",
-            "by_link": by_link,
+            "asks_email": asks_email,
         },
     )
 

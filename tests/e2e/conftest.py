@@ -162,7 +162,13 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def live_url(django_db_setup, tmp_path_factory, smtp_server) -> Iterator[str]:
+def sms_outbox(tmp_path_factory) -> Path:
+    """Where the live server's file backend writes its text messages."""
+    return tmp_path_factory.mktemp("sms")
+
+
+@pytest.fixture(scope="session")
+def live_url(django_db_setup, tmp_path_factory, smtp_server, sms_outbox) -> Iterator[str]:
     """The real server, as in production: Daphne serving HTTP and WebSockets, in a process of
     its own, on the test database. (pytest-django's live_server speaks only WSGI.)
 
@@ -189,6 +195,7 @@ def live_url(django_db_setup, tmp_path_factory, smtp_server) -> Iterator[str]:
         "MEDIA_ROOT": str(folder / "media"),
         "DJANGO_SETTINGS_MODULE": "collabhub.settings",
         "SITE_URL": f"http://127.0.0.1:{port}",
+        "SMS_FILE_PATH": str(sms_outbox),
         # Mail goes over SMTP to the tests' server, where a test reads it.
         **smtp_server.settings_env(),
     }

@@ -31,8 +31,9 @@ def test_a_guest_invited_by_email_signs_up_on_a_phone_and_lands_in_the_chat(
     a = open_page()
     sign_in(a, owner)
     a.goto(f"/collabs/{collab.pk}/members/")
-    a.get_by_role("textbox", name="Email").fill("ivan@example.com")
-    a.get_by_label("Name (optional)").fill("Ivan Petrov")
+    by_email = a.get_by_role("form", name="Invite a guest by email")
+    by_email.get_by_label("Email").fill("ivan@example.com")
+    by_email.get_by_label("Name (optional)").fill("Ivan Petrov")
     a.get_by_role("button", name="Send the invitation").click()
     expect(a.get_by_text("The invitation is sent to ivan@example.com.")).to_be_visible()
     pending = a.get_by_role("list", name="Invitations not accepted")
@@ -96,5 +97,38 @@ def test_a_visitor_with_the_collabs_link_joins_from_a_phone(open_page, team):
     expect(b.get_by_text("Walter Walkin (guest) joined by link")).to_be_visible()
     a.reload()
     expect(a.get_by_text("Used 1 of 3 times.")).to_be_visible()
+    assert_clean(a)
+    assert_clean(b)
+
+
+def test_a_guest_invited_by_phone_opens_the_text_messages_link_and_joins(
+    open_page, team, sms_outbox
+):
+    owner, collab = team["owner"], team["collab"]
+    before = set(sms_outbox.iterdir())
+    a = open_page()
+    sign_in(a, owner)
+    a.goto(f"/collabs/{collab.pk}/members/")
+    by_phone = a.get_by_role("form", name="Invite a guest by phone")
+    by_phone.get_by_label("Phone").fill("8 (999) 123-45-67")
+    by_phone.get_by_label("Name (optional)").fill("Petr Phone")
+    a.get_by_role("button", name="Send a text message").click()
+    expect(a.get_by_text("The invitation is sent to +79991234567.")).to_be_visible()
+    expect(a.get_by_role("list", name="Invitations not accepted")).to_contain_text("Petr Phone")
+
+    [sms] = set(sms_outbox.iterdir()) - before
+    link = re.search(r"https?://\S+/invite/\S+/", sms.read_text()).group(0)
+    b = open_page(**PHONE)
+    b.goto(urlsplit(link).path)
+    b.get_by_label("Email").fill("petr@example.com")
+    b.get_by_label("Your name").fill("Petr Phone")
+    b.get_by_label("Password", exact=True).fill(PASSWORD)
+    b.get_by_label("Password (again)").fill(PASSWORD)
+    b.get_by_role("button", name="Create the account and join").click()
+
+    expect(b).to_have_url(re.compile(rf"/collabs/{collab.pk}/$"))
+    expect(
+        b.get_by_text("Petr Phone (guest) joined by an invitation sent to their phone")
+    ).to_be_visible()
     assert_clean(a)
     assert_clean(b)
