@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import services
-from .models import AuditEvent, User
+from .models import AuditEvent, SitePolicy, User
 
 
 @admin.action(description=_("Deactivate selected users (ends their sessions at once)"))
@@ -87,4 +87,21 @@ class AuditEventAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SitePolicy)
+class SitePolicyAdmin(admin.ModelAdmin):
+    """The one row: opened straight from the list, never added twice or deleted."""
+
+    def changelist_view(self, request, extra_context=None):
+        from django.shortcuts import redirect
+
+        policy = SitePolicy.current()
+        return redirect("admin:accounts_sitepolicy_change", policy.pk)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False

@@ -166,3 +166,27 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} ({self.created:%Y-%m-%d %H:%M})"
+
+
+class SitePolicy(models.Model):
+    """Portal-wide switches, edited in the Django admin; one row (see `current`)."""
+
+    guests_allowed = models.BooleanField(
+        _("guests allowed"),
+        default=True,
+        help_text=_(
+            "Off: nobody can invite guests or join as a guest; guests already in keep access."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("site policy")
+        verbose_name_plural = _("site policy")
+
+    def __str__(self) -> str:
+        return str(_("Site policy"))
+
+    @classmethod
+    def current(cls) -> "SitePolicy":
+        policy, _created = cls.objects.get_or_create(pk=1)
+        return policy

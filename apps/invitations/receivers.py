@@ -3,6 +3,7 @@ and their part of the members page."""
 
 from django.utils.translation import gettext as _
 
+from apps.accounts.models import SitePolicy
 from apps.chat import system
 from apps.collabs import registry
 from apps.collabs.permissions import can
@@ -54,7 +55,7 @@ system.register(
 
 def members_context(request, collab) -> dict:
     """The invite form and the pending invitations, for those who may invite."""
-    if not can(request.user, "collabs.invite", collab):
+    if not can(request.user, "collabs.invite", collab) or not SitePolicy.current().guests_allowed:
         return {"invitations": None}
     link = active_link(collab)
     url = services.link(services.link_token(link)) if link else ""

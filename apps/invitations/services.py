@@ -21,7 +21,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from apps.accounts.models import User
+from apps.accounts.models import SitePolicy, User
 from apps.chat.services import post_system_message
 from apps.collabs import services as collabs
 from apps.collabs.models import Collab, Membership
@@ -42,6 +42,7 @@ class InvitationRefused(Exception):
     REVOKED = "revoked"
     EXPIRED = "expired"
     OTHER_EMAIL = "other_email"
+    GUESTS_OFF = "guests_off"
 
     def __init__(self, reason: str, invitation: Invitation | None = None):
         self.reason = reason
@@ -87,6 +88,7 @@ def invite_by_email(collab: Collab, actor: User, email: str, *, name: str = "") 
     """Invite someone by email: they get a single-use link that expires, in the inviter's
     language. Written into the chat history."""
     require(actor, "collabs.invite", collab)
+    _require_guests_allowed()
     email = _clean_email(email)
     name = (name or "").strip()[:150]
     if Membership.objects.active().filter(collab=collab, user__email__iexact=email).exists():
@@ -143,6 +145,7 @@ def invite_by_phone(collab: Collab, actor: User, phone: str, *, name: str = "") 
     """Invite someone by a text message: a single-use link that expires. Written into the
     chat history."""
     require(actor, "collabs.invite", collab)
+    _require_guests_allowed()
     phone = clean_phone(phone)
     name = (name or "").strip()[:150]
     if pending(collab).filter(phone=phone).exists():
@@ -221,6 +224,11 @@ def _send_email(invitation: Invitation, token: str) -> None:
         ) from exc
 
 
+def _require_guests_allowed() -> None:
+    if not SitePolicy.current().guests_allowed:
+        raise ValidationError(_("Guests are switched off on this portal: nobody can be invited."))
+
+
 def _count_sending(actor: User) -> None:
     """Invitations send mail (and SMS): a limit per person and hour keeps the portal from
     being used to spam addresses."""
@@ -248,6 +256,7 @@ def _pending_in(collab: Collab, invitation_id: int) -> Invitation:
 def resend(collab: Collab, actor: User, invitation_id: int) -> Invitation:
     """A new link, valid for the full period again; the old link stops working."""
     require(actor, "collabs.invite", collab)
+    _require_guests_allowed()
     invitation = _pending_in(collab, invitation_id)
     _count_sending(actor)
     token, invitation.token_hash = _new_token()
@@ -295,6 +304,7 @@ def create_link(
 ) -> Invitation:
     """A new shareable link (and QR code) for the collab; the old link stops working."""
     require(actor, "collabs.invite", collab)
+    _require_guests_allowed()
     if days is not None and not 1 <= days <= 365:
         raise ValidationError(_("A link works for 1 to 365 days."))
     if max_uses is not None and not 1 <= max_uses <= 10_000:
@@ -354,6 +364,8 @@ def find(token: str, *, for_update: bool = False) -> Invitation:
         raise InvitationRefused(InvitationRefused.USED, invitation)
     if invitation.is_expired:
         raise InvitationRefused(InvitationRefused.EXPIRED, invitation)
+    if not SitePolicy.current().guests_allowed:
+        raise InvitationRefused(InvitationRefused.GUESTS_OFF, invitation)
     return invitation
 
 

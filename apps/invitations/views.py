@@ -156,7 +156,7 @@ def link_qr(request: HttpRequest, collab_id: int) -> HttpResponse:
 
 def _refused(request: HttpRequest, exc: InvitationRefused) -> HttpResponse:
     status = 404 if exc.reason == InvitationRefused.INVALID else 410
-    if exc.reason == InvitationRefused.OTHER_EMAIL:
+    if exc.reason in (InvitationRefused.OTHER_EMAIL, InvitationRefused.GUESTS_OFF):
         status = 403
     return render(
         request,

@@ -25,10 +25,11 @@ HIDDEN_LIST_QUERIES = 3
 # reactions, the pinned count, the others' read markers ("seen by")
 DETAIL_QUERIES = 12
 # session, user, membership with collab, member count, members with users; for those who may
-# invite (everyone, by default) the pending invitations with their inviters and the active link
-MEMBERS_QUERIES = 7
+# invite (everyone, by default) the site policy (guests allowed?), the pending invitations with
+# their inviters and the active link
+MEMBERS_QUERIES = 8
 # ... plus the employee directory for the "add an employee" picker
-MEMBERS_QUERIES_WITH_ADD_FORM = 8
+MEMBERS_QUERIES_WITH_ADD_FORM = 9
 
 
 def make_collabs(owner: User, member: User, n: int) -> list[Collab]:
