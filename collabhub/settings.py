@@ -350,4 +350,4 @@ INVITATIONS_PER_HOUR = envint("INVITATIONS_PER_HOUR", 30)
 # Mention digests: how long a mention waits unread before it is emailed.
 MENTION_DIGEST_DELAY_MINUTES = envint("MENTION_DIGEST_DELAY_MINUTES", 10)
 # Idempotent management commands run on a timer (`manage.py run_periodic`; cron in production).
-PERIODIC_JOBS = ["send_mention_digests"]
+PERIODIC_JOBS = ["send_mention_digests", "expire_guests"]

@@ -99,6 +99,13 @@ TABLE = {
         expect(403, owner=302, moderator=302, outsider=404, **SIGNED_OUT),
     ),
     # The member's avatar: for people who share a collab with them.
+    # Aimed at the guest, with no date: moderators and the owner save it (302 back).
+    "collabs:member_expiry": (
+        "post",
+        {"collab_id": "collab", "user_id": "guest"},
+        {"until": ""},
+        expect(403, owner=302, moderator=302, outsider=404, **SIGNED_OUT),
+    ),
     "users:user_avatar": (
         "get",
         {"user_id": "member"},

@@ -42,7 +42,7 @@ def write_system_message(sender, collab, kind, actor, **details) -> None:
         ReadState.objects.update_or_create(
             collab=collab, user=newcomer, defaults={"last_read_id": message.pk}
         )
-    if kind in {"member_added", "member_joined", "member_removed", "member_left"}:
+    if kind in {"member_added", "member_joined", "member_removed", "member_left", "member_expired"}:
         count = Membership.objects.current().filter(collab=collab).count()
         events.publish(collab.pk, {"kind": "members", "count": count})
 

@@ -87,3 +87,7 @@ def _joined(d: dict) -> str:
 
 
 register("member_joined", _joined)
+register(
+    "member_expired",
+    lambda d: _("The guest access of %(user)s ended") % {"user": person(d)},
+)

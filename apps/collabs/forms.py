@@ -62,6 +62,10 @@ class AddMemberForm(forms.Form):
         self.fields["user"].label_from_instance = lambda u: f"{u.full_name} <{u.email}>"
 
 
+class ExpiryForm(forms.Form):
+    until = forms.DateField(label=_("Access until"), required=False)
+
+
 class RoleForm(forms.Form):
     role = forms.ChoiceField(
         label=_("Role"),

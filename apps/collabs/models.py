@@ -103,6 +103,7 @@ class Membership(models.Model):
     class LeftReason(models.TextChoices):
         LEFT = "left", _("Left")
         REMOVED = "removed", _("Removed")
+        EXPIRED = "expired", _("Access expired")
 
     collab = models.ForeignKey(Collab, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(
@@ -123,6 +124,10 @@ class Membership(models.Model):
     )
     pinned = models.BooleanField(_("pinned"), default=False)
     hidden = models.BooleanField(_("hidden"), default=False)
+    # A guest's access may end on a date (collabs.services.set_guest_expiry); the periodic job
+    # expire_guests removes them then, and warns whoever invited them five days before.
+    expires_at = models.DateTimeField(_("access until"), null=True, blank=True)
+    expiry_warned_at = models.DateTimeField(null=True, blank=True)
 
     objects = MembershipQuerySet.as_manager()
 
@@ -143,6 +148,12 @@ class Membership(models.Model):
                 fields=["user", "-pinned"],
                 condition=Q(left_at__isnull=True),
                 name="membership_my_collabs",
+            ),
+            # expire_guests: current stints with an end date, by that date.
+            models.Index(
+                fields=["expires_at"],
+                condition=Q(left_at__isnull=True, expires_at__isnull=False),
+                name="membership_expiring",
             ),
             # Member count and member list of a collab: its current memberships.
             models.Index(

@@ -6,9 +6,16 @@ layers above through `collab_activity` (chat system messages), and closes live c
 on commit when access is lost.
 """
 
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import AuditEvent, User
@@ -207,6 +214,89 @@ def remove_member(collab: Collab, actor: User, user: User) -> None:
     _end(collab, membership, Membership.LeftReason.REMOVED)
     audit(AuditEvent.Action.MEMBER_REMOVED, actor=actor, target_user=user, collab_id=collab.pk)
     _activity(collab, "member_removed", actor, user=user)
+
+
+EXPIRY_WARNING = timedelta(days=5)
+logger = logging.getLogger(__name__)
+
+
+@transaction.atomic
+def set_guest_expiry(collab: Collab, actor: User, user: User, until: datetime | None) -> None:
+    """When a guest's access to the collab ends (None: never). Moderators and the owner."""
+    require(actor, "collabs.remove_member", collab)
+    membership = _current(collab, user)
+    if membership.role != Role.GUEST:
+        raise ValidationError(_("Only a guest's access can have an end date."))
+    if until is not None and until <= timezone.now():
+        raise ValidationError(_("The end date must be in the future."))
+    membership.expires_at = until
+    membership.expiry_warned_at = None
+    membership.save(update_fields=["expires_at", "expiry_warned_at"])
+
+
+def expire_guests(now: datetime | None = None) -> tuple[int, int]:
+    """The periodic job: remove guests whose access ended, and warn whoever added them five
+    days before (once). Returns (removed, warned). Each removal is a transaction of its own."""
+    now = now or timezone.now()
+    removed = warned = 0
+    due = Membership.objects.active().filter(expires_at__lte=now).values_list("pk", flat=True)
+    for pk in list(due):
+        with transaction.atomic():
+            membership = (
+                Membership.objects.active()
+                .select_for_update(of=("self",))
+                .select_related("collab", "user")
+                .filter(pk=pk, expires_at__lte=now)
+                .first()
+            )
+            if membership is None:
+                continue
+            _end(membership.collab, membership, Membership.LeftReason.EXPIRED)
+            audit(
+                AuditEvent.Action.MEMBER_REMOVED,
+                target_user=membership.user,
+                collab_id=membership.collab_id,
+                reason="expired",
+            )
+            _activity(membership.collab, "member_expired", None, user=membership.user)
+            removed += 1
+    soon = (
+        Membership.objects.active()
+        .filter(expires_at__gt=now, expires_at__lte=now + EXPIRY_WARNING)
+        .filter(expiry_warned_at__isnull=True)
+        .select_related("collab", "user", "added_by", "collab__owner")
+    )
+    for membership in soon:
+        # Claimed before sending, so two runs never warn twice.
+        if not Membership.objects.filter(pk=membership.pk, expiry_warned_at__isnull=True).update(
+            expiry_warned_at=now
+        ):
+            continue
+        try:
+            _warn_expiry(membership)
+        except OSError as exc:  # the mail server is away: the next run tries again
+            logger.warning("expiry warning for membership %s failed: %s", membership.pk, exc)
+            Membership.objects.filter(pk=membership.pk).update(expiry_warned_at=None)
+            continue
+        warned += 1
+    return removed, warned
+
+
+def _warn_expiry(membership: Membership) -> None:
+    to = membership.added_by if membership.added_by and membership.added_by.is_active else None
+    to = to or membership.collab.owner
+    context = {
+        "membership": membership,
+        "collab": membership.collab,
+        "guest": membership.user,
+        "recipient": to,
+        "link": settings.SITE_URL.rstrip("/")
+        + reverse("collabs:members", args=[membership.collab_id]),
+    }
+    with translation.override(to.language or settings.LANGUAGE_CODE):
+        subject = render_to_string("collabs/email/expiry_subject.txt", context).strip()
+        body = render_to_string("collabs/email/expiry_body.txt", context)
+    send_mail(subject, body, None, [to.email])
 
 
 @transaction.atomic

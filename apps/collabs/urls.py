@@ -24,6 +24,9 @@ urlpatterns = [
     path(
         "<int:collab_id>/members/<int:user_id>/remove/", views.member_remove, name="member_remove"
     ),
+    path(
+        "<int:collab_id>/members/<int:user_id>/expiry/", views.member_expiry, name="member_expiry"
+    ),
 ]
 
 user_urlpatterns = [

@@ -1,11 +1,14 @@
 """Collab pages. Each view: access (permissions.py), act (services.py), respond."""
 
+from datetime import datetime, time
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case, Count, IntegerField, OuterRef, Subquery, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -13,7 +16,14 @@ from apps.accounts.models import User
 from apps.core.files import serve_image
 
 from . import registry, services
-from .forms import AddMemberForm, CollabForm, CollabSettingsForm, RoleForm, TransferForm
+from .forms import (
+    AddMemberForm,
+    CollabForm,
+    CollabSettingsForm,
+    ExpiryForm,
+    RoleForm,
+    TransferForm,
+)
 from .models import Collab, Membership, Role
 from .permissions import (
     RULES,
@@ -229,6 +239,32 @@ def member_role(request: HttpRequest, collab_id: int, user_id: int) -> HttpRespo
             messages.error(request, _error_text(exc))
         else:
             messages.success(request, _("%(name)s's role is changed.") % {"name": user})
+    return redirect("collabs:members", collab_id=collab.pk)
+
+
+@login_required
+@require_POST
+def member_expiry(request: HttpRequest, collab_id: int, user_id: int) -> HttpResponse:
+    """The date a guest's access ends (empty: never), in the actor's time zone."""
+    collab = get_collab_for(request.user, collab_id)
+    require(request.user, "collabs.remove_member", collab)
+    user = _member_user(collab, user_id)
+    form = ExpiryForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Pick a date, or leave it empty for no end."))
+        return redirect("collabs:members", collab_id=collab.pk)
+    day = form.cleaned_data["until"]
+    until = (
+        timezone.make_aware(datetime.combine(day, time.min), timezone.get_current_timezone())
+        if day
+        else None
+    )
+    try:
+        services.set_guest_expiry(collab, request.user, user, until)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _("Saved."))
     return redirect("collabs:members", collab_id=collab.pk)
 
 

@@ -132,3 +132,24 @@ def test_removed_member_who_reloads_the_collab_gets_not_found(open_page, team):
     leaver_page.get_by_role("link", name="Back to my collabs").click()
     expect(leaver_page.get_by_role("heading", level=1, name="My collabs")).to_be_visible()
     expect(leaver_page.get_by_role("link", name=re.compile("Annual report"))).to_have_count(0)
+
+
+def test_the_owner_gives_a_guest_an_end_date(page: Page, team):
+    owner, collab = team["owner"], team["collab"]
+    guest = make_user("gleb@example.com", "Gleb Guest", kind="guest")
+    services.add_member(collab, owner, guest)
+    sign_in(page, owner)
+    page.goto(f"/collabs/{collab.pk}/members/")
+
+    row = row_of(page, "Gleb Guest")
+    row.get_by_label("Access of Gleb Guest until").fill("2031-03-15")
+    row.get_by_role("button", name="Save the end of access of Gleb Guest").click()
+
+    expect(page.get_by_text("Saved.")).to_be_visible()
+    expect(row_of(page, "Gleb Guest")).to_contain_text("access until")
+    expect(row_of(page, "Gleb Guest").get_by_label("Access of Gleb Guest until")).to_have_value(
+        "2031-03-15"
+    )
+    # Employees have no end date to set.
+    expect(row_of(page, "Lev Leaver").get_by_label("Access of Lev Leaver until")).to_have_count(0)
+    assert_clean(page)
