@@ -1,4 +1,5 @@
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.forms import validate_avatar
@@ -49,16 +50,28 @@ class CollabSettingsForm(forms.ModelForm):
 class AddMemberForm(forms.Form):
     user = forms.ModelChoiceField(label=_("Employee"), queryset=User.objects.none())
 
-    def __init__(self, *args, collab: Collab, **kwargs):
+    # Shown in the picker at most; a search narrows the directory down.
+    PICKER_SIZE = 200
+
+    def __init__(self, *args, collab: Collab, search: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         # The employee directory, less the people already in the collab.
-        self.fields["user"].queryset = (
+        directory = (
             User.objects.filter(kind=User.Kind.EMPLOYEE, is_active=True)
             # One subquery: a plain exclude() over memberships could match two different rows
             # (left this collab, active in another) and wrongly leave the person out.
             .exclude(pk__in=Membership.objects.active().filter(collab=collab).values("user_id"))
             .order_by("full_name", "email")
         )
+        self.fields["user"].queryset = directory
+        search = search.strip()[:100]
+        if search and not self.is_bound:
+            # Only the choices offered are narrowed; a POST validates against the directory.
+            self.fields["user"].queryset = directory.filter(
+                Q(full_name__icontains=search) | Q(email__icontains=search)
+            )[: self.PICKER_SIZE]
+        elif not self.is_bound:
+            self.fields["user"].queryset = directory[: self.PICKER_SIZE]
         self.fields["user"].label_from_instance = lambda u: f"{u.full_name} <{u.email}>"
 
 

@@ -190,7 +190,8 @@ def members(request: HttpRequest, collab_id: int) -> HttpResponse:
     ctx = _collab_context(request, collab)
     ctx["members"] = _current_members(collab)
     if ctx["cperms"]["collabs__add_employees"]:
-        ctx["add_form"] = AddMemberForm(collab=collab)
+        ctx["search"] = request.GET.get("q", "")[:100]
+        ctx["add_form"] = AddMemberForm(collab=collab, search=ctx["search"])
     ctx["role_choices"] = RoleForm.base_fields["role"].choices
     ctx["section_templates"], section_context = registry.page_sections(request, collab, "members")
     ctx.update(section_context)
