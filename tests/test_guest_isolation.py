@@ -26,7 +26,7 @@ MAX_PAGES = 300
 
 
 @pytest.fixture
-def secrets_of_ours(collab, owner, member):
+def secrets_of_ours(collab, owner, member, guest):
     message = send_message(collab, member, "The budget is 42 thousand, keep it quiet")
     invitation = invite_by_email(collab, owner, "vendor@example.com", name="Vera Vendor")
     link = create_link(collab, owner)
@@ -38,6 +38,7 @@ def secrets_of_ours(collab, owner, member):
             "invitation": invitation,
             "owner": owner,
             "member": member,
+            "guest": guest,
         },
         "words": [
             collab.name,
