@@ -71,6 +71,11 @@ class Invitation(models.Model):
         return self.name or address
 
     @property
+    def invitee(self) -> str:
+        """The invitee as the chat history names them: the name given, else the address."""
+        return self.name or self.email or self.phone
+
+    @property
     def is_used_up(self) -> bool:
         if self.channel == self.Channel.LINK:
             return self.max_uses is not None and self.use_count >= self.max_uses

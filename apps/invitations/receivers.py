@@ -58,7 +58,7 @@ def members_context(request, collab) -> dict:
     if not can(request.user, "collabs.invite", collab) or not SitePolicy.current().guests_allowed:
         return {"invitations": None}
     link = active_link(collab)
-    url = services.link(services.link_token(link)) if link else ""
+    url = services.link_url(link) if link else ""
     return {
         "invitations": {
             "form": EmailInviteForm(),

@@ -113,11 +113,7 @@ def invite_by_email(collab: Collab, actor: User, email: str, *, name: str = "") 
     )
     _send_email(invitation, token)
     post_system_message(
-        collab,
-        "invited",
-        actor=actor,
-        invitee=invitation.name or invitation.email,
-        channel=invitation.channel,
+        collab, "invited", actor=actor, invitee=invitation.invitee, channel=invitation.channel
     )
     return invitation
 
@@ -168,7 +164,7 @@ def invite_by_phone(collab: Collab, actor: User, phone: str, *, name: str = "") 
     )
     _send_sms(invitation, token)
     post_system_message(
-        collab, "invited", actor=actor, invitee=name or phone, channel=invitation.channel
+        collab, "invited", actor=actor, invitee=invitation.invitee, channel=invitation.channel
     )
     return invitation
 
@@ -277,7 +273,7 @@ def revoke(collab: Collab, actor: User, invitation_id: int) -> Invitation:
         collab,
         "invitation_revoked",
         actor=actor,
-        invitee=invitation.name or invitation.email or invitation.phone,
+        invitee=invitation.invitee,
         channel=invitation.channel,
     )
     return invitation
@@ -286,6 +282,11 @@ def revoke(collab: Collab, actor: User, invitation_id: int) -> Invitation:
 def link_token(invitation: Invitation) -> str:
     """The token of a link invitation, derived again whenever an inviter looks at it."""
     return salted_hmac("invitations.link", invitation.link_key, algorithm="sha256").hexdigest()
+
+
+def link_url(invitation: Invitation) -> str:
+    """The full address of a link invitation, as shared and as its QR code holds it."""
+    return link(link_token(invitation))
 
 
 def active_link(collab: Collab) -> Invitation | None:

@@ -26,48 +26,38 @@ def _members(collab_id: int) -> HttpResponse:
     return redirect("collabs:members", collab_id=collab_id)
 
 
-@login_required
-@require_POST
-def invite_email(request: HttpRequest, collab_id: int) -> HttpResponse:
+def _invite(request: HttpRequest, collab_id: int, form_class, send, address: str):
+    """The two invite forms: check, send through the service, say what happened."""
     collab = get_collab_for(request.user, collab_id)
     require(request.user, "collabs.invite", collab)
-    form = EmailInviteForm(request.POST)
+    form = form_class(request.POST)
     if not form.is_valid():
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
         return _members(collab.pk)
     try:
-        invitation = services.invite_by_email(
-            collab, request.user, form.cleaned_data["email"], name=form.cleaned_data["name"]
+        invitation = send(
+            collab, request.user, form.cleaned_data[address], name=form.cleaned_data["name"]
         )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(
-            request, _("The invitation is sent to %(email)s.") % {"email": invitation.email}
+            request,
+            _("The invitation is sent to %(address)s.") % {"address": getattr(invitation, address)},
         )
     return _members(collab.pk)
+
+
+@login_required
+@require_POST
+def invite_email(request: HttpRequest, collab_id: int) -> HttpResponse:
+    return _invite(request, collab_id, EmailInviteForm, services.invite_by_email, "email")
 
 
 @login_required
 @require_POST
 def invite_phone(request: HttpRequest, collab_id: int) -> HttpResponse:
-    collab = get_collab_for(request.user, collab_id)
-    require(request.user, "collabs.invite", collab)
-    form = PhoneInviteForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
-        return _members(collab.pk)
-    try:
-        invitation = services.invite_by_phone(
-            collab, request.user, form.cleaned_data["phone"], name=form.cleaned_data["name"]
-        )
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(
-            request, _("The invitation is sent to %(phone)s.") % {"phone": invitation.phone}
-        )
-    return _members(collab.pk)
+    return _invite(request, collab_id, PhoneInviteForm, services.invite_by_phone, "phone")
 
 
 @login_required
@@ -81,8 +71,8 @@ def resend(request: HttpRequest, collab_id: int, invitation_id: int) -> HttpResp
     else:
         messages.success(
             request,
-            _("The invitation is sent again to %(email)s.")
-            % {"email": invitation.email or invitation.phone},
+            _("The invitation is sent again to %(address)s.")
+            % {"address": invitation.email or invitation.phone},
         )
     return _members(collab.pk)
 
@@ -146,9 +136,7 @@ def link_qr(request: HttpRequest, collab_id: int) -> HttpResponse:
     link = services.active_link(collab)
     if link is None:
         raise Http404
-    response = HttpResponse(
-        qr.png(services.link(services.link_token(link))), content_type="image/png"
-    )
+    response = HttpResponse(qr.png(services.link_url(link)), content_type="image/png")
     response["Content-Disposition"] = f'attachment; filename="invitation-{collab.pk}.png"'
     response["Cache-Control"] = "private, no-store"
     return response
