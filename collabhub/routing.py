@@ -6,5 +6,5 @@ from django.urls import path
 from apps.chat.consumers import ChatConsumer
 
 websocket_urlpatterns = [
-    path("ws/collabs/<int:collab_id>/", ChatConsumer.as_asgi()),
+    path("ws/collabs/<id:collab_id>/", ChatConsumer.as_asgi()),
 ]

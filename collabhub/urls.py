@@ -11,7 +11,7 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz/", core_views.healthz, name="healthz"),
     path("collabs/", include("apps.collabs.urls")),
-    path("collabs/<int:collab_id>/chat/", include("apps.chat.urls")),
+    path("collabs/<id:collab_id>/chat/", include("apps.chat.urls")),
     path("", include("apps.invitations.urls")),
     path("users/", include((user_urlpatterns, "users"))),
     path("me/", include("apps.accounts.urls")),

@@ -3,8 +3,10 @@
 from importlib import import_module
 
 from django.conf import settings
+from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
 from django.db import transaction
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 
 from .models import AuditEvent, User, UserSession
 from .signals import user_deactivated
@@ -28,6 +30,24 @@ def remember_session(user: User, session) -> None:
         session.save()
     UserSession.objects.get_or_create(session_key=session.session_key, defaults={"user": user})
     session[TRACKED_KEY] = session.session_key
+
+
+def session_signs_in(session_key: str | None, user_id: int) -> bool:
+    """Whether the session still signs the user in, as Django's auth would decide on the next
+    request: it exists and has not expired, names this user, who is active, and carries the
+    hash of their current password (a password change or reset voids older sessions)."""
+    if not session_key:
+        return False
+    store = import_module(settings.SESSION_ENGINE).SessionStore(session_key=session_key)
+    data = store.load()
+    if str(data.get(SESSION_KEY)) != str(user_id):
+        return False
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    held = data.get(HASH_SESSION_KEY)
+    if user is None or not held:
+        return False
+    hashes = [user.get_session_auth_hash(), *user.get_session_auth_fallback_hash()]
+    return any(constant_time_compare(held, valid) for valid in hashes)
 
 
 def end_sessions(user: User) -> int:

@@ -4,9 +4,10 @@ access layer (CollabConsumer) and on every inbound action by the services."""
 
 import asyncio
 import contextlib
+import logging
 import time
 from collections import deque
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from channels.db import database_sync_to_async
 from django.conf import settings
@@ -20,6 +21,7 @@ from django.utils.translation import gettext
 from apps.collabs.consumers import CollabConsumer
 from apps.collabs.models import Collab
 from apps.collabs.permissions import can
+from apps.core.inputs import parse_id
 
 from . import services
 from .access import history_start, visible_messages
@@ -44,6 +46,8 @@ def frame_budget() -> int:
 
 
 CLOSE_FLOODING = 4429
+
+logger = logging.getLogger(__name__)
 
 
 class ChatConsumer(CollabConsumer):
@@ -86,8 +90,12 @@ class ChatConsumer(CollabConsumer):
 
     # Inbound
 
+    def bad_frame_text(self) -> str:
+        with translation.override(self.reader.language):
+            return gettext("The server could not read that frame.")
+
     async def receive_json(self, content, **kwargs) -> None:
-        kind = content.get("type")
+        kind = content["type"]  # a string: checked by CollabConsumer.receive
         handler = {
             "hello": self.on_hello,
             "send": self.on_send,
@@ -106,10 +114,7 @@ class ChatConsumer(CollabConsumer):
     async def on_hello(self, content) -> None:
         """Catch-up after a (re)connect: everything newer than the last message the page has,
         and whatever changed since the last event it saw. No gap, no duplicate."""
-        try:
-            last_id = int(content.get("last_id") or 0)
-        except (TypeError, ValueError):
-            last_id = 0
+        last_id = parse_id(content.get("last_id")) or 0
         since = _parse_time(content.get("since"))
         new, changed, complete = await database_sync_to_async(self._missed)(last_id, since)
         for view in new:
@@ -140,7 +145,7 @@ class ChatConsumer(CollabConsumer):
             complete,
         )
 
-    def _send(self, body: str, reply_to: int | None, client_id: str):
+    def _send(self, body, reply_to: int | None, client_id: str):
         # Errors are worded in the reader's language.
         with translation.override(self.reader.language):
             try:
@@ -192,7 +197,8 @@ class ChatConsumer(CollabConsumer):
     async def on_send(self, content) -> None:
         """Checked against the socket's own limit here; stored in order by the socket's sender
         task, so the frames behind it (typing, reads, pings) are not held up."""
-        client_id = str(content.get("client_id") or "")[:64]
+        client_id = content.get("client_id")
+        client_id = client_id[:64] if isinstance(client_id, str) else ""
         if self._over_socket_limit():
             self.refused += 1
             if self.refused >= FLOOD_REFUSALS:
@@ -214,22 +220,32 @@ class ChatConsumer(CollabConsumer):
             try:
                 if not self.closed_for_good:
                     await self._store(content, client_id)
+            except Exception:
+                # Whatever went wrong with this one (a database error, a bug), the sends
+                # queued behind it are still stored: the task lives on, the page hears of it.
+                logger.exception("chat: a send over the socket failed")
+                with translation.override(self.reader.language):
+                    text = gettext("The message could not be sent. Try again.")
+                with contextlib.suppress(Exception):
+                    await self.send_json({"type": "error", "client_id": client_id, "message": text})
             finally:
                 self.outbox.task_done()
 
     async def _store(self, content, client_id: str) -> None:
+        reply_to = None
+        if content.get("reply_to") not in (None, "", 0):
+            reply_to = parse_id(content["reply_to"])
+            if reply_to is None:
+                with translation.override(self.reader.language):
+                    text = gettext("Bad message number.")
+                await self.send_json({"type": "error", "client_id": client_id, "message": text})
+                return
         try:
-            reply_to = int(content["reply_to"]) if content.get("reply_to") else None
             message = await database_sync_to_async(self._send)(
-                str(content.get("body") or ""), reply_to, client_id
+                content.get("body"), reply_to, client_id
             )
         except _Refused as exc:
             await self.send_json({"type": "error", "client_id": client_id, "message": str(exc)})
-            return
-        except ValueError:
-            with translation.override(self.reader.language):
-                text = gettext("Bad message number.")
-            await self.send_json({"type": "error", "client_id": client_id, "message": text})
             return
         await self.send_json({"type": "ack", "client_id": client_id, "id": message.pk})
 
@@ -245,11 +261,8 @@ class ChatConsumer(CollabConsumer):
             services.typing(self.current_collab(), self.user)
 
     async def on_read(self, content) -> None:
-        try:
-            last_id = int(content.get("last_id") or 0)
-        except (TypeError, ValueError):
-            return
-        if last_id <= 0:
+        last_id = parse_id(content.get("last_id"))
+        if last_id is None:
             return
         # At most one marking per READ_EVERY seconds per socket: the page reports every message
         # it shows, and in a busy collab every member's page does so for every message. The
@@ -296,7 +309,11 @@ class ChatConsumer(CollabConsumer):
         event = message["event"]
         kind = event["kind"]
         if kind in ("message", "changed"):
-            await self.send(text_data=pushed_frame(kind, event, self.reader))
+            # A newcomer kept from the earlier history gets no edit, reaction, pin or deletion
+            # of a message from before their time (the pages and catch-up are bound the same
+            # way, by access.visible_messages).
+            if self.reader.may_read(event["message"]["created"]):
+                await self.send(text_data=pushed_frame(kind, event, self.reader))
         elif kind == "typing":
             if event["user_id"] != self.user.pk:
                 await self.send_json(
@@ -326,12 +343,15 @@ class _Refused(Exception):
 
 
 def _parse_time(value) -> datetime | None:
-    if not value:
+    if not value or not isinstance(value, str):
         return None
     try:
-        return datetime.fromisoformat(str(value))
+        moment = datetime.fromisoformat(value)
     except ValueError:
         return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment
 
 
 def _text(exc: Exception) -> str:

@@ -12,14 +12,19 @@ from threading import Lock
 
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.html import escape
 
 from .models import ALLOWED_REACTIONS
 from .presenters import MessageView
 
-# Forms in the partial carry this marker instead of a CSRF token: the HTML is shared between
-# readers (and pushed over the socket), so the page fills in the reader's token
-# (fill_csrf) and the script does the same for pushed messages.
+# Forms in the partial carry this hidden input with a marker instead of a CSRF token: the
+# HTML is shared between readers (and pushed over the socket), so the page fills in the
+# reader's token (fill_csrf) and the script does the same for pushed messages. Only this whole
+# tag is replaced, never the marker alone: a message body may contain "__csrf__" (in a link,
+# say), and the reader's token must not end up there. The body cannot contain the tag itself:
+# it is sanitized HTML, where a typed "<" is always "&lt;" and inputs are removed.
 CSRF_MARKER = "__csrf__"
+CSRF_INPUT = '<input type="hidden" name="csrfmiddlewaretoken" value="__csrf__">'
 
 _CACHE_SIZE = 4096
 _cache: OrderedDict[tuple, str] = OrderedDict()
@@ -38,6 +43,14 @@ class Reader:
     # When the reader's view of the history starts (a newcomer in a collab whose earlier
     # history is closed to them): a reply must not quote what they may not read.
     sees_from: datetime | None = None
+
+    def may_read(self, created: datetime | str) -> bool:
+        """Whether a message written at `created` is within the reader's history."""
+        if self.sees_from is None:
+            return True
+        if isinstance(created, str):
+            created = datetime.fromisoformat(created)
+        return created >= self.sees_from
 
     def context(self, message: MessageView) -> dict:
         own = bool(message.author and message.author.id == self.user_id)
@@ -139,4 +152,4 @@ def _envelope(kind: str, view: MessageView, html: str) -> dict:
 
 def fill_csrf(html: str, token: str) -> str:
     """Put the reader's CSRF token into the forms of a rendered partial (page renders)."""
-    return html.replace(CSRF_MARKER, token)
+    return html.replace(CSRF_INPUT, CSRF_INPUT.replace(CSRF_MARKER, escape(token)))

@@ -14,6 +14,7 @@ from django.utils.translation import ngettext
 from apps.collabs.models import Collab, Membership
 from apps.collabs.permissions import can, membership_of, require
 from apps.collabs.services import unhide_for
+from apps.core.inputs import has_nul
 
 from . import events, ratelimit
 from .access import visible_messages
@@ -56,10 +57,16 @@ def _members(collab: Collab, body: str) -> list[tuple[int, str]]:
     )
 
 
-def _clean_body(body: str) -> str:
+def _clean_body(body) -> str:
+    if body is not None and not isinstance(body, str):
+        # A socket frame may carry any JSON: a list or a number is not a message.
+        raise ValidationError(_("A message is text."))
     body = (body or "").strip()
     if not body:
         raise ValidationError(_("Write something first."))
+    if has_nul(body):
+        # PostgreSQL cannot store it, and no keyboard types it: refused, not silently changed.
+        raise ValidationError(_("The message contains a NUL character, which cannot be sent."))
     if len(body) > MAX_BODY_LENGTH:
         raise ValidationError(
             _("The message is too long: %(length)d characters; the limit is %(limit)d.")
@@ -89,7 +96,8 @@ def send_message(
     """Post a message. A repeated client_id returns the message already sent (double submits,
     resends after a reconnect), and counts against no limit."""
     require(user, "chat.post_message", collab)
-    client_id = (client_id or "")[:64]
+    # An opaque key of the page's; a NUL in it (PostgreSQL refuses one) is dropped.
+    client_id = str(client_id or "").replace("\x00", "")[:64]
     body = _clean_body(body)
     # A resend is found by the unique (collab, author, client_id) at insert time, so the
     # usual send costs no lookup; the limit is refunded for it below.

@@ -12,9 +12,9 @@ urlpatterns = [
     path("pinned/", views.pinned, name="pinned"),
     path("search/", views.search, name="search"),
     # /collabs/<collab_id>/chat/<message_id>/
-    path("<int:message_id>/edit/", views.edit, name="edit"),
-    path("<int:message_id>/delete/", views.delete, name="delete"),
-    path("<int:message_id>/react/", views.react, name="react"),
-    path("<int:message_id>/pin/", views.pin, name="pin"),
-    path("<int:message_id>/revisions/", views.revisions, name="revisions"),
+    path("<id:message_id>/edit/", views.edit, name="edit"),
+    path("<id:message_id>/delete/", views.delete, name="delete"),
+    path("<id:message_id>/react/", views.react, name="react"),
+    path("<id:message_id>/pin/", views.pin, name="pin"),
+    path("<id:message_id>/revisions/", views.revisions, name="revisions"),
 ]

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from apps.collabs.models import Membership
 from apps.collabs.permissions import can, get_collab_for
+from apps.core.inputs import parse_id, query_text
 
 from . import history, services
 from .access import history_start, visible_messages
@@ -48,10 +49,10 @@ def _seen_by(collab, user) -> list[dict]:
 
 def chat_panel_context(request: HttpRequest, collab) -> dict:
     """The chat part of the collab page (registered with collabs' page sections)."""
-    target = request.GET.get("message")
+    target = parse_id(request.GET.get("message"))
     limit = services.page_size()
-    if target and target.isdigit():
-        window = history.around(request.user, collab, int(target), limit)
+    if target is not None:
+        window = history.around(request.user, collab, target, limit)
     else:
         window = history.opening(request.user, collab, limit)
     pinned_count = visible_messages(request.user, collab).filter(pinned_at__isnull=False).count()
@@ -59,11 +60,11 @@ def chat_panel_context(request: HttpRequest, collab) -> dict:
     if draft:
         del request.session["chat_draft"]
     reply = None
-    reply_id = request.GET.get("reply", "")
-    if reply_id.isdigit():
+    reply_id = parse_id(request.GET.get("reply"))
+    if reply_id is not None:
         original = (
             visible_messages(request.user, collab)
-            .filter(pk=int(reply_id), kind="user", deleted_at__isnull=True)
+            .filter(pk=reply_id, kind="user", deleted_at__isnull=True)
             .select_related("author")
             .first()
         )
@@ -82,7 +83,7 @@ def chat_panel_context(request: HttpRequest, collab) -> dict:
             "seen_by": json.dumps(_seen_by(collab, request.user)),
             "max_length": MAX_BODY_LENGTH,
             "pinned_count": pinned_count,
-            "target": int(target) if target and target.isdigit() else None,
+            "target": target,
             "reactions": ALLOWED_REACTIONS,
         }
     }
@@ -119,16 +120,20 @@ def history_page(request: HttpRequest, collab_id: int) -> HttpResponse:
     collab = get_collab_for(request.user, collab_id)
     limit = services.page_size()
     params = request.GET
-    try:
+    bad = HttpResponse(_("Bad message number."), status=400)
+    if "after" in params or "around" in params:
+        anchor = parse_id(params.get("after", params.get("around")), minimum=0)
+        if anchor is None:
+            return bad
         if "after" in params:
-            window = history.after(request.user, collab, int(params["after"]), limit)
-        elif "around" in params:
-            window = history.around(request.user, collab, int(params["around"]), limit)
+            window = history.after(request.user, collab, anchor, limit)
         else:
-            before = int(params["before"]) if params.get("before") else None
-            window = history.before(request.user, collab, before, limit)
-    except ValueError:
-        return HttpResponse(_("Bad message number."), status=400)
+            window = history.around(request.user, collab, anchor, limit)
+    else:
+        before = parse_id(params["before"]) if params.get("before") else None
+        if params.get("before") and before is None:
+            return bad
+        window = history.before(request.user, collab, before, limit)
     ctx = {
         "collab": collab,
         "chat": {"window": window, "reader": _reader(request, collab)},
@@ -144,16 +149,15 @@ def history_page(request: HttpRequest, collab_id: int) -> HttpResponse:
 @require_POST
 def send(request: HttpRequest, collab_id: int) -> HttpResponse:
     collab = get_collab_for(request.user, collab_id)
-    reply_to = request.POST.get("reply_to") or None
     try:
         message = services.send_message(
             collab,
             request.user,
             request.POST.get("body", ""),
-            reply_to_id=int(reply_to) if reply_to else None,
+            reply_to_id=_message_id(request.POST.get("reply_to")),
             client_id=request.POST.get("client_id", ""),
         )
-    except (ValidationError, services.RateLimited, ValueError) as exc:
+    except (ValidationError, services.RateLimited) as exc:
         _error(request, exc)
         # What was typed is kept: the page puts it back into the composer.
         request.session["chat_draft"] = {
@@ -172,11 +176,14 @@ def _message_or_404(request: HttpRequest, collab, message_id: int):
     return message
 
 
-def _message_id(value) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError) as exc:
-        raise ValidationError(_("Bad message number.")) from exc
+def _message_id(value) -> int | None:
+    """An optional message number from a form: None when empty, an error when not a number."""
+    if value in (None, ""):
+        return None
+    number = parse_id(value)
+    if number is None:
+        raise ValidationError(_("Bad message number."))
+    return number
 
 
 @login_required
@@ -249,7 +256,10 @@ def pin(request: HttpRequest, collab_id: int, message_id: int) -> HttpResponse:
 def mark_read(request: HttpRequest, collab_id: int) -> HttpResponse:
     collab = get_collab_for(request.user, collab_id)
     try:
-        services.mark_read(collab, request.user, _message_id(request.POST.get("last_id")))
+        last_id = parse_id(request.POST.get("last_id"), minimum=0)
+        if last_id is None:
+            raise ValidationError(_("Bad message number."))
+        services.mark_read(collab, request.user, last_id)
     except ValidationError as exc:
         return JsonResponse({"error": " ".join(exc.messages)}, status=400)
     return HttpResponse(status=204)
@@ -277,7 +287,7 @@ def pinned(request: HttpRequest, collab_id: int) -> HttpResponse:
 @login_required
 def search(request: HttpRequest, collab_id: int) -> HttpResponse:
     collab = get_collab_for(request.user, collab_id)
-    query = request.GET.get("q", "").strip()
+    query = query_text(request.GET.get("q", ""))
     results = []
     if query:
         results = [

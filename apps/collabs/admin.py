@@ -10,6 +10,9 @@ class MembershipInline(admin.TabularInline):
     model = Membership
     fk_name = "collab"
     extra = 0
+    # A membership is ended (left_at, left_reason), never deleted: the history of who was in
+    # a collab when stays, and ending it closes the member's sockets (receivers.py).
+    can_delete = False
     fields = ["user", "role", "joined_at", "left_at", "left_reason"]
     readonly_fields = ["joined_at"]
     autocomplete_fields = ["user"]
@@ -47,6 +50,10 @@ class MembershipAdmin(admin.ModelAdmin):
     list_select_related = ["user", "collab"]
     date_hierarchy = "joined_at"
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Ended, never deleted (see MembershipInline): set "left at" instead.
+        return False
+
 
 class UserMembershipInline(admin.TabularInline):
     """A user's collabs, past and present, on their admin page."""
@@ -54,6 +61,7 @@ class UserMembershipInline(admin.TabularInline):
     model = Membership
     fk_name = "user"
     extra = 0
+    can_delete = False  # see MembershipInline
     fields = ["collab", "role", "joined_at", "left_at", "left_reason"]
     readonly_fields = ["joined_at"]
     autocomplete_fields = ["collab"]

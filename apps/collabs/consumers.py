@@ -1,7 +1,12 @@
+import json
+
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.http import Http404
+from django.utils.translation import gettext
+
+from apps.accounts.services import session_signs_in
 
 from . import live
 from .permissions import get_collab_for, membership_of, rights_unchanged
@@ -83,12 +88,48 @@ class CollabConsumer(AsyncJsonWebsocketConsumer):
         for group in getattr(self, "groups_joined", []):
             await self.channel_layer.group_discard(group, self.channel_name)
 
+    async def receive(self, text_data=None, bytes_data=None, **kwargs) -> None:
+        """Every inbound frame is a JSON object with a string "type"; anything else (binary,
+        not JSON, too deeply nested, a list, a type that is not a string) gets an error frame
+        and the socket lives on."""
+        content = None
+        if text_data is not None:
+            try:
+                content = json.loads(text_data)
+            except (ValueError, RecursionError):
+                content = None
+        if not isinstance(content, dict) or not isinstance(content.get("type"), str):
+            await self.send_json({"type": "error", "message": self.bad_frame_text()})
+            return
+        await self.receive_json(content)
+
+    def bad_frame_text(self) -> str:
+        return gettext("The server could not read that frame.")
+
     async def receive_json(self, content, **kwargs) -> None:
-        # Nothing inbound yet; the chat (issue 3) adds sending, typing and catch-up.
-        if content.get("type") == "ping":
+        # Nothing inbound here; the chat adds sending, typing and catch-up.
+        if content["type"] == "ping":
             await self.send_json({"type": "pong"})
 
     closed_for_good = False
+
+    def _session_key(self) -> str | None:
+        session = self.scope.get("session")
+        return getattr(session, "session_key", None) if session is not None else None
+
+    async def session_check(self, event) -> None:
+        """A sign-out or a password change: a socket whose session no longer signs its user in
+        closes as a revoked one does (the page reloads, and the server decides what it shows)."""
+        if self.closed_for_good:
+            return
+        key = self._session_key()
+        ended = event.get("ended")
+        if ended and key and live.session_tag(key) == ended:
+            still = False
+        else:
+            still = await database_sync_to_async(session_signs_in)(key, self.scope["user"].pk)
+        if not still:
+            await self.access_revoked({"collab_id": None})
 
     async def access_revoked(self, event) -> None:
         if self.closed_for_good:

@@ -4,6 +4,7 @@ The chat's event publisher (issue 3) fans collab events out to the same groups.
 """
 
 import asyncio
+import hashlib
 from concurrent.futures import ThreadPoolExecutor
 
 from asgiref.sync import async_to_sync
@@ -49,3 +50,17 @@ def access_changed(group: str, collab_id: int) -> None:
     """Tell the sockets in `group` to check their access to the collab again (rights or
     settings changed). Call it on transaction commit."""
     group_send(group, {"type": "access.changed", "collab_id": collab_id})
+
+
+def session_tag(session_key: str) -> str:
+    """How a session is named on the channel layer: a digest, not the key itself."""
+    return hashlib.sha256(session_key.encode()).hexdigest()
+
+
+def check_sessions(user_id: int, ended: str | None = None) -> None:
+    """Tell the user's sockets that sessions may have ended: the one signed out of (`ended`)
+    closes at once; every other checks that its session still signs the user in."""
+    group_send(
+        user_group(user_id),
+        {"type": "session.check", "ended": session_tag(ended) if ended else None},
+    )

@@ -2,10 +2,10 @@
 that access changed."""
 
 from django.db import transaction
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from apps.accounts.signals import user_deactivated
+from apps.accounts.signals import sessions_changed, user_deactivated
 
 from . import live
 from .models import Collab, Membership
@@ -17,6 +17,12 @@ def close_live_connections(sender, user, **kwargs) -> None:
     live.revoke(user.pk)
 
 
+@receiver(sessions_changed)
+def check_live_sessions(sender, user_id: int, ended: str | None, **kwargs) -> None:
+    # Sent on commit: a sign-out or a password change; each socket checks its own session.
+    live.check_sessions(user_id, ended)
+
+
 @receiver(post_save, sender=Membership)
 def membership_changed(sender, instance: Membership, **kwargs) -> None:
     """Open sockets keep the member's rights in hand instead of asking the database on every
@@ -24,6 +30,15 @@ def membership_changed(sender, instance: Membership, **kwargs) -> None:
     member's sockets to check again, once it commits. Removal also revokes (services._end)."""
     user_id, collab_id = instance.user_id, instance.collab_id
     transaction.on_commit(lambda: live.access_changed(live.user_group(user_id), collab_id))
+
+
+@receiver(post_delete, sender=Membership)
+def membership_deleted(sender, instance: Membership, **kwargs) -> None:
+    """Memberships are ended, not deleted (the admin cannot delete them); a row that goes all
+    the same (a collab or a user deleted with everything, a shell) takes the access with it:
+    the member's sockets to that collab close once it commits."""
+    user_id, collab_id = instance.user_id, instance.collab_id
+    transaction.on_commit(lambda: live.revoke(user_id, collab_id))
 
 
 @receiver(post_save, sender=Collab)

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from apps.accounts.models import User
 from apps.core.files import serve_image
+from apps.core.inputs import query_text
 
 from . import registry, services
 from .forms import (
@@ -190,7 +191,7 @@ def members(request: HttpRequest, collab_id: int) -> HttpResponse:
     ctx = _collab_context(request, collab)
     ctx["members"] = _current_members(collab)
     if ctx["cperms"]["collabs__add_employees"]:
-        ctx["search"] = request.GET.get("q", "")[:100]
+        ctx["search"] = query_text(request.GET.get("q", ""), 100)
         ctx["add_form"] = AddMemberForm(collab=collab, search=ctx["search"])
     ctx["role_choices"] = RoleForm.base_fields["role"].choices
     ctx["section_templates"], section_context = registry.page_sections(request, collab, "members")

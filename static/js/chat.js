@@ -54,7 +54,13 @@
 
   function fragment(html) {
     var template = document.createElement("template");
-    template.innerHTML = html.split("__csrf__").join(csrfToken());
+    template.innerHTML = html;
+    // Only the forms' own hidden inputs get the token (never text or links in a message).
+    template.content
+      .querySelectorAll('input[type="hidden"][name="csrfmiddlewaretoken"][value="__csrf__"]')
+      .forEach(function (input) {
+        input.value = csrfToken();
+      });
     return template.content.firstElementChild;
   }
 

@@ -10,6 +10,7 @@ Adapted from tests/core/test_live.py. Fixtures are imported by the test modules 
 import json
 import uuid
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import pytest
 from channels.db import database_sync_to_async
@@ -29,16 +30,9 @@ QUIET = 0.5
 
 
 def _allowed_origin() -> tuple[bytes, bytes]:
-    """An Origin the application accepts (AllowedHostsOriginValidator copied ALLOWED_HOSTS
-    when collabhub.asgi was imported, so ask the application itself)."""
-    allowed = list(application.application_mapping["websocket"].allowed_origins)
-    hosts = [h.lstrip(".") for h in allowed if h != "*" and "://" not in h]
-    for preferred in ("testserver", "localhost"):
-        if preferred in hosts:
-            return (b"origin", f"http://{preferred}".encode())
-    if hosts:
-        return (b"origin", f"http://{hosts[0]}".encode())
-    return (b"origin", b"http://testserver")
+    """The portal's own origin (SITE_URL's), which the application accepts."""
+    parts = urlsplit(django_settings.SITE_URL)
+    return (b"origin", f"{parts.scheme}://{parts.netloc}".encode())
 
 
 ORIGIN = _allowed_origin()
