@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from channels.security.websocket import WebsocketDenier
 from django.conf import settings
 from django.http.request import split_domain_port, validate_host
+from django.utils.http import is_same_domain
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -53,8 +54,8 @@ def _trusted(origin: tuple[str, str, int], pattern: str) -> bool:
     if origin[0] != scheme or origin[2] != port:
         return False
     if "://*." in pattern:
-        suffix = host.removeprefix("wildcard")  # ".example.com"
-        return origin[1].endswith(suffix)
+        # As Django's CSRF check reads "*.example.com": the domain and its subdomains.
+        return is_same_domain(origin[1], host.removeprefix("wildcard"))
     return origin[1] == host
 
 
