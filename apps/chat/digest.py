@@ -13,6 +13,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from apps.collabs.models import Membership
+from apps.core.text import render_subject
 
 from .models import Mention, ReadState
 from .rendering import excerpt
@@ -96,7 +97,7 @@ def _send(user, items: list[Mention]) -> None:
             "more": max(len(items) - MAX_ITEMS, 0),
             "profile_url": f"{settings.SITE_URL}/me/",
         }
-        subject = render_to_string("chat/email/mention_digest_subject.txt", context).strip()
+        subject = render_subject("chat/email/mention_digest_subject.txt", context)
         text = render_to_string("chat/email/mention_digest.txt", context)
         html = render_to_string("chat/email/mention_digest.html", context)
     email = EmailMultiAlternatives(subject, text, to=[user.email])

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.forms import validate_avatar
 from apps.accounts.models import User
+from apps.core.text import SingleLineField
 
 from .models import Collab, Membership, Role
 from .services import SETTINGS_FIELDS
@@ -18,6 +19,7 @@ class CollabForm(forms.ModelForm):
         model = Collab
         fields = ["name", "description", "avatar"]
         labels = {"name": _("Name"), "description": _("Description")}
+        field_classes = {"name": SingleLineField}
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
 
@@ -26,6 +28,7 @@ class CollabSettingsForm(forms.ModelForm):
         model = Collab
         fields = ["name", "description", *SETTINGS_FIELDS]
         labels = {"name": _("Name"), "description": _("Description")}
+        field_classes = {"name": SingleLineField}
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
     avatar = forms.ImageField(

@@ -4,6 +4,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.text import single_line
+
 
 class Level(models.TextChoices):
     """Who may do a thing in a collab (Bitrix24's model). Each level includes the ones above."""
@@ -79,6 +81,11 @@ class Collab(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        # A name is one line (it goes into email subjects); the admin's forms come here.
+        self.name = single_line(self.name)
 
     @property
     def initials(self) -> str:

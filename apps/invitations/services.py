@@ -27,6 +27,7 @@ from apps.collabs import services as collabs
 from apps.collabs.models import Collab, Membership
 from apps.collabs.permissions import require
 from apps.core import ratelimit
+from apps.core.text import render_subject, single_line
 
 from .models import Invitation
 from .sms import SmsError, send_sms
@@ -90,7 +91,7 @@ def invite_by_email(collab: Collab, actor: User, email: str, *, name: str = "") 
     require(actor, "collabs.invite", collab)
     _require_guests_allowed()
     email = _clean_email(email)
-    name = (name or "").strip()[:150]
+    name = single_line(name)[:150]
     if Membership.objects.active().filter(collab=collab, user__email__iexact=email).exists():
         raise ValidationError(_("%(email)s is already a member.") % {"email": email})
     if pending(collab).filter(email__iexact=email).exists():
@@ -143,7 +144,7 @@ def invite_by_phone(collab: Collab, actor: User, phone: str, *, name: str = "") 
     require(actor, "collabs.invite", collab)
     _require_guests_allowed()
     phone = clean_phone(phone)
-    name = (name or "").strip()[:150]
+    name = single_line(name)[:150]
     if pending(collab).filter(phone=phone).exists():
         raise ValidationError(
             _("%(phone)s is invited already: resend that invitation instead.") % {"phone": phone}
@@ -208,7 +209,7 @@ def _send_email(invitation: Invitation, token: str) -> None:
         "site_name": settings.SITE_NAME,
     }
     with translation.override(inviter.language or settings.LANGUAGE_CODE):
-        subject = render_to_string("invitations/email_subject.txt", context).strip()
+        subject = render_subject("invitations/email_subject.txt", context)
         body = render_to_string("invitations/email_body.txt", context)
     try:
         send_mail(subject, body, None, [invitation.email])
