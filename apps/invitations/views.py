@@ -15,6 +15,7 @@ from apps.accounts.services import create_guest
 from apps.collabs.permissions import get_collab_for, require
 
 from . import qr, services
+from .access import get_invitation_for
 from .forms import EmailInviteForm, GuestSignupForm, LinkForm, PhoneInviteForm
 from .models import Invitation
 from .services import InvitationRefused
@@ -64,6 +65,9 @@ def invite_phone(request: HttpRequest, collab_id: int) -> HttpResponse:
 @require_POST
 def resend(request: HttpRequest, collab_id: int, invitation_id: int) -> HttpResponse:
     collab = get_collab_for(request.user, collab_id)
+    require(request.user, "collabs.invite", collab)
+    # Someone else's invitation is not found, as one that does not exist (invitations.access).
+    get_invitation_for(request.user, collab, invitation_id)
     try:
         invitation = services.resend(collab, request.user, invitation_id)
     except ValidationError as exc:
@@ -81,6 +85,8 @@ def resend(request: HttpRequest, collab_id: int, invitation_id: int) -> HttpResp
 @require_POST
 def revoke(request: HttpRequest, collab_id: int, invitation_id: int) -> HttpResponse:
     collab = get_collab_for(request.user, collab_id)
+    require(request.user, "collabs.invite", collab)
+    get_invitation_for(request.user, collab, invitation_id)
     try:
         invitation = services.revoke(collab, request.user, invitation_id)
     except ValidationError as exc:
@@ -96,7 +102,7 @@ def revoke(request: HttpRequest, collab_id: int, invitation_id: int) -> HttpResp
 @require_POST
 def link_create(request: HttpRequest, collab_id: int) -> HttpResponse:
     collab = get_collab_for(request.user, collab_id)
-    require(request.user, "collabs.invite", collab)
+    require(request.user, "invitations.manage_link", collab)
     form = LinkForm(request.POST)
     if not form.is_valid():
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
@@ -119,6 +125,7 @@ def link_create(request: HttpRequest, collab_id: int) -> HttpResponse:
 @require_POST
 def link_revoke(request: HttpRequest, collab_id: int) -> HttpResponse:
     collab = get_collab_for(request.user, collab_id)
+    require(request.user, "invitations.manage_link", collab)
     try:
         services.revoke_link(collab, request.user)
     except ValidationError as exc:
@@ -132,7 +139,7 @@ def link_revoke(request: HttpRequest, collab_id: int) -> HttpResponse:
 def link_qr(request: HttpRequest, collab_id: int) -> HttpResponse:
     """The QR code of the collab's link, as a PNG to download and print."""
     collab = get_collab_for(request.user, collab_id)
-    require(request.user, "collabs.invite", collab)
+    require(request.user, "invitations.manage_link", collab)
     link = services.active_link(collab)
     if link is None:
         raise Http404
