@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import AuditEvent, User
 from apps.accounts.services import audit
+from apps.accounts.verification import may_email
 from apps.core.text import render_subject, single_line
 
 from . import live
@@ -277,13 +278,16 @@ def expire_guests(now: datetime | None = None) -> tuple[int, int]:
         .select_related("collab", "user", "added_by", "collab__owner")
     )
     for membership in soon:
+        to = _expiry_recipient(membership)
+        if to is None:  # nobody we may email yet: left unclaimed, the next run asks again
+            continue
         # Claimed before sending, so two runs never warn twice.
         if not Membership.objects.filter(pk=membership.pk, expiry_warned_at__isnull=True).update(
             expiry_warned_at=now
         ):
             continue
         try:
-            _warn_expiry(membership)
+            _warn_expiry(membership, to)
         except Exception:
             # Whatever failed (the mail server away, a header refused), the claim is given
             # back so the next run tries again: a warning claimed and never sent is lost.
@@ -294,9 +298,16 @@ def expire_guests(now: datetime | None = None) -> tuple[int, int]:
     return removed, warned
 
 
-def _warn_expiry(membership: Membership) -> None:
-    to = membership.added_by if membership.added_by and membership.added_by.is_active else None
-    to = to or membership.collab.owner
+def _expiry_recipient(membership: Membership) -> User | None:
+    """Who is warned: whoever added the guest, else (gone, or their address not proven) the
+    owner; None while neither may be emailed (apps.accounts.verification)."""
+    for person in (membership.added_by, membership.collab.owner):
+        if person is not None and may_email(person):
+            return person
+    return None
+
+
+def _warn_expiry(membership: Membership, to: User) -> None:
     context = {
         "membership": membership,
         "collab": membership.collab,
