@@ -347,6 +347,10 @@ SMS_FILE_PATH = Path(os.environ.get("SMS_FILE_PATH") or VAR_DIR / "sms")
 PHONE_REGION = os.environ.get("PHONE_REGION", "RU")
 # How many invitations (new or sent again) one person may send per hour.
 INVITATIONS_PER_HOUR = envint("INVITATIONS_PER_HOUR", 30)
+# How often one client address may open the invitation page (/invite/<token>/, GET or POST,
+# whatever the token), like sign-in's "30/m/ip": a person following an invitation needs a few.
+INVITE_PAGE_PER_MINUTE = envint("INVITE_PAGE_PER_MINUTE", 30)
+INVITE_PAGE_PER_HOUR = envint("INVITE_PAGE_PER_HOUR", 300)
 # Mention digests: how long a mention waits unread before it is emailed.
 MENTION_DIGEST_DELAY_MINUTES = envint("MENTION_DIGEST_DELAY_MINUTES", 10)
 # Idempotent management commands run on a timer (`manage.py run_periodic`; cron in production).

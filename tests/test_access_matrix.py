@@ -161,49 +161,53 @@ TABLE = {
         None,
         expect(**MEMBERS_OK, **SIGNED_OUT),
     ),
-    # By default everyone in the collab may invite (guests too; "employees only" is a
-    # setting). An empty form: the form error, 302 back to the members page.
+    # By default the employees of the collab may invite; guests only where the collab says
+    # "All members, guests included" (tests/invitations/test_guest_inviters.py). An empty form:
+    # the form error, 302 back to the members page.
     "invitations:invite_email": (
         "post",
         {"collab_id": "collab"},
         {},
-        expect(302, outsider=404, **SIGNED_OUT),
+        expect(302, guest=403, outsider=404, **SIGNED_OUT),
     ),
     "invitations:invite_phone": (
         "post",
         {"collab_id": "collab"},
         {},
-        expect(302, outsider=404, **SIGNED_OUT),
+        expect(302, guest=403, outsider=404, **SIGNED_OUT),
     ),
+    # "invitation" is the owner's: the moderators and the owner manage every invitation, other
+    # inviters only their own (someone else's is not found).
     "invitations:resend": (
         "post",
         {"collab_id": "collab", "invitation_id": "invitation"},
         {},
-        expect(302, outsider=404, **SIGNED_OUT),
+        expect(302, member=404, guest=403, outsider=404, **SIGNED_OUT),
     ),
     "invitations:revoke": (
         "post",
         {"collab_id": "collab", "invitation_id": "invitation"},
         {},
-        expect(302, outsider=404, **SIGNED_OUT),
+        expect(302, member=404, guest=403, outsider=404, **SIGNED_OUT),
     ),
+    # The collab's link: the employees who may invite; never a guest.
     "invitations:link_create": (
         "post",
         {"collab_id": "collab"},
         {},
-        expect(302, outsider=404, **SIGNED_OUT),
+        expect(302, guest=403, outsider=404, **SIGNED_OUT),
     ),
     "invitations:link_revoke": (
         "post",
         {"collab_id": "collab"},
         {},
-        expect(302, outsider=404, **SIGNED_OUT),
+        expect(302, guest=403, outsider=404, **SIGNED_OUT),
     ),
     "invitations:link_qr": (
         "get",
         {"collab_id": "collab"},
         None,
-        expect(200, outsider=404, **SIGNED_OUT),
+        expect(200, guest=403, outsider=404, **SIGNED_OUT),
     ),
     # Anyone may open an invitation link; this one is forged: "not a valid invitation".
     "invitations:accept": ("get", {"token": "forged-token"}, None, expect(404)),

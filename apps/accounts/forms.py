@@ -3,6 +3,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.text import SingleLineField
+
 from .models import TIMEZONE_CHOICES, User
 
 
@@ -29,6 +31,7 @@ class ProfileForm(forms.ModelForm):
         model = User
         fields = ["full_name", "timezone", "language", "avatar", "email_mentions"]
         labels = {"full_name": _("Full name")}
+        field_classes = {"full_name": SingleLineField}
 
 
 class LanguageForm(forms.Form):

@@ -11,6 +11,8 @@ from django.db import models
 from django.utils import timezone as dj_timezone
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.text import single_line
+
 TIMEZONE_CHOICES = [(name, name) for name in sorted(zoneinfo.available_timezones())]
 
 
@@ -20,6 +22,8 @@ class UserManager(BaseUserManager):
     def _create_user(self, email: str, password: str | None, **extra):
         if not email:
             raise ValueError("An email address is required.")
+        if "full_name" in extra:
+            extra["full_name"] = single_line(extra["full_name"])  # names are one line
         user = self.model(email=self.normalize_email(email).lower(), **extra)
         user.set_password(password)
         user.save(using=self._db)
@@ -84,6 +88,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         super().clean()
         # One address, one account: "Anna@Example.com" and "anna@example.com" are the same.
         self.email = self.email.strip().lower()
+        # A name is one line (it goes into email headers); the admin's forms come here.
+        self.full_name = single_line(self.full_name)
 
     def get_full_name(self) -> str:
         return self.full_name or self.email

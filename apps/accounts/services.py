@@ -8,6 +8,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
+from apps.core.text import single_line
+
 from .models import AuditEvent, User, UserSession
 from .signals import user_deactivated
 
@@ -99,7 +101,7 @@ def update_profile(
     avatar=None,
     email_mentions: bool | None = None,
 ):
-    user.full_name = full_name
+    user.full_name = single_line(full_name)
     user.timezone = timezone_name
     user.language = language
     fields = ["full_name", "timezone", "language"]
@@ -129,7 +131,7 @@ def create_guest(
     from allauth.account.models import EmailAddress
 
     user = User.objects.create_user(
-        email, password, full_name=full_name, kind=User.Kind.GUEST, language=language
+        email, password, full_name=single_line(full_name), kind=User.Kind.GUEST, language=language
     )
     EmailAddress.objects.create(user=user, email=user.email, verified=verified, primary=True)
     return user

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from . import services
 from .forms import LanguageForm, ProfileForm
 from .models import User
+from .verification import is_unverified
 
 
 @login_required
@@ -38,7 +39,9 @@ def profile(request: HttpRequest) -> HttpResponse:
             return response
     else:
         form = ProfileForm(instance=user)
-    return render(request, "accounts/profile.html", {"form": form})
+    return render(
+        request, "accounts/profile.html", {"form": form, "email_unverified": is_unverified(user)}
+    )
 
 
 @require_POST

@@ -1,7 +1,9 @@
 """Mention digests: a member mentioned in a message they have not read within
 MENTION_DIGEST_DELAY_MINUTES gets one email listing those mentions (batched per person, in
 their language). Reading a mention in time marks it done (services.mark_read), so people who
-are online and reading get no email. Opt-out: the profile's "email me about mentions"."""
+are online and reading get no email. Opt-out: the profile's "email me about mentions".
+Nothing goes to an address its owner has not proven (apps.accounts.verification): their mentions
+wait, unclaimed, and go out in the first digest after they confirm it."""
 
 import logging
 from datetime import timedelta
@@ -12,7 +14,9 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from apps.accounts.verification import may_email, unverified
 from apps.collabs.models import Membership
+from apps.core.text import render_subject
 
 from .models import Mention, ReadState
 from .rendering import excerpt
@@ -35,7 +39,9 @@ def send_mention_digests(now=None) -> int:
     in a row: each mention is claimed (notified_at set) before its email is sent."""
     now = now or timezone.now()
     cutoff = now - timedelta(minutes=settings.MENTION_DIGEST_DELAY_MINUTES)
-    due = Mention.objects.filter(notified_at__isnull=True, message__created__lte=cutoff)
+    due = Mention.objects.filter(notified_at__isnull=True, message__created__lte=cutoff).exclude(
+        unverified("user_id", "user__email")
+    )
     user_ids = list(due.values_list("user_id", flat=True).distinct()[:1000])
     sent = 0
     for user_id in user_ids:
@@ -51,6 +57,9 @@ def send_mention_digests(now=None) -> int:
             Mention.objects.filter(pk__in=[m.pk for m in claimed]).update(notified_at=now)
         user = claimed[0].user
         if not user.is_active or not user.email_mentions:
+            continue
+        if not may_email(user):  # unproven since the query above: give them back to wait
+            Mention.objects.filter(pk__in=[m.pk for m in claimed]).update(notified_at=None)
             continue
         keys = {(m.collab_id, m.user_id) for m in claimed}
         read_to = {
@@ -96,7 +105,7 @@ def _send(user, items: list[Mention]) -> None:
             "more": max(len(items) - MAX_ITEMS, 0),
             "profile_url": f"{settings.SITE_URL}/me/",
         }
-        subject = render_to_string("chat/email/mention_digest_subject.txt", context).strip()
+        subject = render_subject("chat/email/mention_digest_subject.txt", context)
         text = render_to_string("chat/email/mention_digest.txt", context)
         html = render_to_string("chat/email/mention_digest.html", context)
     email = EmailMultiAlternatives(subject, text, to=[user.email])

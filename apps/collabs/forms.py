@@ -1,9 +1,12 @@
 from django import forms
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.forms import validate_avatar
 from apps.accounts.models import User
+from apps.accounts.verification import unverified
+from apps.core.text import SingleLineField
 
 from .models import Collab, Membership, Role
 from .services import SETTINGS_FIELDS
@@ -18,6 +21,7 @@ class CollabForm(forms.ModelForm):
         model = Collab
         fields = ["name", "description", "avatar"]
         labels = {"name": _("Name"), "description": _("Description")}
+        field_classes = {"name": SingleLineField}
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
 
@@ -26,6 +30,7 @@ class CollabSettingsForm(forms.ModelForm):
         model = Collab
         fields = ["name", "description", *SETTINGS_FIELDS]
         labels = {"name": _("Name"), "description": _("Description")}
+        field_classes = {"name": SingleLineField}
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
     avatar = forms.ImageField(
@@ -61,6 +66,7 @@ class AddMemberForm(forms.Form):
             # One subquery: a plain exclude() over memberships could match two different rows
             # (left this collab, active in another) and wrongly leave the person out.
             .exclude(pk__in=Membership.objects.active().filter(collab=collab).values("user_id"))
+            .annotate(email_unverified=unverified())
             .order_by("full_name", "email")
         )
         self.fields["user"].queryset = directory
@@ -72,7 +78,17 @@ class AddMemberForm(forms.Form):
             )[: self.PICKER_SIZE]
         elif not self.is_bound:
             self.fields["user"].queryset = directory[: self.PICKER_SIZE]
-        self.fields["user"].label_from_instance = lambda u: f"{u.full_name} <{u.email}>"
+        self.fields["user"].label_from_instance = _picker_label
+
+
+def _picker_label(user: User) -> str:
+    """The picker shows "Name <address>"; an address not proven says so."""
+    if getattr(user, "email_unverified", False):
+        return gettext("%(name)s <%(email)s> (unverified)") % {
+            "name": user.full_name,
+            "email": user.email,
+        }
+    return f"{user.full_name} <{user.email}>"
 
 
 class ExpiryForm(forms.Form):

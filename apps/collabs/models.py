@@ -4,6 +4,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.text import single_line
+
 
 class Level(models.TextChoices):
     """Who may do a thing in a collab (Bitrix24's model). Each level includes the ones above."""
@@ -46,7 +48,23 @@ class Collab(models.Model):
         choices=[(Level.OWNER, Level.OWNER.label), (Level.MODERATORS, Level.MODERATORS.label)],
         default=Level.MODERATORS,
     )
-    invite_level = _level(_("who may invite"), Level.MEMBERS)
+    # Guests invite only where the owner (or whoever may change the settings) chose so
+    # explicitly: "All members" once let guests invite by default, and so see the pending
+    # invitees and hand out the collab's link. The default is now "Employees only" (everyone
+    # but guests), and the choice that lets guests in says so; migration 0004 moved the
+    # collabs on the old default to it. What a guest inviter then sees and manages is only
+    # what they sent (invitations.access).
+    invite_level = models.CharField(
+        _("who may invite"),
+        max_length=16,
+        choices=[
+            (Level.OWNER, Level.OWNER.label),
+            (Level.MODERATORS, Level.MODERATORS.label),
+            (Level.EMPLOYEES, Level.EMPLOYEES.label),
+            (Level.MEMBERS, _("All members, guests included")),
+        ],
+        default=Level.EMPLOYEES,
+    )
     post_level = models.CharField(
         _("who may post"),
         max_length=16,
@@ -79,6 +97,11 @@ class Collab(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        # A name is one line (it goes into email subjects); the admin's forms come here.
+        self.name = single_line(self.name)
 
     @property
     def initials(self) -> str:

@@ -122,6 +122,22 @@ def _employee_inviter(user, collab, m) -> bool:
     return user.is_employee and level_allows(collab.invite_level, m, user)
 
 
+def _invitation_moderator(user, collab, m) -> bool:
+    # The pending invitations name outside people by address. Only those who answer for the
+    # collab's membership (moderators and the owner), when they may invite, see all of them
+    # and resend or revoke any; every other inviter sees and manages the ones they sent
+    # (invitations.access).
+    return _moderator(user, collab, m) and level_allows(collab.invite_level, m, user)
+
+
+def _link_keeper(user, collab, m) -> bool:
+    # The collab's link belongs to the collab, not to whoever made it: it lets anyone in who
+    # holds it, for as long as it lives, and making a new one breaks the link others shared.
+    # So it is for the employees who may invite; a guest, even one allowed to invite, asks
+    # one person at a time (email, phone), each invitation theirs.
+    return m is not None and m.role != Role.GUEST and _employee_inviter(user, collab, m)
+
+
 def _leaver(user, collab, m) -> bool:
     # The owner hands the collab over before leaving it.
     return m is not None and m.role != Role.OWNER
@@ -133,6 +149,8 @@ RULES: dict[str, Rule] = {
     "collabs.change_settings": _level("settings_level"),
     "collabs.invite": _level("invite_level"),
     "collabs.add_employees": _employee_inviter,
+    "invitations.manage_all": _invitation_moderator,
+    "invitations.manage_link": _link_keeper,
     "collabs.change_role": _owner,
     "collabs.remove_member": _moderator,
     "collabs.transfer_ownership": _owner,

@@ -20,6 +20,8 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import AuditEvent, User
 from apps.accounts.services import audit
+from apps.accounts.verification import may_email
+from apps.core.text import render_subject, single_line
 
 from . import live
 from .models import (
@@ -49,10 +51,19 @@ def _role_for(user: User) -> str:
     return Role.GUEST if user.is_guest else Role.MEMBER
 
 
+def _collab_name(name: str) -> str:
+    """The name on one line (it goes into email subjects), and not empty."""
+    name = single_line(name)
+    if not name:
+        raise ValidationError(_("A collab needs a name."))
+    return name
+
+
 @transaction.atomic
 def create_collab(owner: User, *, name: str, description: str = "", avatar=None) -> Collab:
     if not can_create_collab(owner):
         raise PermissionDenied(_("Only employees can create collabs."))
+    name = _collab_name(name)
     collab = Collab.objects.create(
         name=name, description=description, avatar=avatar or "", owner=owner
     )
@@ -66,7 +77,7 @@ def create_collab(owner: User, *, name: str, description: str = "", avatar=None)
 def update_collab(collab: Collab, actor: User, *, name: str, description: str, avatar=None):
     """Name, description and avatar: part of the settings, under the same rule."""
     require(actor, "collabs.change_settings", collab)
-    collab.name = name
+    collab.name = _collab_name(name)
     collab.description = description
     fields = ["name", "description"]
     if avatar is not None:
@@ -267,24 +278,36 @@ def expire_guests(now: datetime | None = None) -> tuple[int, int]:
         .select_related("collab", "user", "added_by", "collab__owner")
     )
     for membership in soon:
+        to = _expiry_recipient(membership)
+        if to is None:  # nobody we may email yet: left unclaimed, the next run asks again
+            continue
         # Claimed before sending, so two runs never warn twice.
         if not Membership.objects.filter(pk=membership.pk, expiry_warned_at__isnull=True).update(
             expiry_warned_at=now
         ):
             continue
         try:
-            _warn_expiry(membership)
-        except OSError as exc:  # the mail server is away: the next run tries again
-            logger.warning("expiry warning for membership %s failed: %s", membership.pk, exc)
+            _warn_expiry(membership, to)
+        except Exception:
+            # Whatever failed (the mail server away, a header refused), the claim is given
+            # back so the next run tries again: a warning claimed and never sent is lost.
+            logger.exception("expiry warning for membership %s failed", membership.pk)
             Membership.objects.filter(pk=membership.pk).update(expiry_warned_at=None)
             continue
         warned += 1
     return removed, warned
 
 
-def _warn_expiry(membership: Membership) -> None:
-    to = membership.added_by if membership.added_by and membership.added_by.is_active else None
-    to = to or membership.collab.owner
+def _expiry_recipient(membership: Membership) -> User | None:
+    """Who is warned: whoever added the guest, else (gone, or their address not proven) the
+    owner; None while neither may be emailed (apps.accounts.verification)."""
+    for person in (membership.added_by, membership.collab.owner):
+        if person is not None and may_email(person):
+            return person
+    return None
+
+
+def _warn_expiry(membership: Membership, to: User) -> None:
     context = {
         "membership": membership,
         "collab": membership.collab,
@@ -294,7 +317,7 @@ def _warn_expiry(membership: Membership) -> None:
         + reverse("collabs:members", args=[membership.collab_id]),
     }
     with translation.override(to.language or settings.LANGUAGE_CODE):
-        subject = render_to_string("collabs/email/expiry_subject.txt", context).strip()
+        subject = render_subject("collabs/email/expiry_subject.txt", context)
         body = render_to_string("collabs/email/expiry_body.txt", context)
     send_mail(subject, body, None, [to.email])
 

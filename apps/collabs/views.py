@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from apps.accounts.models import User
+from apps.accounts.verification import unverified
 from apps.core.files import serve_image
 from apps.core.inputs import query_text
 
@@ -189,7 +190,11 @@ def collab_settings(request: HttpRequest, collab_id: int) -> HttpResponse:
 def members(request: HttpRequest, collab_id: int) -> HttpResponse:
     collab = get_collab_for(request.user, collab_id)
     ctx = _collab_context(request, collab)
-    ctx["members"] = _current_members(collab)
+    # Whether each address is proven, in the same query: the moderators and the owner see the
+    # addresses, an unproven one marked (apps.accounts.verification).
+    ctx["members"] = _current_members(collab).annotate(
+        email_unverified=unverified("user_id", "user__email")
+    )
     if ctx["cperms"]["collabs__add_employees"]:
         ctx["search"] = query_text(request.GET.get("q", ""), 100)
         ctx["add_form"] = AddMemberForm(collab=collab, search=ctx["search"])

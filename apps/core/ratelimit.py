@@ -1,12 +1,14 @@
-"""Per-user limits on an action (sending messages, inviting people): counts in fixed windows
-kept in the cache (Redis in production, so across processes). Each feature names its action
-and passes its limits as (count, seconds) pairs.
+"""Limits on an action per user (sending messages, inviting people) or per client address
+(opening invitation pages): counts in fixed windows kept in the cache (Redis in production, so
+across processes). Each feature names its action and passes its limits as (count, seconds)
+pairs; `who` is a user's id or a client address (client_address).
 
 On Redis both windows are checked and counted by one script (one round trip, atomic: two
 sockets of one user cannot both slip under the limit); other caches go through the cache API.
 """
 
 import contextlib
+import ipaddress
 import time
 
 from django.core.cache import cache, caches
@@ -42,12 +44,29 @@ _scripts: dict = {}
 Limits = list[tuple[int, int]]
 
 
-def _windows(user_id: int, action: str, limits: Limits, now: int):
+def client_address(request) -> str:
+    """The client's address as allauth's sign-in limits see it (its adapter reads REMOTE_ADDR,
+    or X-Forwarded-For behind ALLAUTH_TRUSTED_PROXY_COUNT proxies), with an IPv6 address cut to
+    its /64: one machine usually holds a whole /64, so counting single addresses would let it
+    count afresh from each."""
+    from allauth.account.adapter import get_adapter
+
+    address = get_adapter(request).get_client_ip(request)
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if parsed.version == 6:
+        return str(ipaddress.IPv6Network(f"{parsed}/64", strict=False).network_address)
+    return str(parsed)
+
+
+def _windows(who: int | str, action: str, limits: Limits, now: int):
     """(key, limit, seconds, window number) of each limit at `now`."""
     out = []
     for count, seconds in limits:
         window = now // seconds
-        out.append((f"rl:{action}:{user_id}:{seconds}:{window}", count, seconds, window))
+        out.append((f"rl:{action}:{who}:{seconds}:{window}", count, seconds, window))
     return out
 
 
@@ -63,11 +82,12 @@ def _redis_script(name: str, source: str):
     return _scripts[key], backend
 
 
-def hit(user_id: int, action: str, limits: Limits) -> int:
-    """Count one action; return 0 when allowed, or the seconds to wait when over a limit
-    (the refused attempt is not counted, so waiting is enough)."""
+def hit(who: int | str, action: str, limits: Limits) -> int:
+    """Count one action of `who` (a user's id or a client address); return 0 when allowed, or
+    the seconds to wait when over a limit (the refused attempt is not counted, so waiting is
+    enough)."""
     now = int(time.time())
-    windows = _windows(user_id, action, limits, now)
+    windows = _windows(who, action, limits, now)
     script, backend = _redis_script("hit", _HIT)
     if script is not None:
         keys = [backend.make_and_validate_key(key) for key, *_ in windows]
@@ -91,9 +111,9 @@ def hit(user_id: int, action: str, limits: Limits) -> int:
     return 0
 
 
-def refund(user_id: int, action: str, limits: Limits) -> None:
+def refund(who: int | str, action: str, limits: Limits) -> None:
     """Take back one counted action (it turned out to be a resend of one already done)."""
-    windows = _windows(user_id, action, limits, int(time.time()))
+    windows = _windows(who, action, limits, int(time.time()))
     script, backend = _redis_script("refund", _REFUND)
     if script is not None:
         script(keys=[backend.make_and_validate_key(key) for key, *_ in windows])

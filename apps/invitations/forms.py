@@ -2,15 +2,17 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.text import SingleLineField
+
 
 class EmailInviteForm(forms.Form):
     email = forms.EmailField(label=_("Email"))
-    name = forms.CharField(label=_("Name (optional)"), max_length=150, required=False)
+    name = SingleLineField(label=_("Name (optional)"), max_length=150, required=False)
 
 
 class PhoneInviteForm(forms.Form):
     phone = forms.CharField(label=_("Phone"), max_length=40)
-    name = forms.CharField(label=_("Name (optional)"), max_length=150, required=False)
+    name = SingleLineField(label=_("Name (optional)"), max_length=150, required=False)
 
 
 class LinkForm(forms.Form):
@@ -26,7 +28,7 @@ class GuestSignupForm(forms.Form):
     """A new guest's account: the email comes from the invitation (asked for by a link)."""
 
     email = forms.EmailField(label=_("Email"))
-    full_name = forms.CharField(label=_("Your name"), max_length=150)
+    full_name = SingleLineField(label=_("Your name"), max_length=150)
     password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput, strip=False)
     password2 = forms.CharField(
         label=_("Password (again)"), widget=forms.PasswordInput, strip=False

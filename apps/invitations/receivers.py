@@ -10,7 +10,7 @@ from apps.collabs.permissions import can
 
 from . import qr, services
 from .forms import EmailInviteForm, LinkForm
-from .services import active_link, pending
+from .services import active_link, pending_for
 
 _CHANNELS = {
     "email": lambda: _("by email"),
@@ -54,15 +54,21 @@ system.register(
 
 
 def members_context(request, collab) -> dict:
-    """The invite form and the pending invitations, for those who may invite."""
-    if not can(request.user, "collabs.invite", collab) or not SitePolicy.current().guests_allowed:
+    """The invite forms and the pending invitations, for those who may invite: all of them for
+    the moderators and the owner, their own for the others; the collab's link for the
+    employees who may invite (invitations.access, permissions.RULES)."""
+    user = request.user
+    if not can(user, "collabs.invite", collab) or not SitePolicy.current().guests_allowed:
         return {"invitations": None}
-    link = active_link(collab)
+    keeps_link = can(user, "invitations.manage_link", collab)
+    link = active_link(collab) if keeps_link else None
     url = services.link_url(link) if link else ""
     return {
         "invitations": {
             "form": EmailInviteForm(),
-            "pending": list(pending(collab)),
+            "pending": list(pending_for(user, collab)),
+            "sees_all": can(user, "invitations.manage_all", collab),
+            "keeps_link": keeps_link,
             "link": link,
             "link_url": url,
             "link_qr": qr.svg(url) if link else "",

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import phonenumbers
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import transaction
@@ -27,7 +27,9 @@ from apps.collabs import services as collabs
 from apps.collabs.models import Collab, Membership
 from apps.collabs.permissions import require
 from apps.core import ratelimit
+from apps.core.text import render_subject, single_line
 
+from .access import may_manage, visible_invitations
 from .models import Invitation
 from .sms import SmsError, send_sms
 
@@ -63,14 +65,39 @@ def link(token: str) -> str:
     return settings.SITE_URL.rstrip("/") + reverse("invitations:accept", args=[token])
 
 
-def pending(collab: Collab):
-    """Invitations not accepted, revoked or expired, newest first (the members page)."""
+def _only_pending(invitations):
     return (
-        Invitation.objects.filter(collab=collab, accepted_at__isnull=True, revoked_at__isnull=True)
+        invitations.filter(accepted_at__isnull=True, revoked_at__isnull=True)
         .exclude(expires_at__lte=timezone.now())
         .exclude(channel=Invitation.Channel.LINK)
         .select_related("invited_by")
         .order_by("-created")
+    )
+
+
+def pending(collab: Collab):
+    """Invitations not accepted, revoked or expired, newest first: all of the collab's, for the
+    checks of the services (never shown as such; see pending_for)."""
+    return _only_pending(Invitation.objects.filter(collab=collab))
+
+
+def pending_for(user: User, collab: Collab):
+    """The pending invitations the user may see (the members page): all of them for the
+    moderators and the owner, the user's own for other inviters, none for the rest."""
+    return _only_pending(visible_invitations(user, collab))
+
+
+def _invited_already(collab: Collab, actor: User, existing: Invitation, address: str) -> None:
+    """Refuse a second invitation to one address; only someone who may manage the first is
+    told to resend it (the others cannot, and learn nothing more of it)."""
+    if not may_manage(actor, collab, existing):
+        raise ValidationError(_("%(address)s is invited already.") % {"address": address})
+    if existing.channel == Invitation.Channel.PHONE:
+        raise ValidationError(
+            _("%(phone)s is invited already: resend that invitation instead.") % {"phone": address}
+        )
+    raise ValidationError(
+        _("%(email)s is invited already: resend that invitation instead.") % {"email": address}
     )
 
 
@@ -90,13 +117,12 @@ def invite_by_email(collab: Collab, actor: User, email: str, *, name: str = "") 
     require(actor, "collabs.invite", collab)
     _require_guests_allowed()
     email = _clean_email(email)
-    name = (name or "").strip()[:150]
+    name = single_line(name)[:150]
     if Membership.objects.active().filter(collab=collab, user__email__iexact=email).exists():
         raise ValidationError(_("%(email)s is already a member.") % {"email": email})
-    if pending(collab).filter(email__iexact=email).exists():
-        raise ValidationError(
-            _("%(email)s is invited already: resend that invitation instead.") % {"email": email}
-        )
+    existing = pending(collab).filter(email__iexact=email).first()
+    if existing is not None:
+        _invited_already(collab, actor, existing, email)
     _count_sending(actor)
     token, digest = _new_token()
     now = timezone.now()
@@ -143,11 +169,10 @@ def invite_by_phone(collab: Collab, actor: User, phone: str, *, name: str = "") 
     require(actor, "collabs.invite", collab)
     _require_guests_allowed()
     phone = clean_phone(phone)
-    name = (name or "").strip()[:150]
-    if pending(collab).filter(phone=phone).exists():
-        raise ValidationError(
-            _("%(phone)s is invited already: resend that invitation instead.") % {"phone": phone}
-        )
+    name = single_line(name)[:150]
+    existing = pending(collab).filter(phone=phone).first()
+    if existing is not None:
+        _invited_already(collab, actor, existing, phone)
     _count_sending(actor)
     token, digest = _new_token()
     now = timezone.now()
@@ -208,7 +233,7 @@ def _send_email(invitation: Invitation, token: str) -> None:
         "site_name": settings.SITE_NAME,
     }
     with translation.override(inviter.language or settings.LANGUAGE_CODE):
-        subject = render_to_string("invitations/email_subject.txt", context).strip()
+        subject = render_subject("invitations/email_subject.txt", context)
         body = render_to_string("invitations/email_body.txt", context)
     try:
         send_mail(subject, body, None, [invitation.email])
@@ -241,10 +266,14 @@ def _count_sending(actor: User) -> None:
         )
 
 
-def _pending_in(collab: Collab, invitation_id: int) -> Invitation:
+def _pending_in(collab: Collab, actor: User, invitation_id: int) -> Invitation:
+    """The pending invitation, locked, if the actor may manage it (their own, or any for the
+    moderators and the owner: invitations.access)."""
     invitation = pending(collab).select_for_update(of=("self",)).filter(pk=invitation_id).first()
     if invitation is None:
         raise ValidationError(_("This invitation is no longer pending."))
+    if not may_manage(actor, collab, invitation):
+        raise PermissionDenied
     return invitation
 
 
@@ -253,7 +282,7 @@ def resend(collab: Collab, actor: User, invitation_id: int) -> Invitation:
     """A new link, valid for the full period again; the old link stops working."""
     require(actor, "collabs.invite", collab)
     _require_guests_allowed()
-    invitation = _pending_in(collab, invitation_id)
+    invitation = _pending_in(collab, actor, invitation_id)
     _count_sending(actor)
     token, invitation.token_hash = _new_token()
     invitation.sent_at = timezone.now()
@@ -266,7 +295,7 @@ def resend(collab: Collab, actor: User, invitation_id: int) -> Invitation:
 @transaction.atomic
 def revoke(collab: Collab, actor: User, invitation_id: int) -> Invitation:
     require(actor, "collabs.invite", collab)
-    invitation = _pending_in(collab, invitation_id)
+    invitation = _pending_in(collab, actor, invitation_id)
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at"])
     post_system_message(
@@ -304,7 +333,7 @@ def create_link(
     collab: Collab, actor: User, *, days: int | None = None, max_uses: int | None = None
 ) -> Invitation:
     """A new shareable link (and QR code) for the collab; the old link stops working."""
-    require(actor, "collabs.invite", collab)
+    require(actor, "invitations.manage_link", collab)
     _require_guests_allowed()
     if days is not None and not 1 <= days <= 365:
         raise ValidationError(_("A link works for 1 to 365 days."))
@@ -330,7 +359,7 @@ def create_link(
 
 @transaction.atomic
 def revoke_link(collab: Collab, actor: User) -> None:
-    require(actor, "collabs.invite", collab)
+    require(actor, "invitations.manage_link", collab)
     if _revoke_link(collab) is None:
         raise ValidationError(_("There is no link to revoke."))
     post_system_message(collab, "link_revoked", actor=actor)

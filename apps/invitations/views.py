@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -13,8 +14,10 @@ from django.views.decorators.http import require_POST
 from apps.accounts.models import User
 from apps.accounts.services import create_guest
 from apps.collabs.permissions import get_collab_for, require
+from apps.core import ratelimit
 
 from . import qr, services
+from .access import get_invitation_for
 from .forms import EmailInviteForm, GuestSignupForm, LinkForm, PhoneInviteForm
 from .models import Invitation
 from .services import InvitationRefused
@@ -64,6 +67,9 @@ def invite_phone(request: HttpRequest, collab_id: int) -> HttpResponse:
 @require_POST
 def resend(request: HttpRequest, collab_id: int, invitation_id: int) -> HttpResponse:
     collab = get_collab_for(request.user, collab_id)
+    require(request.user, "collabs.invite", collab)
+    # Someone else's invitation is not found, as one that does not exist (invitations.access).
+    get_invitation_for(request.user, collab, invitation_id)
     try:
         invitation = services.resend(collab, request.user, invitation_id)
     except ValidationError as exc:
@@ -81,6 +87,8 @@ def resend(request: HttpRequest, collab_id: int, invitation_id: int) -> HttpResp
 @require_POST
 def revoke(request: HttpRequest, collab_id: int, invitation_id: int) -> HttpResponse:
     collab = get_collab_for(request.user, collab_id)
+    require(request.user, "collabs.invite", collab)
+    get_invitation_for(request.user, collab, invitation_id)
     try:
         invitation = services.revoke(collab, request.user, invitation_id)
     except ValidationError as exc:
@@ -96,7 +104,7 @@ def revoke(request: HttpRequest, collab_id: int, invitation_id: int) -> HttpResp
 @require_POST
 def link_create(request: HttpRequest, collab_id: int) -> HttpResponse:
     collab = get_collab_for(request.user, collab_id)
-    require(request.user, "collabs.invite", collab)
+    require(request.user, "invitations.manage_link", collab)
     form = LinkForm(request.POST)
     if not form.is_valid():
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
@@ -119,6 +127,7 @@ def link_create(request: HttpRequest, collab_id: int) -> HttpResponse:
 @require_POST
 def link_revoke(request: HttpRequest, collab_id: int) -> HttpResponse:
     collab = get_collab_for(request.user, collab_id)
+    require(request.user, "invitations.manage_link", collab)
     try:
         services.revoke_link(collab, request.user)
     except ValidationError as exc:
@@ -132,7 +141,7 @@ def link_revoke(request: HttpRequest, collab_id: int) -> HttpResponse:
 def link_qr(request: HttpRequest, collab_id: int) -> HttpResponse:
     """The QR code of the collab's link, as a PNG to download and print."""
     collab = get_collab_for(request.user, collab_id)
-    require(request.user, "collabs.invite", collab)
+    require(request.user, "invitations.manage_link", collab)
     link = services.active_link(collab)
     if link is None:
         raise Http404
@@ -154,9 +163,29 @@ def _refused(request: HttpRequest, exc: InvitationRefused) -> HttpResponse:
     )
 
 
+def _throttled(request: HttpRequest) -> HttpResponse | None:
+    """A 429 page when this client address opened invitation pages too often, else None.
+
+    Tokens carry 256 random bits, so nobody finds one by trying; the limit keeps a prober's
+    noise (a request a millisecond, each a database lookup) off the portal, as allauth's
+    "30/m/ip" does for sign-in. Every request counts, GET and POST, whatever the token: counting
+    only the refused ones would tell a prober which tokens work."""
+    limits = [(settings.INVITE_PAGE_PER_MINUTE, 60), (settings.INVITE_PAGE_PER_HOUR, 3600)]
+    wait = ratelimit.hit(ratelimit.client_address(request), "invite_page", limits)
+    if not wait:
+        return None
+    minutes = max(1, -(-wait // 60))
+    response = render(request, "429.html", {"minutes": minutes}, status=429)
+    response["Retry-After"] = str(wait)
+    return response
+
+
 def accept(request: HttpRequest, token: str) -> HttpResponse:
     """The link in the invitation: who invites to which collab; then join (signed in), sign in
     (the invited address has an account), or create a guest account here."""
+    throttled = _throttled(request)
+    if throttled is not None:
+        return throttled
     try:
         invitation = services.find(token)
     except InvitationRefused as exc:

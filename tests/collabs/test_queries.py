@@ -24,11 +24,14 @@ HIDDEN_LIST_QUERIES = 3
 # page of messages and its reactions, then (everything read) the page before it and its
 # reactions, the pinned count, the others' read markers ("seen by")
 DETAIL_QUERIES = 12
-# session, user, membership with collab, member count, members with users; for those who may
-# invite (everyone, by default) the site policy (guests allowed?), the pending invitations with
-# their inviters and the active link
-MEMBERS_QUERIES = 8
-# ... plus the employee directory for the "add an employee" picker
+# session, user, membership with collab, member count, members with users. (It was 8 while
+# "who may invite" let guests invite by default: a guest no longer gets the invitations part.)
+MEMBERS_QUERIES = 5
+# ... plus, for a guest where the collab lets guests invite, the site policy (guests allowed?)
+# and the pending invitations they sent, with their inviter (no link: not a guest's)
+MEMBERS_QUERIES_OF_A_GUEST_WHO_INVITES = 7
+# An employee who may invite: the employee directory for the "add an employee" picker, the site
+# policy, the pending invitations with their inviters and the active link
 MEMBERS_QUERIES_WITH_ADD_FORM = 9
 
 
@@ -133,6 +136,31 @@ def test_the_members_page_of_a_guest_takes_the_same_queries_for_3_and_50_members
 
     assert response.status_code == 200
     assert "add_form" not in response.context
+
+
+@pytest.mark.parametrize("pending", [1, 30])
+def test_the_members_page_of_a_guest_who_invites_takes_the_same_queries_for_1_and_30_invitations(
+    client, django_assert_num_queries, settings, owner, pending
+):
+    from apps.invitations.services import invite_by_email
+
+    settings.INVITATIONS_PER_HOUR = 100
+    collab = services.create_collab(owner, name="Big room")
+    services.change_settings(collab, owner, invite_level="members")
+    visitor = make_user("visitor@example.com", "Vera Visitor", kind=User.Kind.GUEST)
+    services.add_member(collab, owner, visitor)
+    add_people(collab, owner, 5)
+    for i in range(pending):
+        invite_by_email(collab, visitor, f"mine{i}@example.com")
+        invite_by_email(collab, owner, f"theirs{i}@example.com")
+    client.force_login(visitor)
+
+    with django_assert_num_queries(MEMBERS_QUERIES_OF_A_GUEST_WHO_INVITES):
+        response = client.get(reverse("collabs:members", kwargs={"collab_id": collab.pk}))
+
+    page = response.content.decode()
+    assert page.count("invitation not accepted") == pending
+    assert "theirs0@example.com" not in page
 
 
 @pytest.mark.parametrize("pending", [1, 30])

@@ -15,7 +15,7 @@ from tests.conftest import make_user
 # A value other than the default for every setting, to see that each one is saved.
 CHANGED = {
     "settings_level": Level.OWNER,
-    "invite_level": Level.EMPLOYEES,
+    "invite_level": Level.MEMBERS,
     "post_level": Level.MODERATORS,
     "new_members_see_history": False,
     "tasks_view_level": Level.EMPLOYEES,
@@ -173,14 +173,30 @@ def test_by_default_everyone_in_the_collab_may_post(collab, people):
     assert not people["outsider"].has_perm("chat.post_message", collab)
 
 
-def test_employees_only_invitations_leave_guests_out(collab, owner, member, guest):
-    assert guest.has_perm("collabs.invite", collab)
+def test_by_default_employees_invite_and_guests_do_not(collab, member, guest):
+    assert collab.invite_level == Level.EMPLOYEES
+    assert member.has_perm("collabs.invite", collab)
+    assert not guest.has_perm("collabs.invite", collab)
 
-    services.change_settings(collab, owner, invite_level=Level.EMPLOYEES)
+
+def test_guests_invite_only_where_that_was_chosen_explicitly(collab, owner, member, guest):
+    services.change_settings(collab, owner, invite_level=Level.MEMBERS)
     collab = fresh(collab)
 
     assert member.has_perm("collabs.invite", collab)
-    assert not guest.has_perm("collabs.invite", collab)
+    assert guest.has_perm("collabs.invite", collab)
+    # Even then, the collab's link and the others' invitations stay out of a guest's hands.
+    assert not guest.has_perm("invitations.manage_link", collab)
+    assert not guest.has_perm("invitations.manage_all", collab)
+
+
+def test_the_settings_say_which_choice_lets_guests_invite(client, collab, owner):
+    client.force_login(owner)
+
+    page = client.get(settings_url(collab)).content.decode()
+
+    assert '<option value="members">All members, guests included</option>' in page
+    assert '<option value="employees" selected>Employees only</option>' in page
 
 
 def test_employees_only_tasks_are_hidden_from_guests(collab, owner, member, guest):

@@ -1,0 +1,31 @@
+"""Names are one line (apps.core.text): normalize the collab names stored before that rule, so
+that no old name breaks an email header. The rule is copied here as it was when this migration
+was written (a migration must not change when the code does)."""
+
+import re
+
+from django.db import migrations
+
+_BREAKS = re.compile(r"[\s\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def _single_line(value):
+    return _BREAKS.sub(" ", value or "").strip()
+
+
+def normalize(apps, schema_editor):
+    model = apps.get_model("collabs", "Collab")
+    # Read first, then write: no update while the cursor is still open (SQLite).
+    changed = [
+        (pk, _single_line(name))
+        for pk, name in model.objects.values_list("pk", "name").iterator()
+        if _single_line(name) != name
+    ]
+    for pk, fixed in changed:
+        model.objects.filter(pk=pk).update(name=fixed)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("collabs", "0002_guest_expiry")]
+
+    operations = [migrations.RunPython(normalize, migrations.RunPython.noop, elidable=True)]
