@@ -68,7 +68,7 @@ format: install-test
 
 # Regenerate the message catalogues after changing strings (needs gettext).
 messages: install
-	$(PY) manage.py makemessages -l ru -l en --ignore '.venv/*' --ignore 'node_modules/*' --ignore 'var/*'
+	$(PY) manage.py makemessages -l ru -l en --ignore '.venv/*' --ignore 'node_modules/*' --ignore 'var/*' --ignore 'tests/*' --ignore 'bench/*'
 	$(PY) manage.py compilemessages --ignore '.venv/*' --ignore 'node_modules/*'
 
 clean:
