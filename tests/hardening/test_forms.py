@@ -102,12 +102,21 @@ def test_searching_the_directory_on_the_members_page_answers(as_owner, collab, q
     assert response.status_code == 200
 
 
-def test_a_collab_name_with_a_nul_is_refused_with_an_error(as_owner, owner):
-    response = as_owner.post(reverse("collabs:create"), {"name": "Zeta\x00", "description": ""})
+def test_a_collab_name_with_control_characters_is_stored_on_one_clean_line(as_owner, owner):
+    response = as_owner.post(
+        reverse("collabs:create"), {"name": "Zeta\x00 \x07project", "description": ""}
+    )
+
+    assert response.status_code == 302
+    assert Collab.objects.filter(name="Zeta project").exists()
+
+
+def test_a_description_with_a_nul_is_refused_with_an_error(as_owner, owner):
+    response = as_owner.post(reverse("collabs:create"), {"name": "Zeta", "description": "a\x00"})
 
     assert response.status_code == 200
     assert "Null characters are not allowed" in response.content.decode()
-    assert not Collab.objects.filter(name__startswith="Zeta").exists()
+    assert not Collab.objects.filter(name="Zeta").exists()
 
 
 def test_collab_settings_with_a_nul_are_refused_and_nothing_changes(as_owner, collab):
@@ -124,13 +133,13 @@ def test_collab_settings_with_a_nul_are_refused_and_nothing_changes(as_owner, co
     assert "\x00" not in collab.description
 
 
-def test_a_profile_name_with_a_nul_is_refused(as_member, member):
+def test_a_profile_name_with_control_characters_is_stored_on_one_clean_line(as_member, member):
     response = as_member.post(
         reverse("accounts:profile"),
-        {"full_name": "Marina\x00", "timezone": "UTC", "language": ""},
+        {"full_name": "Marina\x00\r\nMember", "timezone": "UTC", "language": ""},
     )
 
-    assert response.status_code == 200
+    assert response.status_code == 302
     member.refresh_from_db()
     assert member.full_name == "Marina Member"
 
