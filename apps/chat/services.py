@@ -14,7 +14,7 @@ from django.utils.translation import ngettext
 from apps.collabs.models import Collab, Membership
 from apps.collabs.permissions import can, membership_of, require
 from apps.collabs.services import unhide_for
-from apps.core.inputs import has_nul
+from apps.core.inputs import storable, without_unstorable
 
 from . import events, ratelimit
 from .access import visible_messages
@@ -64,9 +64,12 @@ def _clean_body(body) -> str:
     body = (body or "").strip()
     if not body:
         raise ValidationError(_("Write something first."))
-    if has_nul(body):
-        # PostgreSQL cannot store it, and no keyboard types it: refused, not silently changed.
-        raise ValidationError(_("The message contains a NUL character, which cannot be sent."))
+    if not storable(body):
+        # A NUL (PostgreSQL cannot store one) or a lone surrogate (no database can): no
+        # keyboard types either, so the message is refused, not silently changed.
+        if "\x00" in body:
+            raise ValidationError(_("The message contains a NUL character, which cannot be sent."))
+        raise ValidationError(_("The message contains an invalid character."))
     if len(body) > MAX_BODY_LENGTH:
         raise ValidationError(
             _("The message is too long: %(length)d characters; the limit is %(limit)d.")
@@ -96,8 +99,8 @@ def send_message(
     """Post a message. A repeated client_id returns the message already sent (double submits,
     resends after a reconnect), and counts against no limit."""
     require(user, "chat.post_message", collab)
-    # An opaque key of the page's; a NUL in it (PostgreSQL refuses one) is dropped.
-    client_id = str(client_id or "").replace("\x00", "")[:64]
+    # An opaque key of the page's; what no database stores is dropped from it.
+    client_id = without_unstorable(str(client_id or ""))[:64]
     body = _clean_body(body)
     # A resend is found by the unique (collab, author, client_id) at insert time, so the
     # usual send costs no lookup; the limit is refunded for it below.

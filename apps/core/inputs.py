@@ -5,9 +5,10 @@ frames) into values the databases accept, so bad input is refused or ignored, ne
   OverflowError and PostgreSQL a DataError for it, so such ids are rejected before any query
   (a 404 in a URL, "no such message" in a parameter). Only ASCII digits count: Python's
   str.isdigit() accepts "²" (and other scripts' digits), which int() then refuses.
-- Text: PostgreSQL cannot store the NUL character (SQLite can), so text with NUL is refused
-  with a clear error where the person typed it (a message) and NULs are dropped where the text
-  is only a query (a search box: nothing stored contains a NUL, so none can match).
+- Text: PostgreSQL cannot store the NUL character (SQLite can), and neither can store a lone
+  surrogate (which a JSON frame can carry), so such text is refused with a clear error where
+  the person typed it (a message) and the characters are dropped where the text is only a
+  query or a key (a search box, a client id: nothing stored contains them).
 """
 
 import re
@@ -47,12 +48,25 @@ class IdConverter:
         return str(int(value))
 
 
-def has_nul(text: str) -> bool:
-    return "\x00" in text
+def storable(text: str) -> bool:
+    """Whether both databases can store the text: no NUL, and no lone surrogate (a JSON frame
+    may carry "\\ud800", which is no character and cannot be written as UTF-8)."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def without_unstorable(text: str) -> str:
+    """The text less NULs and lone surrogates."""
+    return text.replace("\x00", "").encode("utf-8", "ignore").decode("utf-8")
 
 
 def query_text(value, limit: int = 200) -> str:
     """A search query as typed, bounded, without NULs (which nothing stored contains)."""
     if not isinstance(value, str):
         return ""
-    return value.replace("\x00", "")[:limit].strip()
+    return without_unstorable(value)[:limit].strip()

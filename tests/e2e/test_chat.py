@@ -418,3 +418,44 @@ def test_a_socket_flooding_the_server_is_closed_and_the_chat_goes_on(open_page, 
     expect(message(b, "Still calm here")).to_have_count(1)
     send(b, "Here too")
     expect(message(a, "Here too")).to_have_count(1)
+
+
+def test_a_pushed_link_keeps_its_text_and_the_readers_token_goes_only_into_forms(open_page, team):
+    """Issue 8, finding 7: the page fills its CSRF token into the forms of a pushed message,
+    never into a link someone wrote with the marker in it."""
+    owner, guest, collab = team["owner"], team["guest"], team["collab"]
+    a = person(open_page, owner)
+    b = person(open_page, guest)
+    open_chat(a, collab)
+    open_chat(b, collab)
+
+    send(a, "Tokens here: [x](https://evil.example/?t=__csrf__)")
+
+    pushed = message(b, "Tokens here")
+    expect(pushed.get_by_role("link", name="x")).to_have_attribute(
+        "href", "https://evil.example/?t=__csrf__"
+    )
+    # The forms of the pushed message work: reacting with them passes the CSRF check.
+    open_menu(pushed).get_by_role("button", name="React with 👍").click()
+    expect(message(a, "Tokens here").get_by_role("button", name="👍: 1 reaction")).to_be_visible()
+    assert_clean(b)
+
+
+def test_signing_out_in_one_tab_ends_the_live_chat_in_the_other(open_page, team):
+    """Issue 8, finding 9: the socket of a session signed out of closes, and the tab that had
+    it shows the sign-in page instead of receiving more messages."""
+    owner, guest, collab = team["owner"], team["guest"], team["collab"]
+    a = person(open_page, owner)
+    b = person(open_page, guest)
+    open_chat(a, collab)
+    open_chat(b, collab)
+    # Another tab of the same browser signs out (the same session).
+    token = next(c["value"] for c in b.context.cookies() if c["name"] == "csrftoken")
+    response = b.context.request.post(
+        "/accounts/logout/", headers={"X-CSRFToken": token}, max_redirects=0
+    )
+    assert response.status == 302
+
+    expect(b).to_have_url(re.compile(r"/accounts/login/"))
+    send(a, "After the guest left")
+    expect(b.get_by_text("After the guest left")).to_have_count(0)

@@ -28,14 +28,14 @@ FUZZ = settings(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 
-# Any text, with the characters that broke things before made likely.
-texts = st.text(
-    alphabet=st.one_of(
-        st.characters(),
-        st.sampled_from(["\x00", "\r", "\n", "\x1b", "\u2028", "@", "_", "`", "[", "<", "&"]),
-    ),
-    max_size=300,
+# Any text, with the characters that broke things before made likely. Over HTTP, text is
+# UTF-8 (the test client cannot even encode a lone surrogate); a JSON frame can carry one as
+# "\ud800", so the socket's texts include them.
+_likely = st.sampled_from(["\x00", "\r", "\n", "\x1b", "\u2028", "@", "_", "`", "[", "<", "&"])
+http_texts = st.text(
+    alphabet=st.one_of(st.characters(blacklist_categories=("Cs",)), _likely), max_size=300
 )
+texts = st.text(alphabet=st.one_of(st.characters(), _likely), max_size=300)
 numbers = st.one_of(
     st.integers(),
     st.integers(min_value=2**63 - 3, max_value=2**70),
@@ -79,7 +79,7 @@ def test_the_message_form_never_fails_on_any_text(client, collab, member):
     serial = count()
 
     @FUZZ
-    @given(body=texts, client_id=texts, reply_to=st.one_of(st.just(""), texts))
+    @given(body=http_texts, client_id=http_texts, reply_to=st.one_of(st.just(""), http_texts))
     def check(body, client_id, reply_to):
         response = client.post(url, {"body": body, "client_id": client_id, "reply_to": reply_to})
         assert response.status_code == 302
@@ -101,7 +101,7 @@ def test_the_search_boxes_never_fail_on_any_text(client, collab, owner):
     page = reverse("collabs:detail", args=[collab.pk])
 
     @FUZZ
-    @given(query=texts)
+    @given(query=http_texts)
     def check(query):
         assert client.get(search, {"q": query}).status_code == 200
         assert client.get(members, {"q": query}).status_code == 200

@@ -133,6 +133,31 @@ async def test_a_nul_in_a_message_is_refused_and_the_socket_still_sends(sockets,
     assert await bodies_by(member) == ["After the refusal"]
 
 
+async def test_a_lone_surrogate_in_a_message_is_refused_and_the_socket_still_sends(
+    sockets, collab, member
+):
+    socket = await sockets.open(member, collab)
+
+    # Valid UTF-8 on the wire; the JSON escape decodes to a lone surrogate, which no database
+    # can store.
+    await socket.communicator.send_input(
+        {
+            "type": "websocket.receive",
+            "text": '{"type": "send", "body": "a\\ud800", "client_id": "s\\udc00"}',
+        }
+    )
+    error = await socket.frame()
+    await socket.send(type="send", body="Fine", client_id="ok-2")
+    frames = await socket.frames_until("ack")
+
+    assert (
+        error["type"] == "error"
+        and error["message"] == "The message contains an invalid character."
+    )
+    assert frames[-1]["client_id"] == "ok-2"
+    assert await bodies_by(member) == ["Fine"]
+
+
 async def test_other_control_characters_are_stored_as_typed(sockets, collab, member):
     socket = await sockets.open(member, collab)
     body = "bell\x07 escape\x1b tab\t vt\x0b del\x7f"
