@@ -3,17 +3,11 @@
 collab's "new members see earlier history" setting bounds what a newcomer sees."""
 
 from apps.collabs.models import Collab
-from apps.collabs.permissions import membership_of
+from apps.collabs.permissions import history_start, membership_of
 
 from .models import Message
 
-
-def history_start(user, collab: Collab):
-    """When the user's view of the history begins: None for all of it."""
-    membership = membership_of(user, collab)
-    if membership is None or collab.new_members_see_history or membership.role == "owner":
-        return None
-    return membership.joined_at
+__all__ = ["history_start", "visible_messages"]
 
 
 def visible_messages(user, collab: Collab):

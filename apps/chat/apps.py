@@ -8,4 +8,6 @@ class ChatConfig(AppConfig):
     verbose_name = _("Chat")
 
     def ready(self) -> None:
-        from . import receivers, system  # noqa: F401
+        from . import events, receivers, system  # noqa: F401
+
+        events.register()

@@ -14,19 +14,17 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import F
 from django.http import Http404
-from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext
 
 from apps.collabs.consumers import CollabConsumer
 from apps.collabs.models import Collab
-from apps.collabs.permissions import can
 from apps.core.inputs import parse_id
 
 from . import services
-from .access import history_start, visible_messages
+from .access import visible_messages
 from .presenters import present, with_related
-from .render import Reader, frame, pushed_frame
+from .render import frame
 
 CATCH_UP_LIMIT = 500
 CATCH_UP_MARGIN = timedelta(seconds=5)
@@ -62,31 +60,10 @@ class ChatConsumer(CollabConsumer):
 
     async def on_access_granted(self, user, collab: Collab) -> None:
         self.user = user
-        self.reader = await database_sync_to_async(self._reader)(user, collab)
         self.last_typing = 0.0
         self.sent_at: deque[float] = deque()
         self.frames_at = deque()
         self.refused = 0
-
-    def _reader(self, user, collab: Collab) -> Reader:
-        language = user.language or self._cookie_language() or "en"
-        return Reader(
-            user_id=user.pk,
-            language=language,
-            tz=user.timezone or "UTC",
-            can_post=can(user, "chat.post_message", collab),
-            can_moderate=can(user, "collabs.remove_member", collab),
-            sees_from=history_start(user, collab),
-        )
-
-    def on_access_rechecked(self, collab: Collab) -> None:
-        # A new role or new settings change what the pushed messages offer (delete, reply).
-        self.reader = self._reader(self.user, collab)
-
-    def _cookie_language(self) -> str:
-        cookies = self.scope.get("cookies", {})
-        code = cookies.get("django_language", "")
-        return code if translation.check_for_language(code) else ""
 
     # Inbound
 
@@ -301,41 +278,8 @@ class ChatConsumer(CollabConsumer):
         with contextlib.suppress(PermissionDenied, Http404):
             services.mark_read(self.current_collab(), self.user, last_id)
 
-    # Outbound (from the event publisher)
-
-    async def chat_event(self, message) -> None:
-        if self.closed_for_good:
-            return
-        event = message["event"]
-        kind = event["kind"]
-        if kind in ("message", "changed"):
-            # A newcomer kept from the earlier history gets no edit, reaction, pin or deletion
-            # of a message from before their time (the pages and catch-up are bound the same
-            # way, by access.visible_messages).
-            if self.reader.may_read(event["message"]["created"]):
-                await self.send(text_data=pushed_frame(kind, event, self.reader))
-        elif kind == "typing":
-            if event["user_id"] != self.user.pk:
-                await self.send_json(
-                    {"type": "typing", "user_id": event["user_id"], "name": event["name"]}
-                )
-        elif kind == "read":
-            await self.send_json(
-                {
-                    "type": "read",
-                    "user_id": event["user_id"],
-                    "name": event["name"],
-                    "last_read_id": event["last_read_id"],
-                    "ts": event["ts"],
-                }
-            )
-        elif kind == "members":
-            with translation.override(self.reader.language):
-                html = render_to_string(
-                    "collabs/_member_count.html",
-                    {"collab": self.collab, "member_count": event["count"]},
-                )
-            await self.send_json({"type": "members", "count": event["count"], "html": html})
+    # Outbound: the events published to the collab reach the socket through
+    # CollabConsumer.collab_event, rendered by the kinds registered in events.py.
 
 
 class _Refused(Exception):

@@ -1,24 +1,54 @@
-"""The event publisher: the one way anything reaches the open chat pages.
+"""The chat's live events, registered with the collab's event publisher (apps.collabs.live):
+new and changed messages, typing, read receipts and the member count. Services publish them
+with `live.publish(collab_id, kind, data, created=...)`; each socket renders them for its
+reader here (on the event loop: no database)."""
 
-Services call `publish(collab_id, event)` inside their transaction; the event goes out through
-the channel layer to the collab's group once the transaction commits (never for a rolled-back
-change), and each connected consumer renders it for its own reader.
-"""
+from django.template.loader import render_to_string
+from django.utils import translation
 
-from django.db import transaction
-from django.utils import timezone
+from apps.collabs import live
 
-from apps.collabs.live import collab_group, group_send
-
-
-def publish(collab_id: int, event: dict) -> None:
-    """Send `event` (JSON-safe dict with a "kind") to everyone on the collab's page, on commit."""
-    payload = {"type": "chat.event", "event": {**event, "ts": timezone.now().isoformat()}}
-
-    transaction.on_commit(lambda: group_send(collab_group(collab_id), payload))
+from .render import pushed_frame
 
 
-def publish_now(collab_id: int, event: dict) -> None:
-    """For events with nothing to commit (typing): sent at once."""
-    payload = {"type": "chat.event", "event": {**event, "ts": timezone.now().isoformat()}}
-    group_send(collab_group(collab_id), payload)
+def _message(event: dict, reader, collab) -> str:
+    return pushed_frame("message", event, reader)
+
+
+def _changed(event: dict, reader, collab) -> str:
+    return pushed_frame("changed", event, reader)
+
+
+def _typing(event: dict, reader, collab) -> dict | None:
+    data = event["data"]
+    if data["user_id"] == reader.user_id:
+        return None
+    return {"type": "typing", "user_id": data["user_id"], "name": data["name"]}
+
+
+def _read(event: dict, reader, collab) -> dict:
+    data = event["data"]
+    return {
+        "type": "read",
+        "user_id": data["user_id"],
+        "name": data["name"],
+        "last_read_id": data["last_read_id"],
+        "ts": event["ts"],
+    }
+
+
+def _members(event: dict, reader, collab) -> dict:
+    count = event["data"]["count"]
+    with translation.override(reader.language):
+        html = render_to_string(
+            "collabs/_member_count.html", {"collab": collab, "member_count": count}
+        )
+    return {"type": "members", "count": count, "html": html}
+
+
+def register() -> None:
+    live.register_event("message", _message)
+    live.register_event("changed", _changed)
+    live.register_event("typing", _typing)
+    live.register_event("read", _read)
+    live.register_event("members", _members)

@@ -5,11 +5,10 @@ from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.dispatch import receiver
 
-from apps.collabs import registry
+from apps.collabs import live, registry
 from apps.collabs.models import Membership
 from apps.collabs.signals import collab_activity
 
-from . import events
 from .models import Mention, Message, ReadState
 
 
@@ -44,7 +43,7 @@ def write_system_message(sender, collab, kind, actor, **details) -> None:
         )
     if kind in {"member_added", "member_joined", "member_removed", "member_left", "member_expired"}:
         count = Membership.objects.current().filter(collab=collab).count()
-        events.publish(collab.pk, {"kind": "members", "count": count})
+        live.publish(collab.pk, "members", {"count": count})
 
 
 def _last_read(user):

@@ -6,13 +6,13 @@ pushed to a hundred readers is rendered once per kind of reader."""
 import json
 import zoneinfo
 from collections import OrderedDict
-from dataclasses import dataclass
-from datetime import datetime
 from threading import Lock
 
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.html import escape
+
+from apps.collabs.readers import Reader
 
 from .models import ALLOWED_REACTIONS
 from .presenters import MessageView
@@ -31,39 +31,18 @@ _cache: OrderedDict[tuple, str] = OrderedDict()
 _lock = Lock()
 
 
-@dataclass(frozen=True)
-class Reader:
-    """Who reads: decides the language, the time zone and which actions the partial offers."""
-
-    user_id: int
-    language: str
-    tz: str
-    can_post: bool
-    can_moderate: bool
-    # When the reader's view of the history starts (a newcomer in a collab whose earlier
-    # history is closed to them): a reply must not quote what they may not read.
-    sees_from: datetime | None = None
-
-    def may_read(self, created: datetime | str) -> bool:
-        """Whether a message written at `created` is within the reader's history."""
-        if self.sees_from is None:
-            return True
-        if isinstance(created, str):
-            created = datetime.fromisoformat(created)
-        return created >= self.sees_from
-
-    def context(self, message: MessageView) -> dict:
-        own = bool(message.author and message.author.id == self.user_id)
-        return {
-            "m": message,
-            "reply_hidden": bool(
-                message.reply and self.sees_from and message.reply.created < self.sees_from
-            ),
-            "own": own,
-            "can_post": self.can_post,
-            "can_delete": not message.is_system and (own or self.can_moderate),
-            "reactions_menu": ALLOWED_REACTIONS,
-        }
+def message_context(message: MessageView, reader: Reader) -> dict:
+    """What the message partial shows this reader: their own message or not, which actions."""
+    own = bool(message.author and message.author.id == reader.user_id)
+    return {
+        "m": message,
+        # A reply must not quote what a newcomer may not read.
+        "reply_hidden": bool(message.reply and not reader.may_read(message.reply.created)),
+        "own": own,
+        "can_post": reader.can_post,
+        "can_delete": not message.is_system and (own or reader.can_moderate),
+        "reactions_menu": ALLOWED_REACTIONS,
+    }
 
 
 def _key(message: MessageView, reader: Reader, ctx: dict) -> tuple:
@@ -85,7 +64,7 @@ def _key(message: MessageView, reader: Reader, ctx: dict) -> tuple:
 
 
 def render_for(message: MessageView, reader: Reader) -> str:
-    return _render(message, reader, reader.context(message))[1]
+    return _render(message, reader, message_context(message, reader))[1]
 
 
 def _render(message: MessageView, reader: Reader, ctx: dict) -> tuple[tuple, str]:
@@ -121,12 +100,12 @@ def _remember(store: OrderedDict, key, value, size: int):
 
 def pushed_frame(kind: str, event: dict, reader: Reader) -> str:
     """The JSON text of a "message" or "changed" event for this reader."""
-    data = event["message"]
+    data = event["data"]["message"]
     event_key = (kind, data["id"], data["updated"], event["ts"])
     view = _views.get(event_key)
     if view is None:
         view = _remember(_views, event_key, MessageView.from_event(data), _FRAMES_SIZE)
-    render_key, html = _render(view, reader, reader.context(view))
+    render_key, html = _render(view, reader, message_context(view, reader))
     key = (event_key, render_key)
     text = _frames.get(key)
     if text is None:

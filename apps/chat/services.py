@@ -11,12 +11,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from apps.collabs import live
 from apps.collabs.models import Collab, Membership
 from apps.collabs.permissions import can, membership_of, require
 from apps.collabs.services import unhide_for
 from apps.core.inputs import storable, without_unstorable
 
-from . import events, ratelimit
+from . import ratelimit
 from .access import visible_messages
 from .models import (
     ALLOWED_REACTIONS,
@@ -85,7 +86,9 @@ def _publish_message(message: Message, kind: str, *, fresh: bool = False) -> Non
         message.reaction_list = []
     else:
         message = with_related(Message.objects.filter(pk=message.pk)).get()
-    events.publish(message.collab_id, {"kind": kind, "message": present(message).to_event()})
+    live.publish(
+        message.collab_id, kind, {"message": present(message).to_event()}, created=message.created
+    )
 
 
 def send_message(
@@ -307,21 +310,17 @@ def mark_read(collab: Collab, user, message_id: int) -> None:
         Mention.objects.filter(
             user=user, collab=collab, message_id__lte=newest.pk, notified_at__isnull=True
         ).update(notified_at=timezone.now())
-        events.publish(
+        live.publish(
             collab.pk,
-            {
-                "kind": "read",
-                "user_id": user.pk,
-                "name": user.full_name,
-                "last_read_id": newest.pk,
-            },
+            "read",
+            {"user_id": user.pk, "name": user.full_name, "last_read_id": newest.pk},
         )
 
 
 def typing(collab: Collab, user) -> None:
     """Tell the others that the user is typing (nothing is stored)."""
     require(user, "chat.post_message", collab)
-    events.publish_now(collab.pk, {"kind": "typing", "user_id": user.pk, "name": user.full_name})
+    live.publish_now(collab.pk, "typing", {"user_id": user.pk, "name": user.full_name})
 
 
 def page_size() -> int:

@@ -15,27 +15,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from apps.collabs.models import Membership
-from apps.collabs.permissions import can, get_collab_for
+from apps.collabs.permissions import get_collab_for
+from apps.collabs.readers import Reader, language_of_request, reader_for
 from apps.core.inputs import parse_id, query_text
 
 from . import history, services
-from .access import history_start, visible_messages
+from .access import visible_messages
 from .models import ALLOWED_REACTIONS, MAX_BODY_LENGTH, ReadState
 from .presenters import present, with_related
-from .render import Reader
 from .search import search as search_messages
 
 
 def _reader(request: HttpRequest, collab) -> Reader:
-    user = request.user
-    return Reader(
-        user_id=user.pk,
-        language=request.LANGUAGE_CODE,
-        tz=user.timezone or "UTC",
-        can_post=can(user, "chat.post_message", collab),
-        can_moderate=can(user, "collabs.remove_member", collab),
-        sees_from=history_start(user, collab),
-    )
+    return reader_for(request.user, collab, language_of_request(request))
 
 
 def _seen_by(collab, user) -> list[dict]:

@@ -10,6 +10,7 @@ from apps.accounts.services import session_signs_in
 
 from . import live
 from .permissions import get_collab_for, membership_of, rights_unchanged
+from .readers import Reader, language_of_scope, reader_for
 
 # Close codes: 4403 is "access revoked"; the client does not reconnect after it.
 CLOSE_REVOKED = 4403
@@ -17,7 +18,11 @@ CLOSE_REVOKED = 4403
 
 class CollabConsumer(AsyncJsonWebsocketConsumer):
     """The live connection of an open collab page. Access is checked on connect through the
-    access layer; removal or deactivation closes it (see live.revoke)."""
+    access layer; removal or deactivation closes it (see live.revoke). Events published to the
+    collab (live.publish) reach the socket's reader as their kind's renderer makes them, when
+    the reader holds the rights they need."""
+
+    reader: Reader
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -38,6 +43,8 @@ class CollabConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_REVOKED)
             return
         self.collab = collab
+        self.language = language_of_scope(self.scope, user)
+        self.reader = await database_sync_to_async(reader_for)(user, collab, self.language)
         await self.on_access_granted(user, collab)
         await self.accept()
 
@@ -63,12 +70,19 @@ class CollabConsumer(AsyncJsonWebsocketConsumer):
             await self.access_revoked({"collab_id": self.collab_id})
 
     def _recheck(self):
+        # A new role or new settings change what the pushed partials offer and which events
+        # reach the reader.
         collab = get_collab_for(self.scope["user"], self.collab_id)
-        self.on_access_rechecked(collab)
+        self.reader = reader_for(self.scope["user"], collab, self.language)
         return collab
 
-    def on_access_rechecked(self, collab) -> None:
-        """For subclasses, in the database thread: rights may have changed."""
+    async def collab_event(self, message) -> None:
+        """An event published to the collab (live.publish), for this socket's reader."""
+        if self.closed_for_good:
+            return
+        text = live.frame_for(message["event"], self.reader, self.collab)
+        if text is not None:
+            await self.send(text_data=text)
 
     async def dispatch(self, message) -> None:
         """Channels' dispatch first hops to the one thread for synchronous code to close stale

@@ -1,14 +1,34 @@
-"""Live connections of the collab pages: revocation closes them at once.
+"""Live connections of the collab pages: the event publisher, and revocation.
 
-The chat's event publisher (issue 3) fans collab events out to the same groups.
+The event publisher is the one way anything reaches the open pages of a collab. An app
+registers each kind of event it publishes (`register_event`: the renderer that turns the
+event into the frame a reader gets, and the right a reader needs); its services call
+`publish(collab_id, kind, data, right=..., created=...)` inside their transaction, and the
+event goes out through the channel layer once the transaction commits (never for a rolled-back
+change). Every socket of the collab (any process, through Redis) then decides for its own
+reader (apps.collabs.readers): an event that needs a right the reader lacks, or that is about
+something older than the reader's view of the history, never reaches them; otherwise the kind's
+renderer makes the frame (renderers cache per kind of reader, so a hundred sockets cost one
+render per language and set of rights).
+
+Revocation (a member removed, a user deactivated, a session ended) closes sockets at once.
 """
 
 import asyncio
 import hashlib
+import json
+import logging
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.db import transaction
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
 
 _sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="group-send")
 
@@ -64,3 +84,107 @@ def check_sessions(user_id: int, ended: str | None = None) -> None:
         user_group(user_id),
         {"type": "session.check", "ended": session_tag(ended) if ended else None},
     )
+
+
+# --- The event publisher ------------------------------------------------------------------------
+
+# A renderer gets the event (kind, ts, data), the socket's reader and the collab, and returns the
+# frame for that reader: a dict (sent as JSON), a JSON text, or None to send nothing.
+Renderer = Callable[[dict, object, object], dict | str | None]
+
+
+@dataclass(frozen=True)
+class EventKind:
+    name: str
+    render: Renderer
+    # The collab right (permissions.RULES) a reader needs for every event of this kind; an
+    # event may name a narrower one when published. None: every member.
+    right: str | None = None
+
+
+_kinds: dict[str, EventKind] = {}
+
+
+def _check_right(right: str | None) -> None:
+    from .permissions import RULES
+
+    if right is not None and right not in RULES:
+        raise ValueError(f"Unknown collab right: {right}")
+
+
+def register_event(name: str, render: Renderer, *, right: str | None = None) -> None:
+    """Register a kind of live event (in the app's AppConfig.ready)."""
+    _check_right(right)
+    _kinds[name] = EventKind(name, render, right)
+
+
+def unregister_event(name: str) -> None:
+    _kinds.pop(name, None)
+
+
+def event_kinds() -> list[EventKind]:
+    return list(_kinds.values())
+
+
+def _payload(
+    kind: str, data: dict | None, right: str | None, created: datetime | None
+) -> dict:
+    if kind not in _kinds:
+        raise LookupError(f"Live event kind not registered: {kind}")
+    _check_right(right)
+    return {
+        "type": "collab.event",
+        "event": {
+            "kind": kind,
+            "ts": timezone.now().isoformat(),
+            "right": right,
+            "created": created.isoformat() if created else None,
+            "data": data or {},
+        },
+    }
+
+
+def publish(
+    collab_id: int,
+    kind: str,
+    data: dict | None = None,
+    *,
+    right: str | None = None,
+    created: datetime | None = None,
+) -> None:
+    """Send an event of a registered kind to the collab's open pages once the transaction
+    commits. `right`: a right the reader needs besides the kind's own; `created`: when the
+    thing the event is about was made, so that a newcomer kept from the earlier history does
+    not hear of it. `data` must be JSON-safe."""
+    message = _payload(kind, data, right, created)
+    transaction.on_commit(lambda: group_send(collab_group(collab_id), message))
+
+
+def publish_now(
+    collab_id: int,
+    kind: str,
+    data: dict | None = None,
+    *,
+    right: str | None = None,
+    created: datetime | None = None,
+) -> None:
+    """For events with nothing to commit (typing): sent at once."""
+    group_send(collab_group(collab_id), _payload(kind, data, right, created))
+
+
+def frame_for(event: dict, reader, collab) -> str | None:
+    """The JSON text a socket sends its reader for `event`, or None when nothing reaches them.
+    Runs on the server's event loop, for every socket of the collab: no database."""
+    kind = _kinds.get(event["kind"])
+    if kind is None:
+        logger.warning("live event of an unregistered kind dropped: %s", event["kind"])
+        return None
+    for right in (kind.right, event.get("right")):
+        if right is not None and not reader.can(right):
+            return None
+    if not reader.may_read(event.get("created")):
+        return None
+    frame = kind.render(event, reader, collab)
+    if frame is None or isinstance(frame, str):
+        return frame
+    return json.dumps(frame)

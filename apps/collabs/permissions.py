@@ -47,6 +47,16 @@ def _remember(collab: Collab, user, membership: Membership | None) -> None:
     collab.__dict__.setdefault(_CACHE_ATTR, {})[user.pk] = membership
 
 
+def history_start(user, collab: Collab):
+    """When the user's view of the collab's history begins: None for all of it. With "new
+    members see earlier history" off, a member sees from when they joined (the owner sees
+    everything)."""
+    membership = membership_of(user, collab)
+    if membership is None or collab.new_members_see_history or membership.role == Role.OWNER:
+        return None
+    return membership.joined_at
+
+
 def get_collab_for(user, collab_id) -> Collab:
     """The collab if the user is a current member of it; Http404 otherwise (one query)."""
     if not user.is_authenticated or not user.is_active:

@@ -19,7 +19,7 @@ MARKERS = [
     ("  closing connections", "close_old_connections"),
     ("  SQL execute (any)", "CursorWrapper._execute (django/db/backends/utils.py"),
     ("  commit", "BaseDatabaseWrapper.commit"),
-    ("consumer chat_event (per receiver)", "ChatConsumer.chat_event"),
+    ("consumer collab_event (per receiver)", "CollabConsumer.collab_event"),
     ("  render_for (message partial)", "render_for (apps/chat/render.py"),
     ("  send_json", "send_json"),
     ("channel layer receive/group_send (redis)", "channels_redis/core.py"),
