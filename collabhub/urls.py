@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from apps.collabs import features
 from apps.collabs.urls import user_urlpatterns
 from apps.core import views as core_views
 
@@ -17,4 +18,11 @@ urlpatterns = [
     path("me/", include("apps.accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
+]
+
+# Each installed feature's pages, at /collabs/<id>/<feature>/ (registered in its ready()).
+urlpatterns += [
+    path(f"collabs/<id:collab_id>/{feature.key}/", include((feature.urls, feature.key)))
+    for feature in features.features()
+    if feature.urls
 ]

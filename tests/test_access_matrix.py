@@ -5,6 +5,8 @@ TABLE fails it, so nobody adds a page without deciding who may open it."""
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from apps.collabs import features
+from apps.collabs.models import Level
 from tests.conftest import make_user, png
 
 ROLES = ["anonymous", "owner", "moderator", "member", "guest", "outsider", "deactivated"]
@@ -239,6 +241,9 @@ TABLE = {
         expect(200),
     ),
     "account_reset_password_done": ("get", {}, None, expect(200)),
+    # The feature installed only in the tests (tests/board), mounted by the registry.
+    "board:cards": ("get", {"collab_id": "collab"}, None, expect(**MEMBERS_OK, **SIGNED_OUT)),
+    "board:new": ("get", {"collab_id": "collab"}, None, expect(**MEMBERS_OK, **SIGNED_OUT)),
 }
 
 # Django admin: staff only; everyone in these fixtures is not staff and is sent to its login.
@@ -324,3 +329,49 @@ def test_staff_open_the_admin(client, db):
     admin = make_user("root@example.com", "Root", is_staff=True, is_superuser=True)
     client.force_login(admin)
     assert client.get("/admin/accounts/user/").status_code == 200
+
+
+# --- Every registered feature's rights, learnt from the registry ------------------------------
+
+# Who a level lets in, by role (the deactivated user and the outsider never).
+LEVEL_ALLOWS = {
+    Level.OWNER: {"owner"},
+    Level.MODERATORS: {"owner", "moderator"},
+    Level.EMPLOYEES: {"owner", "moderator", "member"},
+    Level.MEMBERS: {"owner", "moderator", "member", "guest"},
+}
+
+
+def feature_rights():
+    return [(feature, right) for feature in features.features() for right in feature.rights]
+
+
+def test_the_registry_has_a_feature_to_check():
+    assert feature_rights(), "tests/settings.py installs the board feature"
+
+
+@pytest.mark.parametrize("level", list(LEVEL_ALLOWS))
+def test_every_feature_right_follows_its_level_for_every_kind_of_person(world, level):
+    """Each right of each installed feature, set to each level, answers for each kind of
+    person as the level says; a new feature is checked here without a line added."""
+    from apps.collabs.models import Collab
+    from apps.collabs.services import change_settings
+
+    collab = world["collab"]
+    for feature, right in feature_rights():
+        change_settings(collab, world["owner"], features={feature.key: {right.verb: level}})
+        fresh = Collab.objects.get(pk=collab.pk)
+        for role in ROLES:
+            if role == "anonymous":
+                continue
+            person = world[role]
+            person.refresh_from_db()
+            allowed = person.has_perm(right.perm, fresh)
+            assert allowed == (role in LEVEL_ALLOWS[level]), (right.perm, level, role)
+
+
+def test_a_feature_right_unknown_to_the_table_is_refused_everywhere(world):
+    from apps.collabs.permissions import can
+
+    with pytest.raises(ValueError):
+        can(world["owner"], "nofeature.view_thing", world["collab"])

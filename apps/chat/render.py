@@ -12,6 +12,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.html import escape
 
+from apps.collabs import features
 from apps.collabs.readers import Reader
 
 from .models import ALLOWED_REACTIONS
@@ -42,6 +43,10 @@ def message_context(message: MessageView, reader: Reader) -> dict:
         "can_post": reader.can_post,
         "can_delete": not message.is_system and (own or reader.can_moderate),
         "reactions_menu": ALLOWED_REACTIONS,
+        # What installed features offer in the message's menu ("Create task"), as allowed.
+        "actions": ()
+        if message.is_system or message.deleted
+        else tuple(features.message_actions(reader.rights)),
     }
 
 
@@ -56,6 +61,7 @@ def _key(message: MessageView, reader: Reader, ctx: dict) -> tuple:
         ctx["can_post"],
         ctx["can_delete"],
         ctx["reply_hidden"],
+        tuple(item.key for item in ctx["actions"]),
         # The author's name, avatar and badges may change without the message changing.
         message.author,
         # Reactions show "mine" differently.

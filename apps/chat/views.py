@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from apps.collabs import features
 from apps.collabs.models import Membership
 from apps.collabs.permissions import get_collab_for
 from apps.collabs.readers import Reader, language_of_request, reader_for
@@ -48,6 +49,7 @@ def chat_panel_context(request: HttpRequest, collab) -> dict:
     else:
         window = history.opening(request.user, collab, limit)
     pinned_count = visible_messages(request.user, collab).filter(pinned_at__isnull=False).count()
+    reader = _reader(request, collab)
     draft = request.session.get("chat_draft") or {}
     if draft:
         del request.session["chat_draft"]
@@ -71,12 +73,16 @@ def chat_panel_context(request: HttpRequest, collab) -> dict:
             "draft": draft.get("body", "") if draft.get("collab") == collab.pk else "",
             "reply": reply,
             "window": window,
-            "reader": _reader(request, collab),
+            "reader": reader,
             "seen_by": json.dumps(_seen_by(collab, request.user)),
             "max_length": MAX_BODY_LENGTH,
             "pinned_count": pinned_count,
             "target": target,
             "reactions": ALLOWED_REACTIONS,
+            # The paperclip menu: what installed features let the person attach or start.
+            "composer_items": [
+                (item, item.url(collab.pk)) for item in features.composer_items(reader.rights)
+            ],
         }
     }
 

@@ -8,7 +8,8 @@ from apps.accounts.models import User
 from apps.accounts.verification import unverified
 from apps.core.text import SingleLineField
 
-from .models import Collab, Membership, Role
+from . import features
+from .models import Collab, Level, Membership, Role
 from .services import SETTINGS_FIELDS
 
 
@@ -37,19 +38,47 @@ class CollabSettingsForm(forms.ModelForm):
         label=_("Avatar"), required=False, validators=[validate_avatar], widget=forms.FileInput
     )
 
-    # Rows of the permissions table on the settings page: (label, [view, create, edit, delete]).
-    SECTIONS = [
-        (_("Tasks"), "tasks"),
-        (_("Meetings"), "meetings"),
-        (_("Files"), "files"),
-    ]
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # One choice per right of each installed feature, as stored for this collab.
+        levels = features.levels_of(self.instance) if self.instance.pk else {}
+        for feature in features.features():
+            for right in feature.rights:
+                self.fields[self.feature_field(feature.key, right.verb)] = forms.ChoiceField(
+                    label=right.label,
+                    choices=Level.choices,
+                    initial=levels.get(feature.key, {}).get(right.verb, right.default),
+                )
+
+    @staticmethod
+    def feature_field(key: str, verb: str) -> str:
+        return f"feature__{key}__{verb}"
 
     def permission_rows(self):
-        for label, prefix in self.SECTIONS:
-            yield (
-                label,
-                [self[f"{prefix}_{verb}_level"] for verb in ("view", "create", "edit", "delete")],
+        """Rows of the permissions table on the settings page, one per installed feature:
+        (label, [its view, create, edit and delete choices; None where it has no such right])."""
+        return [
+            (
+                feature.label,
+                [
+                    self[self.feature_field(feature.key, verb)] if feature.right(verb) else None
+                    for verb in features.VERBS
+                ],
             )
+            for feature in features.features()
+            if feature.rights
+        ]
+
+    def feature_levels(self) -> dict[str, dict[str, str]]:
+        """The chosen levels, {feature: {verb: level}} (after is_valid())."""
+        return {
+            feature.key: {
+                right.verb: self.cleaned_data[self.feature_field(feature.key, right.verb)]
+                for right in feature.rights
+            }
+            for feature in features.features()
+            if feature.rights
+        }
 
 
 class AddMemberForm(forms.Form):

@@ -126,9 +126,7 @@ def event_kinds() -> list[EventKind]:
     return list(_kinds.values())
 
 
-def _payload(
-    kind: str, data: dict | None, right: str | None, created: datetime | None
-) -> dict:
+def _payload(kind: str, data: dict | None, right: str | None, created: datetime | None) -> dict:
     if kind not in _kinds:
         raise LookupError(f"Live event kind not registered: {kind}")
     _check_right(right)

@@ -23,10 +23,6 @@ class Role(models.TextChoices):
     GUEST = "guest", _("Guest")
 
 
-def _level(verbose: str, default: str):
-    return models.CharField(verbose, max_length=16, choices=Level.choices, default=default)
-
-
 class Collab(models.Model):
     """A shared space for one piece of joint work; its chat is the centre."""
 
@@ -77,18 +73,8 @@ class Collab(models.Model):
     new_members_see_history = models.BooleanField(
         _("new members see earlier history"), default=True
     )
-    tasks_view_level = _level(_("who may view tasks"), Level.MEMBERS)
-    tasks_create_level = _level(_("who may create tasks"), Level.MEMBERS)
-    tasks_edit_level = _level(_("who may edit tasks"), Level.MEMBERS)
-    tasks_delete_level = _level(_("who may delete tasks"), Level.MODERATORS)
-    meetings_view_level = _level(_("who may view meetings"), Level.MEMBERS)
-    meetings_create_level = _level(_("who may create meetings"), Level.MEMBERS)
-    meetings_edit_level = _level(_("who may edit meetings"), Level.MEMBERS)
-    meetings_delete_level = _level(_("who may delete meetings"), Level.MODERATORS)
-    files_view_level = _level(_("who may view files"), Level.MEMBERS)
-    files_create_level = _level(_("who may upload files"), Level.MEMBERS)
-    files_edit_level = _level(_("who may edit files"), Level.MEMBERS)
-    files_delete_level = _level(_("who may delete files"), Level.MODERATORS)
+    # What installed features let whom do (tasks, files, ...) is kept beside the collab, in
+    # CollabFeatureSettings: the core has no column for any feature (features.py).
 
     class Meta:
         verbose_name = _("collab")
@@ -202,22 +188,30 @@ class Membership(models.Model):
         return self.role in (Role.OWNER, Role.MODERATOR)
 
 
-# The settings that decide who may do what (the settings page edits exactly these).
+# The core settings that decide who may do what (the settings page edits these, and each
+# installed feature's levels, kept in CollabFeatureSettings).
 SETTINGS_FIELDS = [
     "settings_level",
     "invite_level",
     "post_level",
     "new_members_see_history",
-    "tasks_view_level",
-    "tasks_create_level",
-    "tasks_edit_level",
-    "tasks_delete_level",
-    "meetings_view_level",
-    "meetings_create_level",
-    "meetings_edit_level",
-    "meetings_delete_level",
-    "files_view_level",
-    "files_create_level",
-    "files_edit_level",
-    "files_delete_level",
 ]
+
+
+class CollabFeatureSettings(models.Model):
+    """Who may do what with each installed feature in one collab: {feature: {verb: level}},
+    e.g. {"tasks": {"view": "members", "delete": "moderators"}}, checked against the rights the
+    feature registered (features.validate). A verb not stored has the feature's default; what
+    is stored for a feature not installed now is kept for when it comes back."""
+
+    collab = models.OneToOneField(
+        Collab, on_delete=models.CASCADE, primary_key=True, related_name="feature_settings"
+    )
+    levels = models.JSONField(_("levels"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("feature settings")
+        verbose_name_plural = _("feature settings")
+
+    def __str__(self) -> str:
+        return f"{self.collab_id}: {self.levels}"

@@ -64,7 +64,8 @@ def get_collab_for(user, collab_id) -> Collab:
     try:
         membership = (
             Membership.objects.active()
-            .select_related("collab")
+            # The feature levels come with the collab (a LEFT JOIN): rights need them.
+            .select_related("collab", "collab__feature_settings")
             .get(collab_id=int(collab_id), user=user)
         )
     except (Membership.DoesNotExist, ValueError, TypeError) as exc:
@@ -153,7 +154,8 @@ def _leaver(user, collab, m) -> bool:
     return m is not None and m.role != Role.OWNER
 
 
-# The permission table. Feature apps read the task/meeting/file settings through these names.
+# The permission table: the core's rules here; each installed feature adds one rule per right
+# it registers (features.register_feature), read from the collab's feature levels.
 RULES: dict[str, Rule] = {
     "collabs.view_collab": _member,
     "collabs.change_settings": _level("settings_level"),
@@ -167,18 +169,6 @@ RULES: dict[str, Rule] = {
     "collabs.delete_collab": _owner,
     "collabs.leave": _leaver,
     "chat.post_message": _level("post_level"),
-    "tasks.view_task": _level("tasks_view_level"),
-    "tasks.add_task": _level("tasks_create_level"),
-    "tasks.change_task": _level("tasks_edit_level"),
-    "tasks.delete_task": _level("tasks_delete_level"),
-    "calendar.view_event": _level("meetings_view_level"),
-    "calendar.add_event": _level("meetings_create_level"),
-    "calendar.change_event": _level("meetings_edit_level"),
-    "calendar.delete_event": _level("meetings_delete_level"),
-    "files.view_file": _level("files_view_level"),
-    "files.add_file": _level("files_create_level"),
-    "files.change_file": _level("files_edit_level"),
-    "files.delete_file": _level("files_delete_level"),
 }
 
 

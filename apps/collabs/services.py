@@ -23,6 +23,7 @@ from apps.accounts.services import audit
 from apps.accounts.verification import may_email
 from apps.core.text import render_subject, single_line
 
+from . import features as feature_registry
 from . import live
 from .models import (
     SETTINGS_FIELDS,
@@ -88,12 +89,17 @@ def update_collab(collab: Collab, actor: User, *, name: str, description: str, a
 
 
 @transaction.atomic
-def change_settings(collab: Collab, actor: User, **values) -> list[str]:
-    """Apply the given settings; returns the names of those that changed."""
+def change_settings(
+    collab: Collab, actor: User, *, features: dict | None = None, **values
+) -> list[str]:
+    """Apply the given settings: the core's (keyword arguments) and the installed features'
+    levels (`features`: {feature: {verb: level}}). Returns the names of those that changed
+    ("post_level", "tasks.view")."""
     require(actor, "collabs.change_settings", collab)
     unknown = set(values) - set(SETTINGS_FIELDS)
     if unknown:
         raise ValueError(f"Unknown settings: {sorted(unknown)}")
+    feature_levels = feature_registry.validate(features or {})
     for name, value in values.items():
         # The same choices the form offers: a caller cannot widen a rule beyond them.
         field = Collab._meta.get_field(name)
@@ -112,11 +118,22 @@ def change_settings(collab: Collab, actor: User, **values) -> list[str]:
         setattr(collab, name, values[name])
     if changed:
         collab.save(update_fields=changed)
+    changed_levels = feature_registry.store_levels(collab, feature_levels)
+    if changed_levels:
+        # The feature levels decide rights too: the collab's open sockets check theirs again.
+        collab_id = collab.pk
+        transaction.on_commit(lambda: live.access_changed(live.collab_group(collab_id), collab_id))
+    logged = {name: values[name] for name in changed}
+    for name in changed_levels:
+        key, verb = name.split(".")
+        logged[name] = feature_levels[key][verb]
+    changed = [*changed, *changed_levels]
+    if changed:
         audit(
             AuditEvent.Action.COLLAB_SETTINGS_CHANGED,
             actor=actor,
             collab_id=collab.pk,
-            changed={name: values[name] for name in changed},
+            changed=logged,
         )
         _activity(collab, "settings_changed", actor, changed=changed)
     return changed
@@ -124,11 +141,18 @@ def change_settings(collab: Collab, actor: User, **values) -> list[str]:
 
 @transaction.atomic
 def update_settings(
-    collab: Collab, actor: User, *, name: str, description: str, avatar=None, **values
+    collab: Collab,
+    actor: User,
+    *,
+    name: str,
+    description: str,
+    avatar=None,
+    features: dict | None = None,
+    **values,
 ) -> None:
     """The settings page: about and rules together, all or nothing."""
     update_collab(collab, actor, name=name, description=description, avatar=avatar)
-    change_settings(collab, actor, **values)
+    change_settings(collab, actor, features=features, **values)
 
 
 @transaction.atomic

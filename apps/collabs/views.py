@@ -17,7 +17,7 @@ from apps.accounts.verification import unverified
 from apps.core.files import serve_image
 from apps.core.inputs import query_text
 
-from . import registry, services
+from . import features, registry, services
 from .forms import (
     AddMemberForm,
     CollabForm,
@@ -79,12 +79,17 @@ def _current_members(collab: Collab):
 
 
 def _collab_context(request: HttpRequest, collab: Collab, **extra) -> dict:
-    """What the collab header needs on every collab page."""
+    """What the collab header needs on every collab page: the installed features' header
+    actions and sidebar tabs too, those the person has the rights for."""
+    cperms = _perms(request.user, collab)
+    rights = {name.replace("__", "."): True for name, held in cperms.items() if held}
     return {
         "collab": collab,
         "membership": membership_of(request.user, collab),
-        "cperms": _perms(request.user, collab),
+        "cperms": cperms,
         "member_count": Membership.objects.current().filter(collab=collab).count(),
+        "header_actions": [(item, item.url(collab.pk)) for item in features.header_actions(rights)],
+        "feature_tabs": [(item, item.url(collab.pk)) for item in features.tabs(rights)],
         **extra,
     }
 
@@ -176,6 +181,7 @@ def collab_settings(request: HttpRequest, collab_id: int) -> HttpResponse:
                 name=data["name"],
                 description=data["description"],
                 avatar=data["avatar"] if "avatar" in request.FILES else None,
+                features=form.feature_levels(),
                 **{name: data[name] for name in services.SETTINGS_FIELDS},
             )
         except PermissionDenied as exc:

@@ -6,6 +6,7 @@ from html.parser import HTMLParser
 from django.forms.models import model_to_dict
 
 from apps.collabs.models import Collab
+from apps.collabs import features
 from apps.collabs.services import SETTINGS_FIELDS
 
 # Elements that HTML never closes.
@@ -102,6 +103,11 @@ def form_data(collab: Collab, **changes) -> dict:
     """The full settings form as a browser submits it: an unchecked box is left out."""
     values = {
         **model_to_dict(collab, fields=["name", "description", *SETTINGS_FIELDS]),
+        **{
+            f"feature__{key}__{verb}": level
+            for key, levels in features.levels_of(collab).items()
+            for verb, level in levels.items()
+        },
         **changes,
     }
     data = {}

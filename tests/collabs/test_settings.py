@@ -6,30 +6,30 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from apps.accounts.models import AuditEvent
-from apps.collabs import services
+from apps.collabs import features, services
+from apps.collabs.forms import CollabSettingsForm
 from apps.collabs.models import Collab, Level, Membership
 from apps.collabs.permissions import RULES
 from tests.collabs.pages import form_data
 from tests.conftest import make_user
 
-# A value other than the default for every setting, to see that each one is saved.
-CHANGED = {
+# A value other than the default for every setting, to see that each one is saved: the core's
+# and those of the feature the tests install (tests/board).
+CORE_CHANGED = {
     "settings_level": Level.OWNER,
     "invite_level": Level.MEMBERS,
     "post_level": Level.MODERATORS,
     "new_members_see_history": False,
-    "tasks_view_level": Level.EMPLOYEES,
-    "tasks_create_level": Level.MODERATORS,
-    "tasks_edit_level": Level.OWNER,
-    "tasks_delete_level": Level.OWNER,
-    "meetings_view_level": Level.EMPLOYEES,
-    "meetings_create_level": Level.MODERATORS,
-    "meetings_edit_level": Level.OWNER,
-    "meetings_delete_level": Level.OWNER,
-    "files_view_level": Level.EMPLOYEES,
-    "files_create_level": Level.MODERATORS,
-    "files_edit_level": Level.EMPLOYEES,
-    "files_delete_level": Level.OWNER,
+}
+BOARD_CHANGED = {
+    "view": Level.EMPLOYEES,
+    "create": Level.MODERATORS,
+    "edit": Level.OWNER,
+    "delete": Level.OWNER,
+}
+CHANGED = {
+    **CORE_CHANGED,
+    **{f"feature__board__{verb}": level for verb, level in BOARD_CHANGED.items()},
 }
 
 
@@ -44,7 +44,10 @@ def fresh(collab: Collab) -> Collab:
 
 def test_the_form_fields_are_the_settings_fields():
     # form_data() and CHANGED cover the whole form; a new setting must be added here too.
-    assert set(CHANGED) == set(services.SETTINGS_FIELDS)
+    assert set(CORE_CHANGED) == set(services.SETTINGS_FIELDS)
+    form = CollabSettingsForm()
+    feature_fields = {name for name in form.fields if name.startswith("feature__")}
+    assert feature_fields == {f"feature__board__{verb}" for verb in BOARD_CHANGED}
 
 
 # Who may open and post the page.
@@ -94,10 +97,13 @@ def test_the_owner_saves_every_setting(client, collab, owner):
     stored = fresh(collab)
     assert stored.name == "Website relaunch"
     assert stored.description == "Second round"
-    assert {name: getattr(stored, name) for name in services.SETTINGS_FIELDS} == CHANGED
+    assert {name: getattr(stored, name) for name in services.SETTINGS_FIELDS} == CORE_CHANGED
+    assert features.levels_of(stored)["board"] == BOARD_CHANGED
     event = AuditEvent.objects.get(action=AuditEvent.Action.COLLAB_SETTINGS_CHANGED)
     assert event.actor == owner
-    assert set(event.data["changed"]) == set(CHANGED)
+    assert set(event.data["changed"]) == set(CORE_CHANGED) | {
+        f"board.{verb}" for verb in BOARD_CHANGED
+    }
 
 
 def test_the_moderator_saves_settings_but_not_who_may_change_them(client, collab, moderator):
@@ -199,12 +205,12 @@ def test_the_settings_say_which_choice_lets_guests_invite(client, collab, owner)
     assert '<option value="employees" selected>Employees only</option>' in page
 
 
-def test_employees_only_tasks_are_hidden_from_guests(collab, owner, member, guest):
-    services.change_settings(collab, owner, tasks_view_level=Level.EMPLOYEES)
+def test_employees_only_cards_are_hidden_from_guests(collab, owner, member, guest):
+    services.change_settings(collab, owner, features={"board": {"view": Level.EMPLOYEES}})
     collab = fresh(collab)
 
-    assert member.has_perm("tasks.view_task", collab)
-    assert not guest.has_perm("tasks.view_task", collab)
+    assert member.has_perm("board.view_card", collab)
+    assert not guest.has_perm("board.view_card", collab)
 
 
 def test_a_deactivated_user_has_no_permission_despite_an_active_membership(collab, deactivated):

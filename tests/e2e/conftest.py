@@ -193,7 +193,7 @@ def live_url(django_db_setup, tmp_path_factory, smtp_server, sms_outbox) -> Iter
         "SECURE_HSTS_SECONDS": "0",
         "STATIC_ROOT": str(folder / "static"),
         "MEDIA_ROOT": str(folder / "media"),
-        "DJANGO_SETTINGS_MODULE": "collabhub.settings",
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
         "SITE_URL": f"http://127.0.0.1:{port}",
         "SMS_FILE_PATH": str(sms_outbox),
         # Mail goes over SMTP to the tests' server, where a test reads it.

@@ -23,3 +23,9 @@ def render_message(context, message, reader) -> str:
     if request is not None:
         html = fill_csrf(html, get_token(request))
     return mark_safe(html)  # noqa: S308 - a rendered, autoescaped template
+
+
+@register.simple_tag
+def feature_url(item, collab_id, message_id=None) -> str:
+    """The URL of a feature's item (features.Item) in this collab, for this message."""
+    return item.url(collab_id, message_id)

@@ -1,0 +1,33 @@
+"""The board's pages: the cards tab and "make a card" (from a message, or blank)."""
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+
+from apps.chat.access import visible_messages
+from apps.collabs import live
+from apps.collabs.permissions import get_collab_for, require
+from apps.core.inputs import parse_id
+
+
+@login_required
+def cards(request, collab_id: int):
+    collab = get_collab_for(request.user, collab_id)
+    require(request.user, "board.view_card", collab)
+    return render(request, "board/cards.html", {"collab": collab})
+
+
+@login_required
+def new_card(request, collab_id: int):
+    collab = get_collab_for(request.user, collab_id)
+    require(request.user, "board.add_card", collab)
+    if request.method == "POST":
+        # Nothing stored: the card exists as the live event it sends.
+        live.publish(collab.pk, "board.card", {"title": request.POST.get("title", "")[:100]})
+        return redirect("board:cards", collab_id=collab.pk)
+    message_id = parse_id(request.GET.get("message"))
+    message = (
+        visible_messages(request.user, collab).filter(pk=message_id).first()
+        if message_id
+        else None
+    )
+    return render(request, "board/new.html", {"collab": collab, "message": message})
