@@ -26,8 +26,6 @@ def new_card(request, collab_id: int):
         return redirect("board:cards", collab_id=collab.pk)
     message_id = parse_id(request.GET.get("message"))
     message = (
-        visible_messages(request.user, collab).filter(pk=message_id).first()
-        if message_id
-        else None
+        visible_messages(request.user, collab).filter(pk=message_id).first() if message_id else None
     )
     return render(request, "board/new.html", {"collab": collab, "message": message})

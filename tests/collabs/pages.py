@@ -5,8 +5,8 @@ from html.parser import HTMLParser
 
 from django.forms.models import model_to_dict
 
-from apps.collabs.models import Collab
 from apps.collabs import features
+from apps.collabs.models import Collab
 from apps.collabs.services import SETTINGS_FIELDS
 
 # Elements that HTML never closes.

@@ -6,6 +6,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from apps.collabs import features
 from apps.collabs.models import Collab, Level
 from tests.conftest import make_user
 
@@ -43,18 +44,18 @@ def test_employee_creates_a_collab_changes_settings_and_switches_to_russian(page
     expect(page.get_by_role("heading", level=2, name="Settings")).to_be_visible()
 
     post_level = page.get_by_label("Who may post")
-    tasks_view = page.get_by_role("table").get_by_label("Who may view tasks")
+    cards_view = page.get_by_role("table").get_by_label("Who may view cards")
     assert selected_label(post_level) == "Everyone"
-    assert selected_label(tasks_view) == "All members"
+    assert selected_label(cards_view) == "All members"
     post_level.select_option(label="Owner and moderators (announcements)")
-    tasks_view.select_option(label="Employees only")
+    cards_view.select_option(label="Employees only")
     page.get_by_role("button", name="Save settings").click()
 
     expect(page.get_by_role("status")).to_contain_text("Settings saved.")
     expect(page).to_have_url(re.compile(rf"/collabs/{collab.pk}/settings/$"))
     collab.refresh_from_db()
     assert collab.post_level == Level.MODERATORS
-    assert collab.tasks_view_level == Level.EMPLOYEES
+    assert features.levels_of(Collab.objects.get(pk=collab.pk))["board"]["view"] == Level.EMPLOYEES
 
     # The values stick after a reload (and the flash message is gone).
     page.reload()
@@ -64,12 +65,12 @@ def test_employee_creates_a_collab_changes_settings_and_switches_to_russian(page
         "Owner and moderators (announcements)"
     )
     assert (
-        selected_label(page.get_by_role("table").get_by_label("Who may view tasks"))
+        selected_label(page.get_by_role("table").get_by_label("Who may view cards"))
         == "Employees only"
     )
     # The other settings kept their values.
-    assert selected_label(page.get_by_label("Who may view files")) == "All members"
-    assert selected_label(page.get_by_label("Who may delete tasks")) == "Owner and moderators"
+    assert selected_label(page.get_by_label("Who may edit cards")) == "All members"
+    assert selected_label(page.get_by_label("Who may delete cards")) == "Owner and moderators"
     assert_clean(page)
 
     # Switch the interface to Russian with the language select in the top bar; it submits

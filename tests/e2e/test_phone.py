@@ -94,8 +94,8 @@ def test_owner_settings_page_fits_a_phone(open_page, transactional_db):
     expect(page.get_by_role("heading", level=2, name="Settings")).to_be_visible()
     no_horizontal_overflow(page, WIDTH)
     # The per-cell label is shown on a phone (the table header is hidden there).
-    expect(page.get_by_text("Who may view tasks", exact=True)).to_be_visible()
-    page.get_by_label("Who may view tasks").select_option(label="Employees only")
+    expect(page.get_by_text("Who may view cards", exact=True)).to_be_visible()
+    page.get_by_label("Who may view cards").select_option(label="Employees only")
     page.get_by_role("button", name="Save settings").tap()
     expect(page.get_by_role("status")).to_contain_text("Settings saved.")
     no_horizontal_overflow(page, WIDTH)
