@@ -109,13 +109,13 @@ def check_message_query(tree: ast.Module) -> Iterator[Span]:
         if not isinstance(node, ast.Attribute):
             continue
         target = node.value
-        if node.attr in MANAGERS and isinstance(target, ast.Name) and target.id in names:
-            yield _span(node)
-        elif (
+        manager = node.attr in MANAGERS and isinstance(target, ast.Name) and target.id in names
+        reverse = (
             node.attr in QUERYSET_METHODS
             and isinstance(target, ast.Attribute)
             and target.attr == "messages"
-        ):
+        )
+        if manager or reverse:
             yield _span(node)
 
 
@@ -390,9 +390,7 @@ def check_file(path: Path, relative: str, rules: Iterable[Rule] = RULES) -> list
                 found.append(Violation(relative, first, rule.name, rule.message))
     for number, names in sorted(markers.items()):
         for name in sorted(names - {n for line, n in used if line == number}):
-            found.append(
-                Violation(relative, number, "unused-allow", f"nothing here breaks {name}")
-            )
+            found.append(Violation(relative, number, "unused-allow", f"nothing here breaks {name}"))
     return found
 
 
