@@ -361,35 +361,43 @@ def source_files(root: Path) -> Iterator[Path]:
                 yield Path(folder, name)
 
 
-def _comments(text: str, python: bool) -> Iterator[tuple[int, str]]:
-    """(line, text) of each comment: markers count only there, not in strings or docs."""
+def _markers(text: str, python: bool) -> Iterator[tuple[int, str, set[int]]]:
+    """(line, rule, lines it excuses) of each marker. Markers count only in comments (not in
+    strings or docs); a comment alone on its line excuses the next line too."""
     if python:
-        for token in tokenize.generate_tokens(io.StringIO(text).readline):
-            if token.type == tokenize.COMMENT:
-                yield token.start[0], token.string
+        tokens = tokenize.generate_tokens(io.StringIO(text).readline)
+        comments = [(t.start[0], t.string, t.line) for t in tokens if t.type == tokenize.COMMENT]
     else:
+        lines = text.splitlines()
+        comments = []
         for match in re.finditer(r"{#.*?#}", text):
-            yield text.count("\n", 0, match.start()) + 1, match.group()
+            number = text.count("\n", 0, match.start()) + 1
+            comments.append((number, match.group(), lines[number - 1]))
+    for number, comment, line in comments:
+        alone = line.strip() == comment.strip()
+        for rule in MARKER.findall(comment):
+            yield number, rule, {number, number + 1} if alone else {number}
 
 
 def check_file(path: Path, relative: str, rules: Iterable[Rule] = RULES) -> list[Violation]:
     rules = [rule for rule in rules if rule.covers(relative)]
     text = path.read_text(encoding="utf-8")
     python = relative.endswith(".py")
-    markers: dict[int, set[str]] = {}
-    for number, comment in _comments(text, python):
-        markers.setdefault(number, set()).update(MARKER.findall(comment))
+    markers = list(_markers(text, python))
     used: set[tuple[int, str]] = set()
     found = []
     subject = ast.parse(text, filename=relative) if python and rules else text
     for rule in rules:
         for first, last in sorted(set(rule.check(subject))):
-            excused = [n for n in range(first, last + 1) if rule.name in markers.get(n, ())]
-            used |= {(n, rule.name) for n in excused}
+            lines = set(range(first, last + 1))
+            excused = {
+                (n, name) for n, name, covers in markers if name == rule.name and covers & lines
+            }
+            used |= excused
             if not excused:
                 found.append(Violation(relative, first, rule.name, rule.message))
-    for number, names in sorted(markers.items()):
-        for name in sorted(names - {n for line, n in used if line == number}):
+    for number, name, _covers in markers:
+        if (number, name) not in used:
             found.append(Violation(relative, number, "unused-allow", f"nothing here breaks {name}"))
     return found
 
