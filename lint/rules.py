@@ -6,13 +6,17 @@ Each rule has a name, what to do instead, the files it applies to and the files 
 in (each allowance says why). Paths are relative to the repository, matched with fnmatch: `*`
 crosses folders, so `apps/*.py` is every Python file under apps/.
 
-One place may be let off a rule with a marker on any line of the offending code, naming the
-rule and giving the reason after ` -- ` (a marker without a reason counts for nothing):
+One place may be let off a rule with a marker in a comment on any line of the offending code,
+or alone on the line above it, naming the rule and giving the reason after ` -- ` (a marker
+without a reason counts for nothing):
 
     _SQL = (  # lint: allow fstring-sql -- the names come from model metadata, not input
 
-In a template the marker sits in a comment on the same line. A marker that excuses nothing is
-itself reported (`unused-allow`), so none outlives the code it was for.
+In a template the marker is a `{# ... #}` comment. A marker that excuses nothing is itself
+reported (`unused-allow`), so none outlives the code it was for.
+
+Rules but fstring-sql leave migrations alone: they are history, and read models through
+`apps.get_model`.
 """
 
 import ast
@@ -23,7 +27,7 @@ import re
 import sys
 import tokenize
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 # A finding: the first and last line of the offending code (a marker may sit on any of them).
@@ -53,7 +57,7 @@ class Rule:
     # Python rules get the parsed module, template rules the text.
     check: Callable[[ast.Module | str], Iterable[Span]]
     allowed_in: tuple[str, ...] = ()
-    excluded: tuple[str, ...] = field(default=("*/migrations/*",))
+    excluded: tuple[str, ...] = ("*/migrations/*",)
 
     def covers(self, path: str) -> bool:
         return (
