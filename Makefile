@@ -57,9 +57,11 @@ run: install
 test: install-test
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# ruff, then the project's own rules for past mistakes (lint/rules.py), then migrations.
 lint: install-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(PY) -m lint
 	$(PY) manage.py makemigrations --check --dry-run
 
 format: install-test

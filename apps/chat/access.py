@@ -20,3 +20,13 @@ def visible_messages(user, collab: Collab):
     if start is not None:
         messages = messages.filter(created__gte=start)
     return messages
+
+
+def unread_messages(user, collab, after_id):
+    """What counts as unread for `user` in `collab` past their read marker `after_id`: the
+    live messages of others. `collab` and `after_id` may be expressions (OuterRef, Subquery),
+    for the counters of "my collabs". The history before a newcomer came needs no bound here:
+    joining sets their marker at their arrival (receivers.write_system_message)."""
+    return Message.objects.filter(collab=collab, pk__gt=after_id, deleted_at__isnull=True).exclude(
+        author=user
+    )

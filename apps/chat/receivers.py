@@ -9,7 +9,8 @@ from apps.collabs import live, registry
 from apps.collabs.models import Membership
 from apps.collabs.signals import collab_activity
 
-from .models import Mention, Message, ReadState
+from .access import unread_messages
+from .models import Mention, ReadState
 
 
 def _person_data(user, key: str = "user") -> dict:
@@ -60,10 +61,7 @@ def _last_read(user):
 def annotate_unread(queryset, user):
     """unread_count and mention_count per membership row, as subqueries of the one query."""
     unread = (
-        Message.objects.filter(
-            collab=OuterRef("collab_id"), pk__gt=_last_read(user), deleted_at__isnull=True
-        )
-        .exclude(author=user)
+        unread_messages(user, OuterRef("collab_id"), _last_read(user))
         .order_by()
         .values("collab")
         .annotate(n=Count("pk"))

@@ -9,6 +9,8 @@ from collections.abc import Callable
 
 from django.utils.translation import gettext as _
 
+from apps.collabs.models import Role
+
 Renderer = Callable[[dict], str]
 _renderers: dict[str, Renderer] = {}
 
@@ -32,11 +34,13 @@ def person(data: dict, key: str = "user") -> str:
     return name
 
 
+# The role as it reads inside a sentence ("made Anna moderator"); the stored data holds the
+# role's value, which Role's members equal.
 ROLE_NAMES = {
-    "owner": lambda: _("owner"),
-    "moderator": lambda: _("moderator"),
-    "member": lambda: _("member"),
-    "guest": lambda: _("guest"),
+    Role.OWNER: lambda: _("owner"),
+    Role.MODERATOR: lambda: _("moderator"),
+    Role.MEMBER: lambda: _("member"),
+    Role.GUEST: lambda: _("guest"),
 }
 
 

@@ -184,8 +184,8 @@ class Membership(models.Model):
         return self.role == Role.OWNER
 
     @property
-    def is_moderator_or_owner(self) -> bool:
-        return self.role in (Role.OWNER, Role.MODERATOR)
+    def is_moderator(self) -> bool:
+        return self.role == Role.MODERATOR
 
 
 # The core settings that decide who may do what (the settings page edits these, and each

@@ -76,8 +76,8 @@ def get_collab_for(user, collab_id) -> Collab:
 
 
 # The membership's role and the collab's settings as committed now, in one indexed row. The
-# column names come from the models, never from input.
-_RIGHTS_NOW = (
+# column names come from the models, never from input; the id goes as a parameter.
+_RIGHTS_NOW = (  # lint: allow fstring-sql -- table and column names from model metadata
     "SELECT m.role, "  # noqa: S608
     + ", ".join(f"c.{Collab._meta.get_field(name).column}" for name in SETTINGS_FIELDS)
     + f" FROM {Membership._meta.db_table} m JOIN {Collab._meta.db_table} c ON c.id = m.collab_id"
@@ -200,6 +200,23 @@ def require(user, perm: str, collab: Collab) -> None:
     """403 when the user's role lacks the right (they can see the collab, so 404 would lie)."""
     if not can(user, perm, collab):
         raise PermissionDenied
+
+
+def member_actions(user, collab: Collab, target: Membership) -> dict[str, bool]:
+    """What `user` may do to the member `target` (the buttons of the members page). The
+    services refuse the same (collabs.services.change_role, set_guest_expiry, remove_member)."""
+    is_owner = can(user, "collabs.change_role", collab)
+    is_moderator = can(user, "collabs.remove_member", collab)
+    return {
+        # Moderator or member: the owner's role moves by a transfer, a guest stays a guest.
+        "change_role": is_owner and target.role in (Role.MODERATOR, Role.MEMBER),
+        "set_expiry": is_moderator and target.role == Role.GUEST,
+        # Never the owner, nor yourself (that is leaving); a moderator only by the owner.
+        "remove": is_moderator
+        and target.role != Role.OWNER
+        and target.user_id != user.pk
+        and (target.role != Role.MODERATOR or is_owner),
+    }
 
 
 def can_create_collab(user) -> bool:

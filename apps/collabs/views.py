@@ -32,6 +32,7 @@ from .permissions import (
     can,
     can_create_collab,
     get_collab_for,
+    member_actions,
     membership_of,
     require,
     visible_users,
@@ -198,9 +199,11 @@ def members(request: HttpRequest, collab_id: int) -> HttpResponse:
     ctx = _collab_context(request, collab)
     # Whether each address is proven, in the same query: the moderators and the owner see the
     # addresses, an unproven one marked (apps.accounts.verification).
-    ctx["members"] = _current_members(collab).annotate(
-        email_unverified=unverified("user_id", "user__email")
+    ctx["members"] = list(
+        _current_members(collab).annotate(email_unverified=unverified("user_id", "user__email"))
     )
+    for member in ctx["members"]:
+        member.actions = member_actions(request.user, collab, member)
     if ctx["cperms"]["collabs__add_employees"]:
         ctx["search"] = query_text(request.GET.get("q", ""), 100)
         ctx["add_form"] = AddMemberForm(collab=collab, search=ctx["search"])

@@ -1,0 +1,1 @@
+"""The project's own lint rules (lint/rules.py): `python -m lint` checks the repository."""

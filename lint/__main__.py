@@ -1,0 +1,5 @@
+import sys
+
+from .rules import main
+
+sys.exit(main())
