@@ -331,7 +331,8 @@ CHAT_SUSTAINED_MESSAGES = envint("CHAT_SUSTAINED_MESSAGES", 60)
 CHAT_SUSTAINED_SECONDS = envint("CHAT_SUSTAINED_SECONDS", 60)
 # Inbound WebSocket frames per second one connection may send, counted inside Daphne as they
 # arrive (collabhub/wsguard.py): beyond it the connection is closed (4429) and stops being
-# read. Above what the chat's own per-socket budget allows (a burst of messages and ten more).
+# read. One of the two limits on sockets (the other: the chat's per-person message rate);
+# above a burst of messages plus what a page sends besides (typing, read marks, pings).
 WS_MAX_FRAMES_PER_SECOND = envint("WS_MAX_FRAMES_PER_SECOND", CHAT_BURST_MESSAGES + 20)
 CHAT_PAGE_SIZE = envint("CHAT_PAGE_SIZE", 50)
 # Invitations sent by email or phone stop working after this many days.

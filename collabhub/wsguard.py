@@ -7,14 +7,33 @@ on the event loop every other socket shares, long before any consumer can refuse
 sends more than settings.WS_MAX_FRAMES_PER_SECOND frames in a second is closed with 4429 and
 no longer read; the application gets its usual disconnect.
 
+The throttle policy for sockets, in full (README, "Live"), two limits and no more:
+
+1. **Frames, per connection, here**: WS_MAX_FRAMES_PER_SECOND; over it, close 4429. Every
+   kind of flood (pings, typing, sends, garbage) stops here, before any parsing or consumer.
+2. **Messages, per person, in the chat's service** (apps.chat.ratelimit, burst and sustained,
+   shared by the form and all the person's sockets); over it, an error frame and nothing
+   stored.
+
+The consumer only coalesces what a page legitimately repeats (typing every 2 s, read marks
+once a second) and stores sends in order; it refuses nothing of its own.
+
 `install()` runs when collabhub.asgi is imported, which Daphne does before it builds its
-WebSocket factory.
+WebSocket factory. It checks that the Daphne it patches is one this guard was written for and
+fails the start-up loudly otherwise: a guard that silently does nothing would leave floods to
+reach the event loop every socket shares.
 """
 
+import inspect
 import time
+from importlib.metadata import version
 
 from daphne.ws_protocol import WebSocketFactory, WebSocketProtocol
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+# The Daphne releases whose WebSocketProtocol.onMessage(payload, isBinary) this guard wraps.
+SUPPORTED = (4,)
 
 CLOSE_FLOODING = 4429
 
@@ -42,5 +61,35 @@ class GuardedWebSocketProtocol(WebSocketProtocol):
         super().onMessage(payload, isBinary)
 
 
+def check_daphne() -> None:
+    """ImproperlyConfigured unless Daphne's WebSocket protocol is the one the guard wraps."""
+    daphne_version = version("daphne")
+    major = int(daphne_version.split(".")[0])
+    if major not in SUPPORTED:
+        raise ImproperlyConfigured(
+            f"collabhub.wsguard supports Daphne {SUPPORTED}, not {daphne_version}: check that "
+            "WebSocketProtocol.onMessage still takes every inbound frame, then update SUPPORTED."
+        )
+    on_message = getattr(WebSocketProtocol, "onMessage", None)
+    params = list(inspect.signature(on_message).parameters) if on_message else []
+    if params[:3] != ["self", "payload", "isBinary"]:
+        raise ImproperlyConfigured(
+            "collabhub.wsguard: Daphne's WebSocketProtocol.onMessage is not "
+            "onMessage(self, payload, isBinary); the frame limit cannot be installed."
+        )
+    current = WebSocketFactory.protocol
+    if not (current is WebSocketProtocol or issubclass(current, GuardedWebSocketProtocol)):
+        raise ImproperlyConfigured(
+            f"collabhub.wsguard: Daphne's WebSocket factory builds {current!r}, another "
+            "replacement of its protocol; the frame limit cannot be installed over it."
+        )
+
+
 def install() -> None:
+    """Make Daphne build guarded WebSocket connections (fails loudly when it cannot)."""
+    check_daphne()
     WebSocketFactory.protocol = GuardedWebSocketProtocol
+
+
+def installed() -> bool:
+    return WebSocketFactory.protocol is GuardedWebSocketProtocol

@@ -6,11 +6,9 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections import deque
 from datetime import UTC, datetime, timedelta
 
 from channels.db import database_sync_to_async
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import F
 from django.http import Http404
@@ -28,22 +26,10 @@ from .render import frame
 
 CATCH_UP_LIMIT = 500
 CATCH_UP_MARGIN = timedelta(seconds=5)
+# What a page legitimately repeats is coalesced, not refused (the two limits on sockets are
+# collabhub/wsguard.py's frame limit and the chat's message rate limit; see there).
 TYPING_EVERY = 2.0  # seconds between two typing events from one socket
 READ_EVERY = 1.0  # seconds between two read markings from one socket
-# A socket that keeps sending after being refused this many times in one burst window is
-# flooding: it is closed, so it costs the others nothing more.
-FLOOD_REFUSALS = 50
-# No page sends more frames (of any kind) in a second than a whole burst of messages and a
-# few others: typing goes every 2 s, reads once a second. A socket that does is cut off.
-FRAME_WINDOW = 1.0
-FRAME_SLACK = 10
-
-
-def frame_budget() -> int:
-    return settings.CHAT_BURST_MESSAGES + FRAME_SLACK
-
-
-CLOSE_FLOODING = 4429
 
 logger = logging.getLogger(__name__)
 
@@ -53,17 +39,13 @@ class ChatConsumer(CollabConsumer):
     read_waiting = 0
     read_at = float("-inf")
     read_task: asyncio.Future | None = None
-    # Sends accepted by the socket's limit, stored one after another by the sender task.
+    # Sends, stored one after another by the sender task.
     outbox: asyncio.Queue | None = None
     sender: asyncio.Future | None = None
-    frames_at: deque[float]
 
     async def on_access_granted(self, user, collab: Collab) -> None:
         self.user = user
         self.last_typing = 0.0
-        self.sent_at: deque[float] = deque()
-        self.frames_at = deque()
-        self.refused = 0
 
     # Inbound
 
@@ -136,56 +118,11 @@ class ChatConsumer(CollabConsumer):
             except (ValidationError, PermissionDenied, services.RateLimited, Http404) as exc:
                 raise _Refused(_text(exc)) from exc
 
-    def _over_socket_limit(self) -> bool:
-        """A first, free check in the socket itself: a burst beyond the per-user limit is
-        refused here without touching the database (the service's limit, shared by all the
-        user's sockets and the form, stays the authority)."""
-        now = time.monotonic()
-        window = settings.CHAT_BURST_SECONDS
-        while self.sent_at and now - self.sent_at[0] > window:
-            self.sent_at.popleft()
-        if len(self.sent_at) >= settings.CHAT_BURST_MESSAGES:
-            return True
-        self.sent_at.append(now)
-        self.refused = 0
-        return False
-
-    async def websocket_receive(self, message) -> None:
-        """Every frame passes here as it arrives, before it is parsed: a socket closed for good
-        has the rest of its queue dropped unread, and one sending more frames than any page
-        does is cut off at once (sends wait in their own queue, see on_send, so this check is
-        never held up behind the database)."""
-        if self.closed_for_good:
-            return
-        now = time.monotonic()
-        frames = self.frames_at
-        while frames and now - frames[0] > FRAME_WINDOW:
-            frames.popleft()
-        frames.append(now)
-        if len(frames) > frame_budget():
-            await self._cut_off()
-            return
-        await super().websocket_receive(message)
-
-    async def _cut_off(self) -> None:
-        self.closed_for_good = True
-        await self.close(code=CLOSE_FLOODING)
-
     async def on_send(self, content) -> None:
-        """Checked against the socket's own limit here; stored in order by the socket's sender
-        task, so the frames behind it (typing, reads, pings) are not held up."""
+        """Stored in order by the socket's sender task, so the frames behind it (typing,
+        reads, pings) are not held up; the service checks the person's rate limit."""
         client_id = content.get("client_id")
         client_id = client_id[:64] if isinstance(client_id, str) else ""
-        if self._over_socket_limit():
-            self.refused += 1
-            if self.refused >= FLOOD_REFUSALS:
-                await self._cut_off()
-                return
-            wait = int(settings.CHAT_BURST_SECONDS - (time.monotonic() - self.sent_at[0])) + 1
-            with translation.override(self.reader.language):
-                text = str(services.RateLimited(wait))
-            await self.send_json({"type": "error", "client_id": client_id, "message": text})
-            return
         if self.outbox is None:
             self.outbox = asyncio.Queue()
             self.sender = asyncio.ensure_future(self._sender())

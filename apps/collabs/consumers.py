@@ -102,6 +102,12 @@ class CollabConsumer(AsyncJsonWebsocketConsumer):
         for group in getattr(self, "groups_joined", []):
             await self.channel_layer.group_discard(group, self.channel_name)
 
+    async def websocket_receive(self, message) -> None:
+        # A socket closed for good (access revoked) has the rest of its queue dropped unread.
+        if self.closed_for_good:
+            return
+        await super().websocket_receive(message)
+
     async def receive(self, text_data=None, bytes_data=None, **kwargs) -> None:
         """Every inbound frame is a JSON object with a string "type"; anything else (binary,
         not JSON, too deeply nested, a list, a type that is not a string) gets an error frame

@@ -264,51 +264,34 @@ async def test_a_reply_to_a_message_not_in_this_chat_gets_an_error_frame(
     assert await messages_with_client_id(member, "r1") == []
 
 
-async def test_a_socket_that_keeps_sending_after_refusals_is_closed(
-    sockets, settings, monkeypatch, collab, owner, member
+async def test_sends_over_the_rate_limit_are_refused_one_by_one_and_the_socket_stays(
+    sockets, settings, collab, owner, member
 ):
+    """One limit for messages, the person's (the service's): a page sending on after a
+    refusal gets an error for each send, nothing is stored, and the socket stays open (a
+    flood of frames is the frame limit's business, inside Daphne: collabhub/wsguard.py)."""
     settings.CHAT_BURST_MESSAGES = 1
     settings.CHAT_BURST_SECONDS = 10**9
-    monkeypatch.setattr(chat_consumers, "FLOOD_REFUSALS", 3)
     socket = await sockets.open(member, collab)
     owner_socket = await sockets.open(owner, collab)
     await socket.send(type="send", body="One", client_id="f0")
     assert {frame["type"] for frame in await socket.frames(2)} == {"ack", "message"}
 
-    for n in (1, 2, 3):
+    for n in range(1, 61):
         await socket.send(type="send", body=f"Again {n}", client_id=f"f{n}")
 
-    assert [(await socket.frame())["type"] for _ in (1, 2)] == ["error", "error"]
-    assert await socket.closed_with() == chat_consumers.CLOSE_FLOODING
-    # Nothing of the flood reached the others: after the first message, the next is later.
+    errors = [await socket.frame() for _ in range(60)]
+    assert {(e["type"], e["client_id"]) for e in errors} == {
+        ("error", f"f{n}") for n in range(1, 61)
+    }
+    assert await socket.pong() == []
+    # Nothing of it reached the others: after the first message, the next is a later one.
     first = await owner_socket.frame()
     later = await post(collab, owner, "Calm down")
     assert [first["id"], (await owner_socket.frame())["id"]] == [
         (await messages_with_client_id(member, "f0"))[0],
         later.pk,
     ]
-
-
-async def test_a_socket_sending_more_frames_than_any_page_is_cut_off_at_once(
-    sockets, collab, owner, member
-):
-    socket = await sockets.open(member, collab)
-    owner_socket = await sockets.open(owner, collab)
-
-    for _ in range(chat_consumers.frame_budget() + 200):
-        await socket.send(type="ping")
-
-    pongs = 0
-    while True:
-        output = await socket.communicator.receive_output(timeout=TIMEOUT)
-        if output["type"] == "websocket.close":
-            break
-        pongs += 1
-    assert output["code"] == chat_consumers.CLOSE_FLOODING
-    assert pongs == chat_consumers.frame_budget()  # the rest was dropped unread
-    # The others go on as before.
-    later = await post(collab, owner, "Still here")
-    assert (await owner_socket.frame())["id"] == later.pk
 
 
 async def test_sends_are_stored_in_order_while_other_frames_are_answered(sockets, collab, member):

@@ -69,3 +69,40 @@ def test_the_count_starts_again_every_second(protocol, monkeypatch):
 
     assert len(record.queued) == 15
     assert record.closes == []
+
+
+# --- Installed explicitly, or the start-up fails ---------------------------------------------
+
+
+def test_the_application_installs_the_guard():
+    assert wsguard.installed()
+
+
+def test_installing_over_an_unknown_daphne_fails_loudly(monkeypatch):
+    from django.core.exceptions import ImproperlyConfigured
+
+    monkeypatch.setattr(wsguard, "version", lambda name: "5.0.0")
+    with pytest.raises(ImproperlyConfigured, match="Daphne"):
+        wsguard.install()
+
+
+def test_installing_over_a_changed_protocol_fails_loudly(monkeypatch):
+    from daphne.ws_protocol import WebSocketProtocol
+    from django.core.exceptions import ImproperlyConfigured
+
+    monkeypatch.setattr(WebSocketProtocol, "onMessage", lambda self, message: None)
+    with pytest.raises(ImproperlyConfigured, match="onMessage"):
+        wsguard.install()
+
+
+def test_installing_over_another_replacement_fails_loudly(monkeypatch):
+    from daphne.ws_protocol import WebSocketProtocol
+    from django.core.exceptions import ImproperlyConfigured
+
+    class SomeoneElses(WebSocketProtocol):
+        pass
+
+    monkeypatch.setattr(WebSocketFactory, "protocol", SomeoneElses)
+    with pytest.raises(ImproperlyConfigured, match="replacement"):
+        wsguard.install()
+    assert WebSocketFactory.protocol is SomeoneElses  # left as it was, not half-installed
