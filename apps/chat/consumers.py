@@ -21,8 +21,8 @@ from apps.core.inputs import parse_id
 
 from . import services
 from .access import visible_messages
+from .partials import frame
 from .presenters import present, with_related
-from .render import frame
 
 CATCH_UP_LIMIT = 500
 CATCH_UP_MARGIN = timedelta(seconds=5)

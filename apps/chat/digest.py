@@ -18,8 +18,8 @@ from apps.accounts.verification import may_email, unverified
 from apps.collabs.models import Membership
 from apps.core.text import render_subject
 
+from .markup import excerpt
 from .models import Mention, ReadState
-from .rendering import excerpt
 
 logger = logging.getLogger(__name__)
 MAX_ITEMS = 20

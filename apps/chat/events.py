@@ -8,7 +8,7 @@ from django.utils import translation
 
 from apps.collabs import live
 
-from .render import pushed_frame
+from .partials import pushed_frame
 
 
 def _message(event: dict, reader, collab) -> str:

@@ -8,8 +8,8 @@ from datetime import datetime
 
 from django.db.models import Prefetch
 
+from .markup import excerpt
 from .models import Message, Reaction
-from .rendering import excerpt
 
 
 @dataclass(frozen=True)

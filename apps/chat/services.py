@@ -19,6 +19,7 @@ from apps.core.inputs import storable, without_unstorable
 
 from . import ratelimit
 from .access import visible_messages
+from .markup import render_message
 from .models import (
     ALLOWED_REACTIONS,
     MAX_BODY_LENGTH,
@@ -29,7 +30,6 @@ from .models import (
     ReadState,
 )
 from .presenters import present, with_related
-from .rendering import render_message
 
 
 class RateLimited(Exception):

@@ -1,7 +1,7 @@
 """Server time of the chat page and of history pages, over HTTP on loopback (keep-alive), as
 the client sees it: from sending the request to the last byte of the body.
 
-The server caches each rendered message partial per process (apps/chat/render.py), so a
+The server caches each rendered message partial per process (apps/chat/partials.py), so a
 history page is timed twice: "cold", the first time that page is asked for (its messages are
 rendered), and "warm", asked again (served from the render cache). The same number of
 distinct, non-overlapping pages is used for every collab, so the collabs compare fairly."""

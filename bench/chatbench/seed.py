@@ -16,8 +16,8 @@ from django.utils import timezone
 
 from apps.accounts.models import User, UserSession
 from apps.accounts.services import TRACKED_KEY
+from apps.chat.markup import render_message
 from apps.chat.models import Message, ReadState
-from apps.chat.rendering import render_message
 from apps.collabs.models import Collab, Membership, Role
 from apps.collabs.services import create_collab
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from apps.chat import services as chat
 from apps.chat.models import Message
-from apps.chat.render import CSRF_INPUT, CSRF_MARKER, fill_csrf
+from apps.chat.partials import CSRF_INPUT, CSRF_MARKER, fill_csrf
 from apps.collabs.models import Collab
 from apps.core.inputs import MAX_ID, parse_id
 

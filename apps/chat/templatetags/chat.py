@@ -3,7 +3,7 @@ from django.middleware.csrf import get_token
 from django.utils.safestring import mark_safe
 
 from .. import system
-from ..render import fill_csrf, render_for
+from ..partials import fill_csrf, render_for
 
 register = template.Library()
 

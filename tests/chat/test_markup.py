@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from apps.chat.rendering import Rendered, excerpt, plain_text, render_message
+from apps.chat.markup import Rendered, excerpt, plain_text, render_message
 
 ANNA, ANNA_BELL, BOB = 1, 2, 3
 MEMBERS = [(ANNA, "Anna"), (ANNA_BELL, "Anna Bell"), (BOB, "Bob Builder")]
