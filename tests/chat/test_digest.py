@@ -57,8 +57,10 @@ def test_a_removed_member_gets_no_email_about_the_collab(collab, owner, member, 
 
     services.send_message(collab, owner, "@Marina Member hi")
     remove_member(collab, owner, member)
-    assert send_mention_digests(now=later) == 0
+    send_mention_digests(now=later)  # her task finds the mention is no news to her
     assert mailoutbox == []
+    assert Mention.objects.get().notified_at is not None  # and it is not looked at again
+    assert send_mention_digests(now=later) == 0
 
 
 def test_the_digest_is_in_the_readers_language(collab, owner, member, mailoutbox, later):
