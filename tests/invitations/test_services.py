@@ -9,6 +9,7 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from apps.accounts.models import User
 from apps.chat.models import Message
 from apps.collabs.models import Level, Membership
 from apps.collabs.services import change_settings, remove_member
@@ -227,3 +228,56 @@ def test_invitations_are_rate_limited_per_person_with_a_clear_error(
         services.resend(collab, owner, invitation.pk)
     assert Invitation.objects.count() == 2
     assert len(mail.outbox) == 2
+
+
+# Signing up by an invitation (the accept page's form) is one service: an account and a
+# membership, or neither.
+
+
+def test_signing_up_by_an_invitation_makes_the_guest_and_the_membership(collab, invited):
+    _invitation, token = invited
+
+    user, joined = services.sign_up_and_accept(
+        token, email="ignored@example.com", full_name="Ivan Petrov", password="x" * 12
+    )
+
+    assert joined == collab
+    assert user.email.lower() == "ivan@example.com"  # an email invitation names the address
+    assert user.is_guest and Membership.objects.active().filter(collab=collab, user=user).exists()
+
+
+def test_signing_up_when_joining_fails_keeps_no_account(collab, invited, monkeypatch):
+    _invitation, token = invited
+
+    def refuse(*args, **kwargs):
+        raise ValidationError("The collab is full.")
+
+    monkeypatch.setattr(services.collabs, "join_by_invitation", refuse)
+
+    with pytest.raises(ValidationError):
+        services.sign_up_and_accept(token, email="", full_name="Ivan", password="x" * 12)
+
+    assert not User.objects.filter(email__iexact="ivan@example.com").exists()
+    assert Invitation.objects.get().accepted_at is None
+
+
+def test_signing_up_with_a_link_used_up_meanwhile_keeps_no_account(collab, owner):
+    link = services.create_link(collab, owner, max_uses=1)
+    token = services.link_token(link)
+    services.sign_up_and_accept(token, email="first@example.com", full_name="First", password="x")
+
+    with pytest.raises(InvitationRefused) as refused:
+        services.sign_up_and_accept(
+            token, email="second@example.com", full_name="Second", password="x"
+        )
+
+    assert refused.value.reason == InvitationRefused.USED
+    assert not User.objects.filter(email="second@example.com").exists()
+
+
+def test_signing_up_with_an_address_that_has_an_account_says_sign_in(collab, invited):
+    _invitation, token = invited
+    make_user("ivan@example.com", "Ivan Petrov", kind="guest")
+
+    with pytest.raises(services.AccountExists):
+        services.sign_up_and_accept(token, email="", full_name="Ivan", password="x" * 12)
