@@ -8,7 +8,6 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend
 from django.core.management import call_command
@@ -19,11 +18,9 @@ from django.utils import timezone
 from apps.chat.models import Message
 from apps.invitations import services, tasks
 from apps.invitations.models import Invitation
-from tests.smtp import _free_port
+from tests.smtp import REFUSAL
 
 pytestmark = pytest.mark.django_db
-
-REFUSAL = "550 5.1.1 No such user here"
 
 
 def token_of(text: str) -> str:
@@ -41,24 +38,11 @@ def row_of(page: str, address: str) -> str:
     return row
 
 
-class Refusing:
-    """An SMTP server that refuses every recipient."""
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        return REFUSAL
-
-
 @pytest.fixture
-def refusing_smtp(settings):
-    port = _free_port()
-    controller = Controller(Refusing(), hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    yield
-    controller.stop()
+def refusing_smtp(smtp):
+    """The tests' SMTP server, refusing ivan@example.com as an unknown user."""
+    smtp.refused.add("ivan@example.com")
+    return smtp
 
 
 class WatchingBackend(EmailBackend):
@@ -123,7 +107,7 @@ def test_nothing_is_sent_for_an_invitation_rolled_back(watching, collab, owner):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_refusing_mail_server_leaves_the_invitation_not_delivered_with_a_resend(
-    request, client, refusing_smtp, collab, owner
+    client, refusing_smtp, collab, owner
 ):
     client.force_login(owner)
 
@@ -147,7 +131,8 @@ def test_a_refusing_mail_server_leaves_the_invitation_not_delivered_with_a_resen
     assert ">Resend</button>" in row
 
     # The mail server is put right; the inviter resends and the invitation arrives.
-    inbox = request.getfixturevalue("smtp")
+    inbox = refusing_smtp
+    inbox.refused.clear()
     resent = client.post(
         reverse("invitations:resend", args=[collab.pk, invitation.pk]), follow=True
     )
