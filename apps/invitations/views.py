@@ -74,7 +74,10 @@ def _say_how_it_went(request: HttpRequest, invitation: Invitation, *, again: boo
     else:
         messages.success(
             request,
-            _("The invitation to %(address)s is on its way; this page shows when it is sent.")
+            _(
+                "The invitation to %(address)s is being sent; reload the page to see whether "
+                "it went out."
+            )
             % {"address": address},
         )
 

@@ -271,3 +271,25 @@ def test_with_the_database_backend_the_queue_holds_only_the_invitations_id(
     client.force_login(owner)
     row = row_of(members_page(client, collab), "ivan@example.com")
     assert "being sent" in row and "not delivered" not in row
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_a_worker_the_inviter_is_told_the_invitation_is_being_sent(
+    settings, client, collab, owner
+):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    client.force_login(owner)
+
+    response = client.post(
+        reverse("invitations:invite_email", args=[collab.pk]),
+        {"email": "ivan@example.com", "name": ""},
+        follow=True,
+    )
+
+    text = response.content.decode()
+    assert (
+        "The invitation to ivan@example.com is being sent; reload the page to see whether it "
+        "went out." in text
+    )
+    assert "being sent" in row_of(text, "ivan@example.com")
+    assert mail.outbox == []
