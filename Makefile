@@ -50,8 +50,13 @@ run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	$(PY) manage.py collectstatic --noinput --verbosity 0
-	# The periodic jobs (mention digests, ...) run beside the server and stop with it.
-	$(PY) manage.py run_periodic & jobs=$$!; trap 'kill $$jobs 2>/dev/null' EXIT INT TERM; \
+	# The periodic jobs (mention digests, ...) and the background-task worker (email, text
+	# messages) run beside the server and stop with it. The worker is started only for the
+	# database task backend (TASKS_BACKEND=immediate runs the tasks inside the server).
+	$(PY) manage.py run_periodic & jobs=$$!; worker=; \
+	if [ "$${TASKS_BACKEND:-database}" = database ]; then \
+		$(PY) manage.py db_worker --no-reload --no-startup-delay & worker=$$!; fi; \
+	trap 'kill $$jobs $$worker 2>/dev/null' EXIT INT TERM; \
 		$(PY) -m daphne -b 127.0.0.1 -p $(PORT) collabhub.asgi:application
 
 test: install-test

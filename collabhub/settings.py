@@ -74,6 +74,11 @@ INSTALLED_APPS = [
     "channels",
     "django_htmx",
     "template_partials",
+    # Background tasks: django-tasks (the backport of Django 6's django.tasks) and its
+    # database backend, whose table and `db_worker` command are installed whichever backend
+    # runs, so switching TASKS_BACKEND needs no migration.
+    "django_tasks",
+    "django_tasks_db",
     "apps.core",
     "apps.accounts",
     "apps.collabs",
@@ -355,4 +360,21 @@ INVITE_PAGE_PER_HOUR = envint("INVITE_PAGE_PER_HOUR", 300)
 # Mention digests: how long a mention waits unread before it is emailed.
 MENTION_DIGEST_DELAY_MINUTES = envint("MENTION_DIGEST_DELAY_MINUTES", 10)
 # Idempotent management commands run on a timer (`manage.py run_periodic`; cron in production).
-PERIODIC_JOBS = ["send_mention_digests", "expire_guests"]
+PERIODIC_JOBS = ["send_mention_digests", "expire_guests", "deliver_invitations"]
+
+# Background tasks (email, text messages; later thumbnails, ICS mail, PDF signing) leave the
+# request through django-tasks, enqueued when the transaction commits:
+# - "database" (the default): stored in the database and run by `manage.py db_worker`, which
+#   `make run` starts beside Daphne (production: one or more workers as services);
+# - "immediate": run in the process that enqueued them, right after the commit (the tests;
+#   one process with no worker).
+TASKS_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+TASKS_BACKEND = os.environ.get("TASKS_BACKEND") or "database"
+if TASKS_BACKEND not in TASKS_BACKENDS:
+    raise ImproperlyConfigured(
+        f"TASKS_BACKEND must be one of {', '.join(TASKS_BACKENDS)}, not {TASKS_BACKEND!r}."
+    )
+TASKS = {"default": {"BACKEND": TASKS_BACKENDS[TASKS_BACKEND], "QUEUES": ["default"]}}

@@ -2,6 +2,7 @@
 (a guest of another collab); a deactivated user. Tests read as sentences about them."""
 
 import io
+from functools import partial
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -38,6 +39,9 @@ def _test_settings(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     # Text messages too (the file backend is the default).
     settings.SMS_FILE_PATH = tmp_path / "sms"
+    # Background tasks run in the test's process right after the commit that enqueues them
+    # (the worker is tested on its own: tests/core/test_background.py).
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 
 @pytest.fixture(autouse=True)
@@ -46,6 +50,15 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """`with committed(): ...`: what the code inside leaves for the commit runs as the block
+    ends, as after a real commit — the background tasks (immediate in tests: the email is sent
+    there) and the live events. The test's own transaction stays open, so the test stays fast;
+    tests/invitations/test_delivery.py checks real commits and rollbacks."""
+    return partial(django_capture_on_commit_callbacks, execute=True)
 
 
 @pytest.fixture

@@ -13,11 +13,22 @@ import time
 import pytest
 from aiosmtpd.controller import Controller
 
+REFUSAL = "550 5.1.1 No such user here"
+
 
 class Inbox:
     def __init__(self) -> None:
         self.messages: list[email.message.EmailMessage] = []
+        # Recipients the server refuses (RCPT TO answered with REFUSAL), as a mail server
+        # refuses an address it does not know; a test adds and removes them.
+        self.refused: set[str] = set()
         self._arrived = threading.Condition()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.lower() in self.refused:
+            return REFUSAL
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
@@ -29,6 +40,7 @@ class Inbox:
     def clear(self) -> None:
         with self._arrived:
             self.messages.clear()
+            self.refused.clear()
 
     def wait_for(self, to: str, timeout: float = 10.0) -> email.message.EmailMessage:
         """The first message to `to`, waiting for it to arrive."""

@@ -19,6 +19,9 @@ def test_every_admin_page_of_ours_opens_for_staff(client, collab, owner):
         f"/admin/collabs/collab/{collab.pk}/change/",
         "/admin/collabs/membership/?role__exact=guest",
         f"/admin/collabs/membership/{membership.pk}/change/",
+        "/admin/invitations/invitation/?delivery__exact=failed",
+        "/admin/core/periodicrun/",
+        "/admin/django_tasks_database/dbtaskresult/",
     ]:
         assert client.get(url).status_code == 200, url
 

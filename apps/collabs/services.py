@@ -21,10 +21,11 @@ from django.utils.translation import gettext as _
 from apps.accounts.models import AuditEvent, User
 from apps.accounts.services import audit
 from apps.accounts.verification import may_email
+from apps.core.background import enqueue_once
 from apps.core.text import render_subject, single_line
 
 from . import features as feature_registry
-from . import live
+from . import live, tasks
 from .models import (
     SETTINGS_FIELDS,
     Collab,
@@ -271,7 +272,8 @@ def set_guest_expiry(collab: Collab, actor: User, user: User, until: datetime | 
 
 def expire_guests(now: datetime | None = None) -> tuple[int, int]:
     """The periodic job: remove guests whose access ended, and warn whoever added them five
-    days before (once). Returns (removed, warned). Each removal is a transaction of its own."""
+    days before, once (a background task each: tasks.warn_guest_expiry). Returns (removed,
+    warnings enqueued). Each removal is a transaction of its own."""
     now = now or timezone.now()
     removed = warned = 0
     due = Membership.objects.active().filter(expires_at__lte=now).values_list("pk", flat=True)
@@ -295,31 +297,46 @@ def expire_guests(now: datetime | None = None) -> tuple[int, int]:
             )
             _activity(membership.collab, "member_expired", None, user=membership.user)
             removed += 1
-    soon = (
+    for membership in _warnings_due(now).select_related("added_by", "collab__owner"):
+        if _expiry_recipient(membership) is None:
+            continue  # nobody we may email yet: left unclaimed, the next run asks again
+        warned += enqueue_once(
+            tasks.warn_guest_expiry, membership.pk, now.isoformat(), key=str(membership.pk)
+        )
+    return removed, warned
+
+
+def _warnings_due(now: datetime):
+    return (
         Membership.objects.active()
         .filter(expires_at__gt=now, expires_at__lte=now + EXPIRY_WARNING)
         .filter(expiry_warned_at__isnull=True)
-        .select_related("collab", "user", "added_by", "collab__owner")
     )
-    for membership in soon:
-        to = _expiry_recipient(membership)
-        if to is None:  # nobody we may email yet: left unclaimed, the next run asks again
-            continue
-        # Claimed before sending, so two runs never warn twice.
-        if not Membership.objects.filter(pk=membership.pk, expiry_warned_at__isnull=True).update(
-            expiry_warned_at=now
-        ):
-            continue
-        try:
-            _warn_expiry(membership, to)
-        except Exception:
-            # Whatever failed (the mail server away, a header refused), the claim is given
-            # back so the next run tries again: a warning claimed and never sent is lost.
-            logger.exception("expiry warning for membership %s failed", membership.pk)
-            Membership.objects.filter(pk=membership.pk).update(expiry_warned_at=None)
-            continue
-        warned += 1
-    return removed, warned
+
+
+def warn_expiry(membership_id: int, now: datetime) -> bool:
+    """The warning task's work: claim the warning (expiry_warned_at set, so two runs never
+    warn twice), email it outside any transaction, and give the claim back if that fails, so
+    the next run tries again. True when a warning went out."""
+    if not _warnings_due(now).filter(pk=membership_id).update(expiry_warned_at=now):
+        return False
+    membership = Membership.objects.select_related(
+        "collab", "user", "added_by", "collab__owner"
+    ).get(pk=membership_id)
+    give_back = Membership.objects.filter(pk=membership_id)
+    to = _expiry_recipient(membership)
+    if to is None:  # unproven since the job looked: given back, to wait
+        give_back.update(expiry_warned_at=None)
+        return False
+    try:
+        _warn_expiry(membership, to)
+    except Exception:
+        # Whatever failed (the mail server away, a header refused), the claim is given
+        # back so the next run tries again: a warning claimed and never sent is lost.
+        logger.exception("expiry warning for membership %s failed", membership_id)
+        give_back.update(expiry_warned_at=None)
+        return False
+    return True
 
 
 def _expiry_recipient(membership: Membership) -> User | None:

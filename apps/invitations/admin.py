@@ -11,10 +11,11 @@ class InvitationAdmin(admin.ModelAdmin):
         "channel",
         "invited_by",
         "created",
+        "delivery",
         "accepted_at",
         "revoked_at",
     ]
-    list_filter = ["channel"]
+    list_filter = ["channel", "delivery"]
     search_fields = ["email", "name", "collab__name"]
     # The token digest is never shown or edited; invitations change through the services.
     readonly_fields = [f.name for f in Invitation._meta.fields if f.name != "id"]

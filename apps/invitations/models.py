@@ -14,6 +14,14 @@ class Invitation(models.Model):
         PHONE = "phone", _("phone")
         LINK = "link", _("link")
 
+    class Delivery(models.TextChoices):
+        """The email or text message, sent by a background task (invitations.tasks)."""
+
+        QUEUED = "queued", _("waiting to be sent")
+        SENDING = "sending", _("being sent")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("not delivered")
+
     collab = models.ForeignKey(Collab, on_delete=models.CASCADE, related_name="invitations")
     channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
     email = models.EmailField(_("email"), blank=True)
@@ -42,6 +50,13 @@ class Invitation(models.Model):
     link_key = models.CharField(max_length=64, blank=True)
     max_uses = models.PositiveIntegerField(_("maximum uses"), null=True, blank=True)
     use_count = models.PositiveIntegerField(_("times used"), default=0)
+    # Whether the invitation's email or text message left: a refusal is kept, with the
+    # server's words, for the inviter to see and resend (a link is never sent: "sent").
+    delivery = models.CharField(
+        _("delivery"), max_length=8, choices=Delivery.choices, default=Delivery.QUEUED
+    )
+    delivery_error = models.TextField(_("delivery error"), blank=True)
+    delivery_changed = models.DateTimeField(_("delivery changed"), default=timezone.now)
 
     class Meta:
         verbose_name = _("invitation")
@@ -49,6 +64,12 @@ class Invitation(models.Model):
         indexes = [
             # The pending invitations on the members page: one collab's, newest first.
             models.Index(fields=["collab", "-created"], name="invitation_collab_created"),
+            # The periodic job's look for deliveries a crash left behind.
+            models.Index(
+                fields=["delivery_changed"],
+                condition=models.Q(delivery__in=["queued", "sending"]),
+                name="invitation_delivery_open",
+            ),
         ]
         constraints = [
             # One active link per collab: making a new one revokes the old.
@@ -80,10 +101,6 @@ class Invitation(models.Model):
         if self.channel == self.Channel.LINK:
             return self.max_uses is not None and self.use_count >= self.max_uses
         return self.accepted_at is not None
-
-    @property
-    def is_pending(self) -> bool:
-        return self.accepted_at is None and self.revoked_at is None and not self.is_expired
 
     @property
     def is_expired(self) -> bool:

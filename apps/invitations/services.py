@@ -1,11 +1,17 @@
 """Inviting people into a collab and letting them in. Tokens are random (256 bits), sent
 only in the invitation itself and stored as a SHA-256 digest: a leaked database holds no
-working link, and a forged token finds nothing."""
+working link, and a forged token finds nothing.
+
+The email or text message leaves through a background task (tasks.deliver_invitation),
+enqueued when the invitation is committed; the task makes the token as it sends, so no token
+ever waits in the task queue either. What became of the sending is the invitation's
+`delivery`: a refusal is kept for the inviter, who resends."""
 
 import hashlib
 import hmac
 import logging
 import secrets
+import smtplib
 from datetime import timedelta
 
 import phonenumbers
@@ -13,7 +19,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -22,13 +28,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from apps.accounts.models import SitePolicy, User
+from apps.accounts.services import create_guest
 from apps.chat.services import post_system_message
 from apps.collabs import services as collabs
 from apps.collabs.models import Collab, Membership
 from apps.collabs.permissions import require
 from apps.core import ratelimit
+from apps.core.background import after_commit, enqueue_once
 from apps.core.text import render_subject, single_line
 
+from . import tasks
 from .access import may_manage, visible_invitations
 from .models import Invitation
 from .sms import SmsError, send_sms
@@ -124,20 +133,21 @@ def invite_by_email(collab: Collab, actor: User, email: str, *, name: str = "") 
     if existing is not None:
         _invited_already(collab, actor, existing, email)
     _count_sending(actor)
-    token, digest = _new_token()
     now = timezone.now()
     invitation = Invitation.objects.create(
         collab=collab,
         channel=Invitation.Channel.EMAIL,
         email=email,
         name=name,
-        token_hash=digest,
+        token_hash=_unsent_token_hash(),
         invited_by=actor,
         created=now,
         sent_at=now,
         expires_at=now + timedelta(days=settings.INVITATION_DAYS),
+        delivery=Invitation.Delivery.QUEUED,
+        delivery_changed=now,
     )
-    _send_email(invitation, token)
+    after_commit(tasks.deliver_invitation, invitation.pk)
     post_system_message(
         collab, "invited", actor=actor, invitee=invitation.invitee, channel=invitation.channel
     )
@@ -174,24 +184,48 @@ def invite_by_phone(collab: Collab, actor: User, phone: str, *, name: str = "") 
     if existing is not None:
         _invited_already(collab, actor, existing, phone)
     _count_sending(actor)
-    token, digest = _new_token()
     now = timezone.now()
     invitation = Invitation.objects.create(
         collab=collab,
         channel=Invitation.Channel.PHONE,
         phone=phone,
         name=name,
-        token_hash=digest,
+        token_hash=_unsent_token_hash(),
         invited_by=actor,
         created=now,
         sent_at=now,
         expires_at=now + timedelta(days=settings.INVITATION_DAYS),
+        delivery=Invitation.Delivery.QUEUED,
+        delivery_changed=now,
     )
-    _send_sms(invitation, token)
+    after_commit(tasks.deliver_invitation, invitation.pk)
     post_system_message(
         collab, "invited", actor=actor, invitee=invitation.invitee, channel=invitation.channel
     )
     return invitation
+
+
+def _unsent_token_hash() -> str:
+    """The digest of a token nobody holds: what an invitation carries until its task sends it
+    (and what a resend puts back at once, so that the old link stops working)."""
+    return _new_token()[1]
+
+
+class DeliveryFailed(Exception):
+    """The mail server or the SMS gateway did not take the message; the text says why."""
+
+
+def _describe(exc: Exception) -> str:
+    """The refusal in the server's words, on one line, short enough to show."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused) and exc.recipients:
+        code, message = next(iter(exc.recipients.values()))
+    elif isinstance(exc, smtplib.SMTPResponseException):
+        code, message = exc.smtp_code, exc.smtp_error
+    else:
+        return single_line(str(exc) or type(exc).__name__)[:500]
+    if isinstance(message, bytes):
+        message = message.decode(errors="replace")
+    return single_line(f"{code} {message}")[:500]
 
 
 def _send_sms(invitation: Invitation, token: str) -> None:
@@ -207,22 +241,10 @@ def _send_sms(invitation: Invitation, token: str) -> None:
         send_sms(invitation.phone, text)
     except SmsError as exc:
         logger.warning("invitation SMS to %s failed: %s", invitation.phone, exc)
-        raise ValidationError(
-            _("The text message to %(phone)s could not be sent. Try again later.")
-            % {"phone": invitation.phone}
-        ) from exc
-
-
-def _send(invitation: Invitation, token: str) -> None:
-    if invitation.channel == Invitation.Channel.PHONE:
-        _send_sms(invitation, token)
-    else:
-        _send_email(invitation, token)
+        raise DeliveryFailed(_describe(exc)) from exc
 
 
 def _send_email(invitation: Invitation, token: str) -> None:
-    """Sent inside the transaction: if the mail server refuses, nothing is kept and the
-    inviter is told (the invitation would otherwise wait for an email that never left)."""
     inviter = invitation.invited_by
     context = {
         "invitation": invitation,
@@ -239,10 +261,93 @@ def _send_email(invitation: Invitation, token: str) -> None:
         send_mail(subject, body, None, [invitation.email])
     except OSError as exc:  # SMTP errors are OSErrors too
         logger.warning("invitation email to %s failed: %s", invitation.email, exc)
-        raise ValidationError(
-            _("The email to %(email)s could not be sent. Try again later.")
-            % {"email": invitation.email}
-        ) from exc
+        raise DeliveryFailed(_describe(exc)) from exc
+
+
+def _deliverable(now=None):
+    """Invitations whose message may still go out: by email or phone, not accepted, revoked
+    or expired."""
+    now = now or timezone.now()
+    return (
+        Invitation.objects.filter(accepted_at__isnull=True, revoked_at__isnull=True)
+        .exclude(expires_at__lte=now)
+        .exclude(channel=Invitation.Channel.LINK)
+    )
+
+
+def deliver(invitation_id: int) -> str:
+    """The background task's work: send the invitation's email or text message with a new
+    token, and record what became of it. Returns the delivery state it left (or "skipped").
+
+    The invitation is claimed first (queued -> sending, in a transaction of its own, with the
+    new token's digest), so a task run twice, or by two workers, sends once; one revoked or
+    accepted meanwhile is not sent. The message goes out after that commit, outside any
+    transaction. A refusal makes it "not delivered", with the server's words, until the
+    inviter resends; nothing of the invitation is lost."""
+    token, digest = _new_token()
+    now = timezone.now()
+    claimed = (
+        _deliverable(now)
+        .filter(pk=invitation_id, delivery=Invitation.Delivery.QUEUED)
+        .update(
+            delivery=Invitation.Delivery.SENDING,
+            token_hash=digest,
+            delivery_error="",
+            delivery_changed=now,
+        )
+    )
+    if not claimed:
+        return "skipped"
+    invitation = Invitation.objects.select_related("collab", "invited_by").get(pk=invitation_id)
+    try:
+        if invitation.channel == Invitation.Channel.PHONE:
+            _send_sms(invitation, token)
+        else:
+            _send_email(invitation, token)
+    except Exception as exc:
+        error = exc.args[0] if isinstance(exc, DeliveryFailed) else _describe(exc)
+        # Only the claim of this task: a resend meanwhile has queued the invitation anew.
+        Invitation.objects.filter(pk=invitation_id, delivery=Invitation.Delivery.SENDING).update(
+            delivery=Invitation.Delivery.FAILED,
+            delivery_error=error,
+            delivery_changed=timezone.now(),
+        )
+        if not isinstance(exc, DeliveryFailed):
+            raise  # a bug, not a refusal: recorded on the invitation and in the task's result
+        return Invitation.Delivery.FAILED
+    Invitation.objects.filter(pk=invitation_id, delivery=Invitation.Delivery.SENDING).update(
+        delivery=Invitation.Delivery.SENT, delivery_changed=timezone.now()
+    )
+    return Invitation.Delivery.SENT
+
+
+# A delivery waiting this long was lost on its way to the queue (a crash between the commit
+# and the enqueue) or waits for a worker: it is enqueued again.
+QUEUED_TOO_LONG = timedelta(minutes=5)
+# A delivery "being sent" this long was cut off (the worker killed mid-send; a send times out
+# in seconds): it may or may not have arrived, so it is shown "not delivered" for a resend
+# rather than sent again behind the inviter's back.
+SENDING_TOO_LONG = timedelta(minutes=15)
+
+
+def deliver_stalled(now=None) -> tuple[int, int]:
+    """The periodic job (`manage.py deliver_invitations`): enqueue again the deliveries that
+    wait too long, and mark "not delivered" those cut off while being sent. Returns (enqueued,
+    cut off)."""
+    now = now or timezone.now()
+    cut_off = (
+        _deliverable(now)
+        .filter(delivery=Invitation.Delivery.SENDING, delivery_changed__lte=now - SENDING_TOO_LONG)
+        .update(delivery=Invitation.Delivery.FAILED, delivery_error="", delivery_changed=now)
+    )
+    waiting = _deliverable(now).filter(
+        delivery=Invitation.Delivery.QUEUED, delivery_changed__lte=now - QUEUED_TOO_LONG
+    )
+    enqueued = sum(
+        enqueue_once(tasks.deliver_invitation, pk, key=str(pk))
+        for pk in waiting.values_list("pk", flat=True)[:1000]
+    )
+    return enqueued, cut_off
 
 
 def _require_guests_allowed() -> None:
@@ -279,16 +384,28 @@ def _pending_in(collab: Collab, actor: User, invitation_id: int) -> Invitation:
 
 @transaction.atomic
 def resend(collab: Collab, actor: User, invitation_id: int) -> Invitation:
-    """A new link, valid for the full period again; the old link stops working."""
+    """A new link, valid for the full period again, sent by the background task; the old link
+    stops working at once. Also how an invitation that was not delivered is sent again."""
     require(actor, "collabs.invite", collab)
     _require_guests_allowed()
     invitation = _pending_in(collab, actor, invitation_id)
     _count_sending(actor)
-    token, invitation.token_hash = _new_token()
-    invitation.sent_at = timezone.now()
+    invitation.token_hash = _unsent_token_hash()
+    invitation.sent_at = invitation.delivery_changed = timezone.now()
     invitation.expires_at = invitation.sent_at + timedelta(days=settings.INVITATION_DAYS)
-    invitation.save(update_fields=["token_hash", "sent_at", "expires_at"])
-    _send(invitation, token)
+    invitation.delivery = Invitation.Delivery.QUEUED
+    invitation.delivery_error = ""
+    invitation.save(
+        update_fields=[
+            "token_hash",
+            "sent_at",
+            "expires_at",
+            "delivery",
+            "delivery_error",
+            "delivery_changed",
+        ]
+    )
+    after_commit(tasks.deliver_invitation, invitation.pk)
     return invitation
 
 
@@ -350,6 +467,7 @@ def create_link(
         expires_at=now + timedelta(days=days) if days else None,
         max_uses=max_uses,
         link_key=secrets.token_hex(32),
+        delivery=Invitation.Delivery.SENT,  # shown to the inviters, never sent
     )
     invitation.token_hash = _digest(link_token(invitation))
     invitation.save()
@@ -428,3 +546,34 @@ def accept(token: str, user: User) -> Collab:
         invitation.accepted_by = user
     invitation.save(update_fields=["use_count", "accepted_at", "accepted_by"])
     return collab
+
+
+class AccountExists(Exception):
+    """The address has an account already (made a moment ago, in another tab): sign in."""
+
+
+def sign_up_and_accept(
+    token: str, *, email: str, full_name: str, password: str, language: str = ""
+) -> tuple[User, Collab]:
+    """Someone without an account takes the invitation: a guest account is made and joins, in
+    one transaction (nothing is kept if either fails). An email invitation names the address
+    (and its link reaching them verifies it); a link or a text message's link is for whoever
+    holds it, with the address they give, which they confirm later.
+
+    Raises InvitationRefused (used up by a double submit or a second tab, revoked, ...) or
+    AccountExists."""
+    try:
+        with transaction.atomic():
+            invitation = find(token, for_update=True)
+            by_email = invitation.channel == Invitation.Channel.EMAIL
+            user = create_guest(
+                email=invitation.email if by_email else email,
+                verified=by_email,
+                full_name=full_name,
+                password=password,
+                language=language,
+            )
+            collab = accept(token, user)
+    except IntegrityError as exc:
+        raise AccountExists from exc
+    return user, collab

@@ -3,7 +3,6 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -12,7 +11,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from apps.accounts.models import User
-from apps.accounts.services import create_guest
 from apps.collabs.permissions import get_collab_for, require
 from apps.core import ratelimit
 
@@ -44,11 +42,44 @@ def _invite(request: HttpRequest, collab_id: int, form_class, send, address: str
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
+        _say_how_it_went(request, invitation, again=False)
+    return _members(collab.pk)
+
+
+def _say_how_it_went(request: HttpRequest, invitation: Invitation, *, again: bool) -> None:
+    """What became of the sending, as far as it is known now: with the immediate task backend
+    it is done (sent, or refused); with a worker it is on its way, and the members page shows
+    the outcome."""
+    invitation.refresh_from_db(fields=["delivery", "delivery_error"])
+    address = invitation.email or invitation.phone
+    if invitation.delivery == Invitation.Delivery.FAILED:
+        error = invitation.delivery_error or _("the sending broke off")
+        messages.error(
+            request,
+            _(
+                "The invitation to %(address)s was not delivered: %(error)s. It is kept in the "
+                "list below; resend it when the address is right or the problem is solved."
+            )
+            % {"address": address, "error": error},
+        )
+    elif invitation.delivery == Invitation.Delivery.SENT:
+        if again:
+            messages.success(
+                request, _("The invitation is sent again to %(address)s.") % {"address": address}
+            )
+        else:
+            messages.success(
+                request, _("The invitation is sent to %(address)s.") % {"address": address}
+            )
+    else:
         messages.success(
             request,
-            _("The invitation is sent to %(address)s.") % {"address": getattr(invitation, address)},
+            _(
+                "The invitation to %(address)s is being sent; reload the page to see whether "
+                "it went out."
+            )
+            % {"address": address},
         )
-    return _members(collab.pk)
 
 
 @login_required
@@ -75,11 +106,7 @@ def resend(request: HttpRequest, collab_id: int, invitation_id: int) -> HttpResp
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(
-            request,
-            _("The invitation is sent again to %(address)s.")
-            % {"address": invitation.email or invitation.phone},
-        )
+        _say_how_it_went(request, invitation, again=True)
     return _members(collab.pk)
 
 
@@ -208,7 +235,7 @@ def accept(request: HttpRequest, token: str) -> HttpResponse:
             return redirect(f"{reverse('account_login')}?next={here}")
         form = GuestSignupForm(request.POST, ask_email=asks_email)
         if form.is_valid():
-            return _sign_up_and_join(request, token, invitation, form)
+            return _sign_up_and_join(request, token, form)
     elif not user.is_authenticated and not has_account:
         form = GuestSignupForm(ask_email=asks_email)
     if user.is_authenticated and not services.matches(invitation, user):
@@ -238,20 +265,18 @@ def _join(request: HttpRequest, token: str, user) -> HttpResponse:
     return redirect("collabs:detail", collab_id=collab.pk)
 
 
-def _sign_up_and_join(request: HttpRequest, token: str, invitation, form) -> HttpResponse:
+def _sign_up_and_join(request: HttpRequest, token: str, form) -> HttpResponse:
     try:
-        with transaction.atomic():
-            user = create_guest(
-                email=form.cleaned_data.get("email") or invitation.email,
-                verified=invitation.channel == Invitation.Channel.EMAIL,
-                full_name=form.cleaned_data["full_name"],
-                password=form.cleaned_data["password1"],
-                language=translation.get_language() or "",
-            )
-            collab = services.accept(token, user)
+        user, collab = services.sign_up_and_accept(
+            token,
+            email=form.cleaned_data.get("email") or "",
+            full_name=form.cleaned_data["full_name"],
+            password=form.cleaned_data["password1"],
+            language=translation.get_language() or "",
+        )
     except InvitationRefused as exc:  # used up by a double submit or a second tab
         return _refused(request, exc)
-    except IntegrityError:  # the account was made a moment ago (another tab): sign in
+    except services.AccountExists:  # the account was made a moment ago (another tab): sign in
         return redirect(f"{reverse('account_login')}?next={request.path}")
     login(request, user, backend=LOGIN_BACKEND)
     return redirect("collabs:detail", collab_id=collab.pk)

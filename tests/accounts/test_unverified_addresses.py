@@ -48,7 +48,7 @@ def members_page(client, collab) -> str:
 
 
 def test_joining_by_link_leaves_the_address_unverified_and_by_email_proves_it(
-    client, collab, owner
+    client, collab, owner, committed
 ):
     link = invitations.create_link(collab, owner)
     client.post(
@@ -60,7 +60,8 @@ def test_joining_by_link_leaves_the_address_unverified_and_by_email_proves_it(
             "password2": PASSWORD,
         },
     )
-    invitations.invite_by_email(collab, owner, "ivan@example.com")
+    with committed():
+        invitations.invite_by_email(collab, owner, "ivan@example.com")
     token = re.search(r"/invite/([^/\s]+)/", mail.outbox[-1].body).group(1)
     client.logout()
     client.post(

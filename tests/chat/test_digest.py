@@ -57,8 +57,10 @@ def test_a_removed_member_gets_no_email_about_the_collab(collab, owner, member, 
 
     services.send_message(collab, owner, "@Marina Member hi")
     remove_member(collab, owner, member)
-    assert send_mention_digests(now=later) == 0
+    send_mention_digests(now=later)  # her task finds the mention is no news to her
     assert mailoutbox == []
+    assert Mention.objects.get().notified_at is not None  # and it is not looked at again
+    assert send_mention_digests(now=later) == 0
 
 
 def test_the_digest_is_in_the_readers_language(collab, owner, member, mailoutbox, later):
@@ -73,4 +75,57 @@ def test_the_periodic_runner_runs_the_digest(collab, owner, member, mailoutbox, 
     settings.MENTION_DIGEST_DELAY_MINUTES = 0
     services.send_message(collab, owner, "@Marina Member hi")
     call_command("run_periodic", "--once")
+    assert len(mailoutbox) == 1
+
+
+# Each person's digest is a background task: run twice it sends once; while it waits for a
+# worker the job does not queue it again.
+
+
+def test_the_digest_task_run_twice_sends_once(collab, owner, member, mailoutbox, later):
+    from apps.chat import tasks
+
+    services.send_message(collab, owner, "@Marina Member please look at the draft")
+
+    first = tasks.send_mention_digest.enqueue(member.pk, later.isoformat())
+    second = tasks.send_mention_digest.enqueue(member.pk, later.isoformat())
+
+    assert (first.return_value, second.return_value) == (True, False)
+    assert len(mailoutbox) == 1
+
+
+def test_while_a_digest_waits_for_a_worker_it_is_not_queued_again(
+    settings, collab, owner, member, mailoutbox, later
+):
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    services.send_message(collab, owner, "@Marina Member please look at the draft")
+
+    assert send_mention_digests(now=later) == 1
+    assert send_mention_digests(now=later + timedelta(minutes=1)) == 0
+
+    [queued] = DBTaskResult.objects.all()
+    assert queued.args_kwargs["args"][0] == member.pk
+    assert mailoutbox == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_digest_is_sent_outside_any_transaction(
+    collab, owner, member, mailoutbox, later, monkeypatch
+):
+    from django.db import connection
+
+    from apps.chat import digest
+
+    seen = []
+    real_send = digest._send
+    monkeypatch.setattr(
+        digest, "_send", lambda *a: seen.append(connection.in_atomic_block) or real_send(*a)
+    )
+    services.send_message(collab, owner, "@Marina Member hi")
+
+    send_mention_digests(now=later)
+
+    assert seen == [False]
     assert len(mailoutbox) == 1

@@ -110,3 +110,17 @@ def test_a_malformed_date_is_a_message_and_changes_nothing(client, collab, owner
 
     assert "Pick a date" in response.content.decode()
     assert stint(collab, guest).expires_at is None
+
+
+def test_the_warning_task_run_twice_warns_once(collab, owner, guest):
+    from apps.collabs import tasks
+
+    services.set_guest_expiry(collab, owner, guest, timezone.now() + timedelta(days=4))
+    membership = stint(collab, guest)
+    now = timezone.now().isoformat()
+
+    first = tasks.warn_guest_expiry.enqueue(membership.pk, now)
+    second = tasks.warn_guest_expiry.enqueue(membership.pk, now)
+
+    assert (first.return_value, second.return_value) == (True, False)
+    assert len(mail.outbox) == 1

@@ -140,7 +140,7 @@ def test_the_members_page_of_a_guest_takes_the_same_queries_for_3_and_50_members
 
 @pytest.mark.parametrize("pending", [1, 30])
 def test_the_members_page_of_a_guest_who_invites_takes_the_same_queries_for_1_and_30_invitations(
-    client, django_assert_num_queries, settings, owner, pending
+    client, django_assert_num_queries, settings, owner, pending, committed
 ):
     from apps.invitations.services import invite_by_email
 
@@ -150,9 +150,10 @@ def test_the_members_page_of_a_guest_who_invites_takes_the_same_queries_for_1_an
     visitor = make_user("visitor@example.com", "Vera Visitor", kind=User.Kind.GUEST)
     services.add_member(collab, owner, visitor)
     add_people(collab, owner, 5)
-    for i in range(pending):
-        invite_by_email(collab, visitor, f"mine{i}@example.com")
-        invite_by_email(collab, owner, f"theirs{i}@example.com")
+    with committed():
+        for i in range(pending):
+            invite_by_email(collab, visitor, f"mine{i}@example.com")
+            invite_by_email(collab, owner, f"theirs{i}@example.com")
     client.force_login(visitor)
 
     with django_assert_num_queries(MEMBERS_QUERIES_OF_A_GUEST_WHO_INVITES):
@@ -165,15 +166,16 @@ def test_the_members_page_of_a_guest_who_invites_takes_the_same_queries_for_1_an
 
 @pytest.mark.parametrize("pending", [1, 30])
 def test_the_members_page_takes_the_same_queries_for_1_and_30_pending_invitations(
-    client, django_assert_num_queries, settings, owner, pending
+    client, django_assert_num_queries, settings, owner, pending, committed
 ):
     from apps.invitations.services import create_link, invite_by_email
 
     settings.INVITATIONS_PER_HOUR = 100
     collab = services.create_collab(owner, name="Big room")
     add_people(collab, owner, 3)
-    for i in range(pending):
-        invite_by_email(collab, owner, f"invitee{i}@example.com")
+    with committed():
+        for i in range(pending):
+            invite_by_email(collab, owner, f"invitee{i}@example.com")
     create_link(collab, owner)
     client.force_login(owner)
 

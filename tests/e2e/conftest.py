@@ -196,6 +196,9 @@ def live_url(django_db_setup, tmp_path_factory, smtp_server, sms_outbox) -> Iter
         "DJANGO_SETTINGS_MODULE": "tests.settings",
         "SITE_URL": f"http://127.0.0.1:{port}",
         "SMS_FILE_PATH": str(sms_outbox),
+        # Background tasks run inside the server, right after each commit: the browser tests
+        # see an invitation sent as the page answers (the worker is tested on its own).
+        "TASKS_BACKEND": "immediate",
         # Mail goes over SMTP to the tests' server, where a test reads it.
         **smtp_server.settings_env(),
     }

@@ -132,3 +132,40 @@ def test_a_guest_invited_by_phone_opens_the_text_messages_link_and_joins(
     ).to_be_visible()
     assert_clean(a)
     assert_clean(b)
+
+
+def test_an_invitation_the_mail_server_refuses_is_shown_not_delivered_and_resent(
+    open_page, team, smtp_server
+):
+    owner, collab = team["owner"], team["collab"]
+    smtp_server.inbox.clear()
+    smtp_server.inbox.refused.add("ivan@example.com")
+    a = open_page()
+    sign_in(a, owner)
+    a.goto(f"/collabs/{collab.pk}/members/")
+    by_email = a.get_by_role("form", name="Invite a guest by email")
+    by_email.get_by_label("Email").fill("ivan@example.com")
+    by_email.get_by_label("Name (optional)").fill("Ivan Petrov")
+    a.get_by_role("button", name="Send the invitation").click()
+
+    expect(
+        a.get_by_text("The invitation to ivan@example.com was not delivered: 550")
+    ).to_be_visible()
+    pending = a.get_by_role("list", name="Invitations not accepted")
+    row = pending.get_by_role("listitem").filter(has_text="ivan@example.com")
+    expect(row).to_contain_text("not delivered: 550 5.1.1 No such user here")
+    resend = row.get_by_role(
+        "button", name="Send the invitation of Ivan Petrov <ivan@example.com> again"
+    )
+    expect(resend).to_be_visible()
+
+    # The address is put right at the mail server; the inviter resends from the list.
+    smtp_server.inbox.refused.clear()
+    resend.click()
+
+    expect(a.get_by_text("The invitation is sent again to ivan@example.com.")).to_be_visible()
+    expect(row).to_contain_text("invitation not accepted")
+    expect(row).not_to_contain_text("not delivered")
+    email = smtp_server.inbox.wait_for("ivan@example.com")
+    assert re.search(r"https?://\S+/invite/\S+/", smtp_server.inbox.text(email))
+    assert_clean(a)

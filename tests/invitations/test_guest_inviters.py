@@ -21,13 +21,20 @@ LEVELS = [Level.OWNER, Level.MODERATORS, Level.EMPLOYEES, Level.MEMBERS]
 
 
 @pytest.fixture
-def theirs(collab, owner):
-    """What the owner made: an email invitation, a phone invitation and the collab's link."""
-    return {
-        "email": services.invite_by_email(collab, owner, "secret-vendor@example.com", name="Vera"),
-        "phone": services.invite_by_phone(collab, owner, "+79991234567", name="Petr"),
-        "link": services.create_link(collab, owner),
-    }
+def theirs(collab, owner, committed):
+    """What the owner made: an email invitation, a phone invitation (both sent) and the
+    collab's link."""
+    with committed():
+        made = {
+            "email": services.invite_by_email(
+                collab, owner, "secret-vendor@example.com", name="Vera"
+            ),
+            "phone": services.invite_by_phone(collab, owner, "+79991234567", name="Petr"),
+            "link": services.create_link(collab, owner),
+        }
+    for invitation in made.values():
+        invitation.refresh_from_db()
+    return made
 
 
 def members_page(client, collab) -> str:
@@ -129,15 +136,16 @@ def test_the_services_refuse_a_guest_the_others_invitations_and_the_link(
 
 
 def test_a_guest_allowed_to_invite_sees_resends_and_revokes_their_own(
-    client, collab, owner, guest, theirs
+    client, collab, owner, guest, theirs, committed
 ):
     collab = set_level(collab, owner, Level.MEMBERS)
     client.force_login(guest)
 
-    client.post(
-        reverse("invitations:invite_email", args=[collab.pk]),
-        {"email": "my-friend@example.com", "name": "Fedor"},
-    )
+    with committed():
+        client.post(
+            reverse("invitations:invite_email", args=[collab.pk]),
+            {"email": "my-friend@example.com", "name": "Fedor"},
+        )
     mine = Invitation.objects.get(email="my-friend@example.com")
     page = members_page(client, collab)
     assert "Fedor &lt;my-friend@example.com&gt;" in page
@@ -145,7 +153,8 @@ def test_a_guest_allowed_to_invite_sees_resends_and_revokes_their_own(
     assert page.count("invitation not accepted") == 1
 
     old_hash = mine.token_hash
-    resent = client.post(reverse("invitations:resend", args=[collab.pk, mine.pk]))
+    with committed():
+        resent = client.post(reverse("invitations:resend", args=[collab.pk, mine.pk]))
     assert resent.status_code == 302
     mine.refresh_from_db()
     assert mine.token_hash != old_hash

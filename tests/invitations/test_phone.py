@@ -41,8 +41,11 @@ def _sms_files(settings) -> list[str]:
     return [p.read_text() for p in sorted(settings.SMS_FILE_PATH.iterdir())]
 
 
-def test_the_file_backend_writes_the_message_and_its_link_works_once(settings, collab, owner):
-    services.invite_by_phone(collab, owner, "+79991234567", name="Ivan Petrov")
+def test_the_file_backend_writes_the_message_and_its_link_works_once(
+    settings, collab, owner, committed
+):
+    with committed():
+        services.invite_by_phone(collab, owner, "+79991234567", name="Ivan Petrov")
 
     [text] = _sms_files(settings)
     assert text.startswith("To: +79991234567")
@@ -60,10 +63,11 @@ def test_the_file_backend_writes_the_message_and_its_link_works_once(settings, c
     )
 
 
-def test_the_console_backend_prints_the_message(settings, capsys, collab, owner):
+def test_the_console_backend_prints_the_message(settings, capsys, collab, owner, committed):
     settings.SMS_BACKEND = "apps.invitations.sms.ConsoleBackend"
 
-    services.invite_by_phone(collab, owner, "+79991234567")
+    with committed():
+        services.invite_by_phone(collab, owner, "+79991234567")
 
     printed = capsys.readouterr().out
     assert "SMS to +79991234567" in printed
@@ -118,10 +122,11 @@ def gateway(settings):
         gw.close()
 
 
-def test_the_http_gateway_gets_the_number_and_the_text(gateway, collab, owner):
+def test_the_http_gateway_gets_the_number_and_the_text(gateway, collab, owner, committed):
     gw = gateway()
 
-    services.invite_by_phone(collab, owner, "+7 999 123-45-67")
+    with committed():
+        services.invite_by_phone(collab, owner, "+7 999 123-45-67")
 
     [call] = gw.received
     assert call["auth"] == "Bearer gateway-secret"
@@ -129,19 +134,35 @@ def test_the_http_gateway_gets_the_number_and_the_text(gateway, collab, owner):
     assert "/invite/" in call["body"]["text"]
 
 
-def test_a_gateway_that_fails_keeps_nothing_and_says_so(gateway, collab, owner):
-    gateway(status=500)
+def test_a_gateway_that_fails_leaves_the_invitation_not_delivered_and_resendable(
+    gateway, collab, owner, committed
+):
+    broken = gateway(status=500)
 
-    with pytest.raises(ValidationError, match="could not be sent"):
-        services.invite_by_phone(collab, owner, "+79991234567")
+    with committed():
+        invitation = services.invite_by_phone(collab, owner, "+79991234567")
 
-    assert not Invitation.objects.exists()
-    assert not Message.objects.filter(collab=collab, system_type="invited").exists()
+    invitation.refresh_from_db()
+    assert invitation.delivery == Invitation.Delivery.FAILED
+    assert "500" in invitation.delivery_error
+    assert len(broken.received) == 1
+    # Nothing is lost: the invitation and its line in the chat stay, and a resend goes out.
+    assert Message.objects.filter(collab=collab, system_type="invited").exists()
+    working = gateway()
+    with committed():
+        services.resend(collab, owner, invitation.pk)
+    invitation.refresh_from_db()
+    assert invitation.delivery == Invitation.Delivery.SENT
+    assert invitation.delivery_error == ""
+    [call] = working.received
+    assert call["body"]["to"] == "+79991234567"
 
 
-def test_resending_a_phone_invitation_texts_a_new_link(settings, collab, owner):
-    invitation = services.invite_by_phone(collab, owner, "+79991234567")
-    services.resend(collab, owner, invitation.pk)
+def test_resending_a_phone_invitation_texts_a_new_link(settings, collab, owner, committed):
+    with committed():
+        invitation = services.invite_by_phone(collab, owner, "+79991234567")
+    with committed():
+        services.resend(collab, owner, invitation.pk)
 
     first, second = _sms_files(settings)
     old = re.search(r"/invite/([^/\s]+)/", first).group(1)

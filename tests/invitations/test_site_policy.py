@@ -35,8 +35,9 @@ def test_with_guests_off_nobody_can_be_invited(collab, owner):
     assert not Invitation.objects.exists()
 
 
-def test_with_guests_off_an_invitation_sent_before_lets_nobody_in(client, collab, owner):
-    services.invite_by_email(collab, owner, "ivan@example.com")
+def test_with_guests_off_an_invitation_sent_before_lets_nobody_in(client, collab, owner, committed):
+    with committed():
+        services.invite_by_email(collab, owner, "ivan@example.com")
     token = re.search(r"/invite/([^/\s]+)/", mail.outbox[-1].body).group(1)
     switch_guests(False)
 

@@ -11,9 +11,10 @@ pytestmark = pytest.mark.django_db
 
 
 def test_the_invitation_arrives_over_smtp_and_its_link_opens_the_invitation(
-    client, smtp, collab, owner
+    client, smtp, collab, owner, committed
 ):
-    services.invite_by_email(collab, owner, "ivan@example.com", name="Ivan Petrov")
+    with committed():
+        services.invite_by_email(collab, owner, "ivan@example.com", name="Ivan Petrov")
 
     received = smtp.wait_for("ivan@example.com")
     body = smtp.text(received)

@@ -34,8 +34,9 @@ def _reset_language():
 
 
 @pytest.fixture
-def token(collab, owner):
-    services.invite_by_email(collab, owner, "ivan@example.com", name="Ivan Petrov")
+def token(collab, owner, committed):
+    with committed():
+        services.invite_by_email(collab, owner, "ivan@example.com", name="Ivan Petrov")
     return re.search(r"/invite/([^/\s]+)/", mail.outbox[-1].body).group(1)
 
 

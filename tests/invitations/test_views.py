@@ -20,8 +20,9 @@ def token_of(message) -> str:
 
 
 @pytest.fixture
-def token(collab, owner):
-    services.invite_by_email(collab, owner, "ivan@example.com", name="Ivan Petrov")
+def token(collab, owner, committed):
+    with committed():
+        services.invite_by_email(collab, owner, "ivan@example.com", name="Ivan Petrov")
     return token_of(mail.outbox[-1])
 
 
@@ -138,6 +139,7 @@ def test_the_members_page_lists_pending_invitations_with_resend_and_revoke(
     assert "Revoke the invitation of" in page
 
 
+@pytest.mark.django_db(transaction=True)  # the request's own commit sends the email
 def test_inviting_from_the_members_page_sends_and_lists(client, collab, owner):
     client.force_login(owner)
 

@@ -1,27 +1,45 @@
-"""The periodic jobs for the single-machine default (`make run` starts this beside Daphne).
-Production schedules the same idempotent commands with cron or a systemd timer instead."""
+"""The periodic jobs for the single-machine default (`make run` starts this beside Daphne and
+the task worker). Production schedules the same idempotent commands with cron or a systemd
+timer, or runs this on as many machines as it likes: each job runs once per interval whatever
+the number of runners and restarts (apps.core.periodic)."""
 
 import time
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.utils import timezone
+
+from apps.core import periodic
 
 
 class Command(BaseCommand):
-    help = "Run the periodic jobs (settings.PERIODIC_JOBS) every --every seconds."
+    help = "Run each periodic job (settings.PERIODIC_JOBS) once per interval of --every seconds."
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--every", type=int, default=60)
         parser.add_argument("--once", action="store_true", help="One round, then exit.")
 
     def handle(self, *args, every: int, once: bool, **options) -> None:
+        runner = periodic.runner_name()
         while True:
+            slot = periodic.slot_of(timezone.now(), every)
             for job in settings.PERIODIC_JOBS:
+                run = periodic.claim(job, slot, runner)
+                if run is None:
+                    self.stdout.write(f"{job}: already run in this interval, skipped")
+                    continue
                 try:
                     call_command(job)
                 except Exception as exc:  # one failing job must not stop the others
                     self.stderr.write(f"{job} failed: {exc}")
+                    periodic.finish(run, error=f"{type(exc).__name__}: {exc}")
+                else:
+                    periodic.finish(run)
+            periodic.prune(timezone.now())
             if once:
                 return
-            time.sleep(every)
+            # Sleep into the next interval (at least a second).
+            wait = slot + timedelta(seconds=every) - timezone.now()
+            time.sleep(max(1.0, wait.total_seconds()))
