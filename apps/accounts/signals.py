@@ -33,7 +33,10 @@ def signed_out(sender, request, user, **kwargs) -> None:
     if user is None or not key:
         return
     user_id = user.pk
-    # Sent before the session is flushed: the key is what the sockets compare.
+    # End the session in the store now (logout would a moment later): a page whose socket
+    # closes reloads at once, and must find the session gone, not race the flush and load
+    # signed in. The key is what the sockets compare.
+    session.delete()
     transaction.on_commit(
         lambda: sessions_changed.send(sender=type(user), user_id=user_id, ended=key)
     )

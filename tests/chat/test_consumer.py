@@ -21,6 +21,17 @@ from apps.chat import services as chat
 from apps.chat.models import MAX_BODY_LENGTH, Message
 from apps.collabs import live
 from apps.collabs import services as collabs
+from tests.chat.acts import (
+    add_member,
+    change_settings,
+    delete,
+    edit,
+    new_user,
+    pin,
+    post,
+    react,
+    remove_member,
+)
 from tests.chat.ws import (  # noqa: F401  (fixtures)
     CLOSE_REVOKED,
     TIMEOUT,
@@ -28,24 +39,8 @@ from tests.chat.ws import (  # noqa: F401  (fixtures)
     redis_layer_in_use,
     sockets_fixture,
 )
-from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-# Doing things as the other members do them (the page's form, another tab): through services.
-
-post = database_sync_to_async(
-    lambda collab, user, body, **kw: chat.send_message(collab, user, body, **kw)
-)
-edit = database_sync_to_async(chat.edit_message)
-delete = database_sync_to_async(chat.delete_message)
-react = database_sync_to_async(chat.toggle_reaction)
-pin = database_sync_to_async(chat.set_pinned)
-change_settings = database_sync_to_async(collabs.change_settings)
-add_member = database_sync_to_async(collabs.add_member)
-remove_member = database_sync_to_async(collabs.remove_member)
-new_user = database_sync_to_async(make_user)
 
 
 @database_sync_to_async

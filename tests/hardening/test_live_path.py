@@ -15,10 +15,18 @@ import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 
-from apps.chat import services as chat
 from apps.chat.models import Message
-from apps.collabs import services as collabs
 from collabhub.asgi import application
+from tests.chat.acts import (
+    add_member,
+    change_settings,
+    delete,
+    edit,
+    new_user,
+    pin,
+    post,
+    react,
+)
 from tests.chat.ws import (  # noqa: F401  (fixtures)
     ORIGIN,
     TIMEOUT,
@@ -26,20 +34,8 @@ from tests.chat.ws import (  # noqa: F401  (fixtures)
     session_cookie,
     sockets_fixture,
 )
-from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-post = database_sync_to_async(
-    lambda collab, user, body, **kw: chat.send_message(collab, user, body, **kw)
-)
-edit = database_sync_to_async(chat.edit_message)
-delete = database_sync_to_async(chat.delete_message)
-react = database_sync_to_async(chat.toggle_reaction)
-pin = database_sync_to_async(chat.set_pinned)
-change_settings = database_sync_to_async(collabs.change_settings)
-add_member = database_sync_to_async(collabs.add_member)
-new_user = database_sync_to_async(make_user)
 
 
 @database_sync_to_async
