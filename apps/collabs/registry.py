@@ -46,28 +46,40 @@ def remaining_content(collab: Collab) -> list[str]:
 # importing them. `context(request, collab)` returns what the template needs, under a key of
 # the feature's own.
 # The members page takes sections the same way (page="members": the invitations).
+# A section may name the collab right a person needs to see it (a feature's, e.g.
+# "tasks.view_task"); its context is built only for those who see it.
 @dataclass(frozen=True)
 class PageSection:
     key: str
     template: str
     context: Callable
     page: str
+    right: str | None = None
 
 
 _sections: dict[str, PageSection] = {}
 
 
 def register_page_section(
-    key: str, template: str, context: Callable, *, page: str = "detail"
+    key: str, template: str, context: Callable, *, page: str = "detail", right: str | None = None
 ) -> None:
-    _sections[key] = PageSection(key, template, context, page)
+    _sections[key] = PageSection(key, template, context, page, right)
+
+
+def unregister_page_section(key: str) -> None:
+    _sections.pop(key, None)
 
 
 def page_sections(request, collab: Collab, page: str = "detail") -> tuple[list[str], dict]:
-    """The templates of the sections registered for the page and their merged context."""
+    """The templates of the sections registered for the page that the person may see, and
+    their merged context."""
+    from .permissions import can
+
     templates, context = [], {}
     for section in _sections.values():
         if section.page != page:
+            continue
+        if section.right is not None and not can(request.user, section.right, collab):
             continue
         templates.append(section.template)
         context.update(section.context(request, collab))

@@ -212,3 +212,29 @@ def test_the_migration_moves_every_column_into_the_settings_row_and_back():
         assert restored.files_edit_level == "owner"
     finally:
         call_command("migrate", verbosity=0)
+
+
+def test_a_features_page_section_shows_only_to_those_with_its_right(client, collab, owner, guest):
+    """A section registered with a right (here on the members page) is rendered, with its own
+    context, for those who hold the right, and not even built for the others."""
+    from apps.collabs import registry
+
+    built_for = []
+
+    def context(request, collab):
+        built_for.append(request.user.pk)
+        return {"board_note": "Cards live on the board"}
+
+    registry.register_page_section(
+        "board_note", "board/_note.html", context, page="members", right="board.add_card"
+    )
+    try:
+        services.change_settings(collab, owner, features={"board": {"create": Level.EMPLOYEES}})
+        owner_page = page(client, owner, reverse("collabs:members", args=[collab.pk]))
+        guest_page = page(client, guest, reverse("collabs:members", args=[collab.pk]))
+    finally:
+        registry.unregister_page_section("board_note")
+
+    assert "Cards live on the board" in owner_page
+    assert "Cards live on the board" not in guest_page
+    assert built_for == [owner.pk]
