@@ -320,7 +320,7 @@ def mark_read(collab: Collab, user, message_id: int) -> None:
 def typing(collab: Collab, user) -> None:
     """Tell the others that the user is typing (nothing is stored)."""
     require(user, "chat.post_message", collab)
-    live.publish_now(collab.pk, "typing", {"user_id": user.pk, "name": user.full_name})
+    live.publish(collab.pk, "typing", {"user_id": user.pk, "name": user.full_name}, now=True)
 
 
 def page_size() -> int:

@@ -142,11 +142,6 @@ def stored_levels(collab: Collab) -> dict:
     return cached
 
 
-def forget(collab: Collab) -> None:
-    collab.__dict__.pop(_CACHE_ATTR, None)
-    collab._state.fields_cache.pop("feature_settings", None)
-
-
 def level_of(collab: Collab, key: str, verb: str) -> str:
     """The level a feature's right has in the collab: the stored choice, else the default."""
     feature = _features.get(key)

@@ -149,25 +149,18 @@ def publish(
     *,
     right: str | None = None,
     created: datetime | None = None,
+    now: bool = False,
 ) -> None:
     """Send an event of a registered kind to the collab's open pages once the transaction
-    commits. `right`: a right the reader needs besides the kind's own; `created`: when the
-    thing the event is about was made, so that a newcomer kept from the earlier history does
-    not hear of it. `data` must be JSON-safe."""
+    commits (`now=True`: at once, for events with nothing to commit, such as typing).
+    `right`: a right the reader needs besides the kind's own; `created`: when the thing the
+    event is about was made, so that a newcomer kept from the earlier history does not hear
+    of it. `data` must be JSON-safe."""
     message = _payload(kind, data, right, created)
-    transaction.on_commit(lambda: group_send(collab_group(collab_id), message))
-
-
-def publish_now(
-    collab_id: int,
-    kind: str,
-    data: dict | None = None,
-    *,
-    right: str | None = None,
-    created: datetime | None = None,
-) -> None:
-    """For events with nothing to commit (typing): sent at once."""
-    group_send(collab_group(collab_id), _payload(kind, data, right, created))
+    if now:
+        group_send(collab_group(collab_id), message)
+    else:
+        transaction.on_commit(lambda: group_send(collab_group(collab_id), message))
 
 
 def frame_for(event: dict, reader, collab) -> str | None:

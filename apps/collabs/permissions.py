@@ -196,6 +196,12 @@ def can(user, perm: str, collab: Collab) -> bool:
     return user.has_perm(perm, collab)
 
 
+def rights_of(user, collab: Collab) -> frozenset[str]:
+    """Every collab right the user holds (names from RULES). No query beyond the membership
+    cached on the collab."""
+    return frozenset(name for name in RULES if can(user, name, collab))
+
+
 def require(user, perm: str, collab: Collab) -> None:
     """403 when the user's role lacks the right (they can see the collab, so 404 would lie)."""
     if not can(user, perm, collab):

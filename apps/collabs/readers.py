@@ -16,7 +16,7 @@ from django.http import HttpRequest
 from django.utils import translation
 
 from .models import Collab
-from .permissions import RULES, can, history_start
+from .permissions import history_start, rights_of
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,7 @@ def reader_for(user, collab: Collab, language: str) -> Reader:
         user_id=user.pk,
         language=language,
         tz=user.timezone or "UTC",
-        rights=frozenset(right for right in RULES if can(user, right, collab)),
+        rights=rights_of(user, collab),
         sees_from=history_start(user, collab),
     )
 

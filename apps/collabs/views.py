@@ -35,6 +35,7 @@ from .permissions import (
     member_actions,
     membership_of,
     require,
+    rights_of,
     visible_users,
 )
 
@@ -63,10 +64,9 @@ def _error_text(exc: ValidationError) -> str:
     return " ".join(exc.messages)
 
 
-def _perms(user, collab: Collab) -> dict[str, bool]:
-    """Every collab permission of the user, for templates: perms.collabs__invite etc.
-    One membership query for all of them (cached on the collab)."""
-    return {name.replace(".", "__"): can(user, name, collab) for name in RULES}
+def _perms(rights: frozenset[str]) -> dict[str, bool]:
+    """The rights for templates: cperms.collabs__invite etc."""
+    return {name.replace(".", "__"): name in rights for name in RULES}
 
 
 def _current_members(collab: Collab):
@@ -82,12 +82,11 @@ def _current_members(collab: Collab):
 def _collab_context(request: HttpRequest, collab: Collab, **extra) -> dict:
     """What the collab header needs on every collab page: the installed features' header
     actions and sidebar tabs too, those the person has the rights for."""
-    cperms = _perms(request.user, collab)
-    rights = {name.replace("__", "."): True for name, held in cperms.items() if held}
+    rights = rights_of(request.user, collab)
     return {
         "collab": collab,
         "membership": membership_of(request.user, collab),
-        "cperms": cperms,
+        "cperms": _perms(rights),
         "member_count": Membership.objects.current().filter(collab=collab).count(),
         "header_actions": [(item, item.url(collab.pk)) for item in features.header_actions(rights)],
         "feature_tabs": [(item, item.url(collab.pk)) for item in features.tabs(rights)],
