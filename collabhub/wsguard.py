@@ -36,6 +36,8 @@ from django.core.exceptions import ImproperlyConfigured
 SUPPORTED = (4,)
 
 CLOSE_FLOODING = 4429
+# Seconds a flooding connection is not read at all after its close frame is sent.
+RESUME_AFTER = 0.1
 
 
 class GuardedWebSocketProtocol(WebSocketProtocol):
@@ -53,12 +55,21 @@ class GuardedWebSocketProtocol(WebSocketProtocol):
         if self.frames_in_window > settings.WS_MAX_FRAMES_PER_SECOND:
             self.flooding = True
             self.sendClose(code=CLOSE_FLOODING)
-            # Stop reading at once. The close frame goes out; the connection ends when the
-            # client answers it or autobahn's close-handshake timeout drops it. (Closing the
-            # TCP connection here, with unread data, would reset it and lose the close frame.)
+            # Stop reading at once, then read again (dropping every frame) a moment later so
+            # the client's answer to the close frame is read and the connection ends cleanly:
+            # left paused, autobahn's close-handshake timeout (1 s) resets the connection, and
+            # a client still sending then gets 1006 instead of 4429 (its unread close frame is
+            # lost with the reset). What is read meanwhile costs at most that timeout.
             self.transport.pauseProducing()
+            reactor = getattr(getattr(self, "factory", None), "reactor", None)
+            if reactor is not None:
+                reactor.callLater(RESUME_AFTER, self._resume_reading)
             return
         super().onMessage(payload, isBinary)
+
+    def _resume_reading(self) -> None:
+        if self.transport is not None and self.transport.connected:
+            self.transport.resumeProducing()
 
 
 def check_daphne() -> None:
