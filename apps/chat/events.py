@@ -1,10 +1,8 @@
 """The chat's live events, registered with the collab's event publisher (apps.collabs.live):
-new and changed messages, typing, read receipts and the member count. Services publish them
-with `live.publish(collab_id, kind, data, created=...)`; each socket renders them for its
-reader here (on the event loop: no database)."""
-
-from django.template.loader import render_to_string
-from django.utils import translation
+new and changed messages, typing and read receipts (the member count is the core's: see
+apps.collabs.receivers). Services publish them with
+`live.publish(collab_id, kind, data, created=...)`; each socket renders them for its reader
+here (on the event loop: no database)."""
 
 from apps.collabs import live
 
@@ -37,18 +35,8 @@ def _read(event: dict, reader, collab) -> dict:
     }
 
 
-def _members(event: dict, reader, collab) -> dict:
-    count = event["data"]["count"]
-    with translation.override(reader.language):
-        html = render_to_string(
-            "collabs/_member_count.html", {"collab": collab, "member_count": count}
-        )
-    return {"type": "members", "count": count, "html": html}
-
-
 def register() -> None:
     live.register_event("message", _message)
     live.register_event("changed", _changed)
     live.register_event("typing", _typing)
     live.register_event("read", _read)
-    live.register_event("members", _members)

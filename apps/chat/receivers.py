@@ -5,8 +5,7 @@ from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.dispatch import receiver
 
-from apps.collabs import live, registry
-from apps.collabs.models import Membership
+from apps.collabs import registry
 from apps.collabs.signals import collab_activity
 
 from .access import unread_messages
@@ -42,9 +41,6 @@ def write_system_message(sender, collab, kind, actor, **details) -> None:
         ReadState.objects.update_or_create(
             collab=collab, user=newcomer, defaults={"last_read_id": message.pk}
         )
-    if kind in {"member_added", "member_joined", "member_removed", "member_left", "member_expired"}:
-        count = Membership.objects.current().filter(collab=collab).count()
-        live.publish(collab.pk, "members", {"count": count})
 
 
 def _last_read(user):

@@ -11,6 +11,7 @@ urlpatterns = [
     path("read/", views.mark_read, name="read"),
     path("pinned/", views.pinned, name="pinned"),
     path("search/", views.search, name="search"),
+    path("links/", views.links, name="links"),
     # /collabs/<collab_id>/chat/<message_id>/
     path("<id:message_id>/edit/", views.edit, name="edit"),
     path("<id:message_id>/delete/", views.delete, name="delete"),

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from apps.collabs import features
+from apps.collabs.frame import render_frame, render_tab
 from apps.collabs.models import Membership
 from apps.collabs.permissions import get_collab_for
 from apps.collabs.readers import Reader, language_of_request, reader_for
@@ -22,6 +23,7 @@ from apps.core.inputs import parse_id, query_text
 
 from . import history, services
 from .access import visible_messages
+from .links import links_page
 from .models import ALLOWED_REACTIONS, MAX_BODY_LENGTH, ReadState
 from .presenters import present, with_related
 from .search import search as search_messages
@@ -133,14 +135,13 @@ def history_page(request: HttpRequest, collab_id: int) -> HttpResponse:
             return bad
         window = history.before(request.user, collab, before, limit)
     ctx = {
-        "collab": collab,
         "chat": {"window": window, "reader": _reader(request, collab)},
         # An htmx page goes above (older) or below (newer) what is shown: one link, not both.
         "direction": ("after" if "after" in params else "before") if request.htmx else "",
     }
     if request.htmx:
-        return render(request, "chat/_history.html", ctx)
-    return render(request, "chat/history.html", ctx)
+        return render(request, "chat/_history.html", {"collab": collab, **ctx})
+    return render_frame(request, "chat/history.html", collab, ctx, current="chat")
 
 
 @login_required
@@ -201,15 +202,16 @@ def edit(request: HttpRequest, collab_id: int, message_id: int) -> HttpResponse:
             )
         except ValidationError as exc:
             _error(request, exc)
-            return render(
+            return render_frame(
                 request,
                 "chat/edit.html",
-                {"collab": collab, "message": message, "body": request.POST.get("body", "")},
+                collab,
+                {"message": message, "body": request.POST.get("body", "")},
                 status=409 if isinstance(exc, services.StaleEdit) else 400,
             )
         return _back_to_chat(collab, message.pk)
-    return render(
-        request, "chat/edit.html", {"collab": collab, "message": message, "body": message.body}
+    return render_frame(
+        request, "chat/edit.html", collab, {"message": message, "body": message.body}
     )
 
 
@@ -271,14 +273,12 @@ def pinned(request: HttpRequest, collab_id: int) -> HttpResponse:
         .filter(pinned_at__isnull=False)
         .order_by("-pinned_at")
     )[:100]
-    return render(
+    return render_frame(
         request,
         "chat/pinned.html",
-        {
-            "collab": collab,
-            "items": [present(m) for m in rows],
-            "reader": _reader(request, collab),
-        },
+        collab,
+        {"items": [present(m) for m in rows], "reader": _reader(request, collab)},
+        current="pinned",
     )
 
 
@@ -292,10 +292,12 @@ def search(request: HttpRequest, collab_id: int) -> HttpResponse:
             present(m)
             for m in with_related(search_messages(visible_messages(request.user, collab), query))
         ]
-    return render(
+    return render_frame(
         request,
         "chat/search.html",
-        {"collab": collab, "query": query, "results": results, "reader": _reader(request, collab)},
+        collab,
+        {"query": query, "results": results, "reader": _reader(request, collab)},
+        current="search",
     )
 
 
@@ -303,8 +305,23 @@ def search(request: HttpRequest, collab_id: int) -> HttpResponse:
 def revisions(request: HttpRequest, collab_id: int, message_id: int) -> HttpResponse:
     collab = get_collab_for(request.user, collab_id)
     message = _message_or_404(request, collab, message_id)
-    return render(
+    return render_frame(
         request,
         "chat/revisions.html",
-        {"collab": collab, "message": message, "revisions": message.revisions.all()},
+        collab,
+        {"message": message, "revisions": message.revisions.all()},
     )
+
+
+@login_required
+def links(request: HttpRequest, collab_id: int) -> HttpResponse:
+    """The Links tab: every link posted in the chat, newest first, each with a jump to its
+    message. ?before=<id> for older ones (the tab's "earlier links" adds them in place)."""
+    collab = get_collab_for(request.user, collab_id)
+    before = parse_id(request.GET.get("before")) if request.GET.get("before") else None
+    if request.GET.get("before") and before is None:
+        return HttpResponse(_("Bad link number."), status=400)
+    ctx = {"page": links_page(request.user, collab, before_id=before), "collab": collab}
+    if request.htmx and before is not None:
+        return render(request, "chat/_links_items.html", ctx)
+    return render_tab(request, collab, "links", "chat/_links_tab.html", ctx, title=_("Links"))

@@ -51,6 +51,9 @@ class Item:
     label: str | Promise
     url_name: str
     right: str | None = None
+    # A sidebar tab only: the live event kinds after which an open tab loads itself again
+    # (the Links tab: "links"; a files tab: its own kind).
+    refresh_on: tuple[str, ...] = ()
 
     def url(self, collab_id: int, message_id: int | None = None) -> str:
         url = reverse(self.url_name, kwargs={"collab_id": collab_id})

@@ -4,11 +4,23 @@ that access changed."""
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
+from django.template.loader import render_to_string
+from django.utils import translation
 
 from apps.accounts.signals import sessions_changed, user_deactivated
 
 from . import live
 from .models import Collab, Membership
+from .signals import collab_activity
+
+# What changes who is in the collab (collab_activity kinds).
+MEMBERSHIP_KINDS = {
+    "member_added",
+    "member_joined",
+    "member_removed",
+    "member_left",
+    "member_expired",
+}
 
 
 @receiver(user_deactivated)
@@ -48,3 +60,24 @@ def collab_changed(sender, instance: Collab, created: bool, **kwargs) -> None:
         return
     collab_id = instance.pk
     transaction.on_commit(lambda: live.access_changed(live.collab_group(collab_id), collab_id))
+
+
+@receiver(collab_activity)
+def publish_member_count(sender, collab, kind, **details) -> None:
+    """Someone came or went: the open pages update the member count in the header and load
+    their Members tab again."""
+    if kind in MEMBERSHIP_KINDS:
+        count = Membership.objects.current().filter(collab=collab).count()
+        live.publish(collab.pk, "members", {"count": count})
+
+
+def _members_frame(event: dict, reader, collab) -> dict:
+    count = event["data"]["count"]
+    with translation.override(reader.language):
+        html = render_to_string(
+            "collabs/_member_count.html", {"collab": collab, "member_count": count}
+        )
+    return {"type": "members", "count": count, "html": html}
+
+
+live.register_event("members", _members_frame)

@@ -19,6 +19,7 @@ urlpatterns = [
     path("<id:collab_id>/delete/", views.delete, name="delete"),
     # /collabs/<id>/members/
     path("<id:collab_id>/members/", views.members, name="members"),
+    path("<id:collab_id>/tabs/members/", views.members_tab, name="members_tab"),
     path("<id:collab_id>/members/add/", views.member_add, name="member_add"),
     path("<id:collab_id>/members/<id:user_id>/role/", views.member_role, name="member_role"),
     path("<id:collab_id>/members/<id:user_id>/remove/", views.member_remove, name="member_remove"),

@@ -17,7 +17,7 @@ from apps.accounts.verification import unverified
 from apps.core.files import serve_image
 from apps.core.inputs import query_text
 
-from . import features, registry, services
+from . import registry, services
 from .forms import (
     AddMemberForm,
     CollabForm,
@@ -26,18 +26,17 @@ from .forms import (
     RoleForm,
     TransferForm,
 )
+from .frame import page_context, render_tab
 from .models import Collab, Membership, Role
 from .permissions import (
-    RULES,
     can,
     can_create_collab,
     get_collab_for,
     member_actions,
-    membership_of,
     require,
-    rights_of,
     visible_users,
 )
+from .presence import online_user_ids
 
 ROLE_ORDER = Case(
     When(role=Role.OWNER, then=Value(0)),
@@ -64,11 +63,6 @@ def _error_text(exc: ValidationError) -> str:
     return " ".join(exc.messages)
 
 
-def _perms(rights: frozenset[str]) -> dict[str, bool]:
-    """The rights for templates: cperms.collabs__invite etc."""
-    return {name.replace(".", "__"): name in rights for name in RULES}
-
-
 def _current_members(collab: Collab):
     """Who is in the collab now, owner first, then moderators, members, guests."""
     return (
@@ -77,21 +71,6 @@ def _current_members(collab: Collab):
         .select_related("user")
         .order_by(ROLE_ORDER, "user__full_name")
     )
-
-
-def _collab_context(request: HttpRequest, collab: Collab, **extra) -> dict:
-    """What the collab header needs on every collab page: the installed features' header
-    actions and sidebar tabs too, those the person has the rights for."""
-    rights = rights_of(request.user, collab)
-    return {
-        "collab": collab,
-        "membership": membership_of(request.user, collab),
-        "cperms": _perms(rights),
-        "member_count": Membership.objects.current().filter(collab=collab).count(),
-        "header_actions": [(item, item.url(collab.pk)) for item in features.header_actions(rights)],
-        "feature_tabs": [(item, item.url(collab.pk)) for item in features.tabs(rights)],
-        **extra,
-    }
 
 
 # /collabs/
@@ -152,11 +131,39 @@ def collab_create(request: HttpRequest) -> HttpResponse:
 @login_required
 def collab_detail(request: HttpRequest, collab_id: int) -> HttpResponse:
     collab = get_collab_for(request.user, collab_id)
-    ctx = _collab_context(request, collab)
-    ctx["sidebar_members"] = _current_members(collab)[:50]
+    ctx = page_context(request, collab, current="chat")
     ctx["section_templates"], section_context = registry.page_sections(request, collab)
     ctx.update(section_context)
     return render(request, "collabs/detail.html", ctx)
+
+
+# The Members tab of the sidebar shows this many; the members page shows everyone.
+TAB_MEMBERS = 50
+
+
+@login_required
+def members_tab(request: HttpRequest, collab_id: int) -> HttpResponse:
+    """Who is in the collab, who of them is online now: online people first, then by role."""
+    collab = get_collab_for(request.user, collab_id)
+    current = Membership.objects.current().filter(collab=collab)
+    online = online_user_ids(current.values_list("user_id", flat=True))
+    shown = list(_current_members(collab)[:TAB_MEMBERS])
+    for m in shown:
+        m.online = m.user_id in online
+    shown.sort(key=lambda m: not m.online)  # stable: the role order stays within each group
+    return render_tab(
+        request,
+        collab,
+        "members",
+        "collabs/_members_tab.html",
+        {
+            "tab_members": shown,
+            "online_count": len(online),
+            "member_total": current.count(),
+            "can_manage": can(request.user, "collabs.add_employees", collab),
+        },
+        title=_("Members"),
+    )
 
 
 @login_required
@@ -189,13 +196,17 @@ def collab_settings(request: HttpRequest, collab_id: int) -> HttpResponse:
         else:
             messages.success(request, _("Settings saved."))
             return redirect("collabs:settings", collab_id=collab.pk)
-    return render(request, "collabs/settings.html", _collab_context(request, collab, form=form))
+    return render(
+        request,
+        "collabs/settings.html",
+        page_context(request, collab, current="settings", form=form),
+    )
 
 
 @login_required
 def members(request: HttpRequest, collab_id: int) -> HttpResponse:
     collab = get_collab_for(request.user, collab_id)
-    ctx = _collab_context(request, collab)
+    ctx = page_context(request, collab, current="members")
     # Whether each address is proven, in the same query: the moderators and the owner see the
     # addresses, an unproven one marked (apps.accounts.verification).
     ctx["members"] = list(
@@ -306,7 +317,7 @@ def leave(request: HttpRequest, collab_id: int) -> HttpResponse:
         services.leave_collab(collab, request.user)
         messages.success(request, _("You left “%(name)s”.") % {"name": collab.name})
         return redirect("collabs:list")
-    return render(request, "collabs/leave.html", _collab_context(request, collab))
+    return render(request, "collabs/leave.html", page_context(request, collab))
 
 
 @login_required
@@ -354,7 +365,7 @@ def transfer(request: HttpRequest, collab_id: int) -> HttpResponse:
                 % {"name": form.cleaned_data["new_owner"]},
             )
             return redirect("collabs:members", collab_id=collab.pk)
-    return render(request, "collabs/transfer.html", _collab_context(request, collab, form=form))
+    return render(request, "collabs/transfer.html", page_context(request, collab, form=form))
 
 
 @login_required
@@ -373,7 +384,7 @@ def delete(request: HttpRequest, collab_id: int) -> HttpResponse:
             )
             return redirect("collabs:list")
     return render(
-        request, "collabs/delete.html", _collab_context(request, collab, remaining=remaining)
+        request, "collabs/delete.html", page_context(request, collab, remaining=remaining)
     )
 
 

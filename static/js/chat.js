@@ -1,9 +1,11 @@
-// The live chat of a collab page: one WebSocket, the same partials the page renders.
-// Without this script the page still works: forms POST, the server redirects, the page reloads.
+// The live chat of a collab page: the same partials the page renders, over the page's one
+// WebSocket (live.js). Without this script the page still works: forms POST, the server
+// redirects, the page reloads.
 (function () {
   "use strict";
   var root = document.getElementById("chat");
-  if (!root || !window.WebSocket) return;
+  var live = window.collabLive;
+  if (!root || !live || !window.WebSocket) return;
 
   var log = document.getElementById("chat-log");
   var form = document.getElementById("composer");
@@ -11,20 +13,16 @@
   var errorBox = document.getElementById("composer-error");
   var typingBox = document.getElementById("typing");
   var seenBox = document.getElementById("seen-by");
-  var connBox = document.getElementById("conn-state");
   var me = Number(root.dataset.user);
   var atLatest = root.dataset.atLatest === "1";
   var baseTitle = document.title;
   var seen = {};
-  var ws = null;
-  var retry = 0;
   // Everything that changed after the page was rendered comes with the catch-up.
   var since = root.dataset.renderedAt || null;
   var unseen = 0;
   var readSent = Number(root.dataset.lastRead || 0);
   var lastTyping = 0;
   var typingTimer = null;
-  var revoked = false;
   var pending = {};
 
   function csrfToken() {
@@ -68,10 +66,6 @@
     document.title = unseen ? "(" + unseen + ") " + baseTitle : baseTitle;
   }
 
-  function state(text) {
-    if (connBox) connBox.textContent = text || "";
-  }
-
   // Reading: the newest message counts as seen when the page is visible and at the bottom.
   function markRead() {
     if (!atLatest || document.hidden || !nearBottom()) return;
@@ -90,10 +84,9 @@
     readTimer = setTimeout(function () {
       readTimer = null;
       var id = lastId();
-      if (id > readSent && ws && ws.readyState === WebSocket.OPEN) {
+      if (id > readSent && live.send({ type: "read", last_id: id })) {
         readSent = id;
         readAt = Date.now();
-        ws.send(JSON.stringify({ type: "read", last_id: id }));
       }
     }, Math.max(0, readAt + 1000 - Date.now()));
   }
@@ -134,9 +127,7 @@
     old.replaceWith(fragment(data.html));
   }
 
-  function onEvent(event) {
-    lastPong = Date.now(); // any frame shows the connection is alive
-    var data = JSON.parse(event.data);
+  function onEvent(data) {
     if (data.ts && (!since || data.ts > since)) since = data.ts;
     switch (data.type) {
       case "message":
@@ -156,13 +147,6 @@
         seen[data.user_id] = { name: data.name, last: data.last_read_id };
         renderSeen();
         break;
-      case "members":
-        var count = document.getElementById("member-count");
-        if (count) count.replaceWith(fragment(data.html));
-        break;
-      case "pong":
-        lastPong = Date.now();
-        break;
       case "ack":
         delete pending[data.client_id];
         break;
@@ -180,51 +164,15 @@
     }
   }
 
-  // Heartbeat: a connection that died silently (a network change) is noticed within ~35 s.
-  var heartbeat = null;
-  var lastPong = 0;
-  function startHeartbeat() {
-    clearInterval(heartbeat);
-    lastPong = Date.now();
-    heartbeat = setInterval(function () {
-      if (!ws || ws.readyState !== WebSocket.OPEN) return;
-      if (Date.now() - lastPong > 35000) {
-        ws.close();
-        return;
-      }
-      ws.send(JSON.stringify({ type: "ping" }));
-    }, 25000);
-  }
-
-  function connect() {
-    if (ws && (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING)) return;
-    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
-    ws = new WebSocket(scheme + window.location.host + root.dataset.ws);
-    ws.onopen = function () {
-      retry = 0;
-      state("");
-      startHeartbeat();
-      // Catch-up: whatever came and changed while this page was not connected.
-      if (atLatest) ws.send(JSON.stringify({ type: "hello", last_id: lastId(), since: since }));
-      // Messages sent but not acknowledged go again; their client_id makes that harmless.
-      Object.keys(pending).forEach(function (clientId) {
-        ws.send(JSON.stringify(pending[clientId]));
-      });
-    };
-    ws.onmessage = onEvent;
-    ws.onclose = function (event) {
-      clearInterval(heartbeat);
-      if (event.code === 4403) {
-        revoked = true;
-        state(root.dataset.offlineLabel);
-        window.location.reload(); // the server answers with "not found"
-        return;
-      }
-      state(root.dataset.offlineLabel);
-      retry = Math.min(retry + 1, 6);
-      setTimeout(connect, 500 * retry);
-    };
-  }
+  live.on("open", function () {
+    // Catch-up: whatever came and changed while this page was not connected.
+    if (atLatest) live.send({ type: "hello", last_id: lastId(), since: since });
+    // Messages sent but not acknowledged go again; their client_id makes that harmless.
+    Object.keys(pending).forEach(function (clientId) {
+      live.send(pending[clientId]);
+    });
+  });
+  live.on("message", onEvent);
 
   function showError(text) {
     if (!errorBox) return;
@@ -244,7 +192,7 @@
 
   if (form) {
     form.addEventListener("submit", function (event) {
-      if (!ws || ws.readyState !== WebSocket.OPEN) return; // the plain POST still works
+      if (!live.isOpen()) return; // the plain POST still works
       event.preventDefault();
       var body = textarea.value;
       if (!body.trim()) return;
@@ -256,7 +204,7 @@
         client_id: clientId,
       };
       pending[clientId] = frame;
-      ws.send(JSON.stringify(frame));
+      live.send(frame);
       textarea.value = "";
       showError("");
       clearReply();
@@ -270,10 +218,7 @@
     });
     textarea.addEventListener("input", function () {
       var now = Date.now();
-      if (now - lastTyping > 2000 && ws && ws.readyState === WebSocket.OPEN) {
-        lastTyping = now;
-        ws.send(JSON.stringify({ type: "typing" }));
-      }
+      if (now - lastTyping > 2000 && live.send({ type: "typing" })) lastTyping = now;
     });
     var cancel = document.getElementById("reply-cancel");
     if (cancel) cancel.addEventListener("click", function (event) {
@@ -334,15 +279,6 @@
   else toBottom();
   renderSeen();
 
-  // Back online: reconnect now rather than at the next backoff step.
-  window.addEventListener("online", function () {
-    if (!revoked && (!ws || ws.readyState === WebSocket.CLOSED)) {
-      retry = 0;
-      connect();
-    }
-  });
-
   log.addEventListener("scroll", markRead, { passive: true });
   document.addEventListener("visibilitychange", markRead);
-  connect();
 })();

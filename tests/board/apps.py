@@ -29,7 +29,15 @@ class BoardConfig(AppConfig):
                         "delete", "board.delete_card", _("who may delete cards"), Level.MODERATORS
                     ),
                 ),
-                tabs=(Item("cards", _("Cards"), "board:cards", "board.view_card"),),
+                tabs=(
+                    Item(
+                        "cards",
+                        _("Cards"),
+                        "board:cards",
+                        "board.view_card",
+                        refresh_on=("board.card",),
+                    ),
+                ),
                 message_actions=(Item("card", _("Make a card"), "board:new", "board.add_card"),),
                 composer_items=(Item("card", _("New card"), "board:new", "board.add_card"),),
                 header_actions=(Item("card", _("New card"), "board:new", "board.add_card"),),

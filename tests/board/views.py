@@ -1,10 +1,11 @@
 """The board's pages: the cards tab and "make a card" (from a message, or blank)."""
 
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 
 from apps.chat.access import visible_messages
 from apps.collabs import live
+from apps.collabs.frame import render_frame, render_tab
 from apps.collabs.permissions import get_collab_for, require
 from apps.core.inputs import parse_id
 
@@ -13,7 +14,7 @@ from apps.core.inputs import parse_id
 def cards(request, collab_id: int):
     collab = get_collab_for(request.user, collab_id)
     require(request.user, "board.view_card", collab)
-    return render(request, "board/cards.html", {"collab": collab})
+    return render_tab(request, collab, "cards", "board/_cards.html", {}, title="Cards")
 
 
 @login_required
@@ -28,4 +29,4 @@ def new_card(request, collab_id: int):
     message = (
         visible_messages(request.user, collab).filter(pk=message_id).first() if message_id else None
     )
-    return render(request, "board/new.html", {"collab": collab, "message": message})
+    return render_frame(request, "board/new.html", collab, {"message": message})

@@ -65,7 +65,7 @@ def test_a_member_sees_the_features_controls(client, collab, owner, member):
 
     tab = reverse("board:cards", args=[collab.pk])
     new = reverse("board:new", args=[collab.pk])
-    assert f'href="{tab}">Cards</a>' in html  # the sidebar tab
+    assert f'href="{tab}" data-tab="cards">Cards</a>' in html  # the sidebar tab
     assert f'href="{new}">New card</a>' in html  # header action and paperclip item
     assert 'aria-label="Attach or create"' in html
     assert f'href="{new}?message={message.pk}">Make a card</a>' in html  # the message's menu

@@ -15,7 +15,6 @@ Run: `.venv/bin/python -m pytest tests/e2e -q` (Chromium at /usr/bin/chromium; n
 
 import os
 import re
-import secrets
 import socket
 import subprocess
 import sys
@@ -174,6 +173,7 @@ def live_url(django_db_setup, tmp_path_factory, smtp_server, sms_outbox) -> Iter
 
     Live events stay inside that process on the in-memory layer, so browser tests act through
     the browsers; with REDIS_URL set (CI's second run) they cross processes as in production."""
+    from django.conf import settings as django_settings
     from django.db import connection
 
     port = _free_port()
@@ -185,7 +185,8 @@ def live_url(django_db_setup, tmp_path_factory, smtp_server, sms_outbox) -> Iter
         **os.environ,
         "DATABASE_URL": _database_url(connection.settings_dict),
         "DEBUG": "0",
-        "SECRET_KEY": secrets.token_urlsafe(50),
+        # The tests' own key: a session made here (sign_in_by_cookie) is valid there.
+        "SECRET_KEY": django_settings.SECRET_KEY,
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "SECURE_SSL_REDIRECT": "0",
         "SESSION_COOKIE_SECURE": "0",
@@ -259,6 +260,7 @@ def open_page(browser: Browser, live_url, transactional_db) -> Iterator[Callable
         contexts.append(context)
         page = context.new_page()
         page._e2e_problems = _watch(page)
+        page._e2e_base = live_url
         pages.append(page)
         return page
 
@@ -290,3 +292,28 @@ def sign_in(page: Page, user, password: str = PASSWORD) -> None:
 def no_horizontal_overflow(page: Page, width: int) -> None:
     scroll_width = page.evaluate("document.documentElement.scrollWidth")
     assert scroll_width <= width, f"{page.url} is {scroll_width}px wide on a {width}px screen"
+
+
+def sign_in_by_cookie(page: Page, user) -> None:
+    """Sign in without the login form (for tests where signing in is not what is tested): a
+    session made in the shared test database, recorded as the form's would be, handed to the
+    browser as its cookie."""
+    from django.conf import settings
+    from django.test import Client
+
+    from apps.accounts.services import remember_session
+
+    client = Client()
+    client.force_login(user, backend="allauth.account.auth_backends.AuthenticationBackend")
+    session = client.session
+    remember_session(user, session)
+    session.save()
+    page.context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": session.session_key,
+                "url": page._e2e_base,  # the live server (open_page)
+            }
+        ]
+    )

@@ -1,0 +1,104 @@
+// The live connection of a collab page: one WebSocket per page, opened by the page frame
+// (collabs/frame.html) for the chat, the sidebar's tabs and the header alike.
+//
+//   collabLive.on("message", fn)  every frame, parsed ({type: ...})
+//   collabLive.on("open", fn)     each (re)connect, e.g. to ask for what was missed
+//   collabLive.send(object)       false when not connected (the caller falls back to a form)
+//   collabLive.isOpen()
+//
+// Every frame is also dispatched on the document as a "collab:event" CustomEvent (detail: the
+// frame), for scripts that only listen. Heartbeat, reconnect with backoff, and a reload when
+// access is revoked (close code 4403: the server then answers "not found").
+(function () {
+  "use strict";
+  var root = document.getElementById("collab-frame");
+  var listeners = { message: [], open: [] };
+  var api = {
+    on: function (kind, fn) { (listeners[kind] = listeners[kind] || []).push(fn); },
+    send: function (frame) {
+      if (!ws || ws.readyState !== WebSocket.OPEN) return false;
+      ws.send(JSON.stringify(frame));
+      return true;
+    },
+    isOpen: function () { return !!ws && ws.readyState === WebSocket.OPEN; },
+  };
+  window.collabLive = api;
+  if (!root || !root.dataset.ws || !window.WebSocket) return;
+
+  var ws = null;
+  var retry = 0;
+  var revoked = false;
+  var connBox = null;
+
+  function state(text) {
+    connBox = connBox || document.getElementById("conn-state");
+    if (connBox) connBox.textContent = text || "";
+  }
+
+  function emit(kind, value) {
+    (listeners[kind] || []).forEach(function (fn) { fn(value); });
+  }
+
+  // Heartbeat: a connection that died silently (a network change) is noticed within ~35 s.
+  var heartbeat = null;
+  var lastPong = 0;
+  function startHeartbeat() {
+    clearInterval(heartbeat);
+    lastPong = Date.now();
+    heartbeat = setInterval(function () {
+      if (!ws || ws.readyState !== WebSocket.OPEN) return;
+      if (Date.now() - lastPong > 35000) {
+        ws.close();
+        return;
+      }
+      ws.send(JSON.stringify({ type: "ping" }));
+    }, 25000);
+  }
+
+  function onFrame(event) {
+    lastPong = Date.now(); // any frame shows the connection is alive
+    var data;
+    try {
+      data = JSON.parse(event.data);
+    } catch (e) {
+      return;
+    }
+    emit("message", data);
+    document.dispatchEvent(new CustomEvent("collab:event", { detail: data }));
+  }
+
+  function connect() {
+    if (ws && (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING)) return;
+    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
+    ws = new WebSocket(scheme + window.location.host + root.dataset.ws);
+    ws.onopen = function () {
+      retry = 0;
+      state("");
+      startHeartbeat();
+      emit("open");
+    };
+    ws.onmessage = onFrame;
+    ws.onclose = function (event) {
+      clearInterval(heartbeat);
+      state(root.dataset.offlineLabel);
+      if (event.code === 4403) {
+        revoked = true;
+        window.location.reload();
+        return;
+      }
+      retry = Math.min(retry + 1, 6);
+      setTimeout(connect, 500 * retry);
+    };
+  }
+
+  // Back online: reconnect now rather than at the next backoff step.
+  window.addEventListener("online", function () {
+    if (!revoked && (!ws || ws.readyState === WebSocket.CLOSED)) {
+      retry = 0;
+      connect();
+    }
+  });
+
+  // The other scripts of the page (deferred, after this one) register their listeners first.
+  document.addEventListener("DOMContentLoaded", connect);
+})();
