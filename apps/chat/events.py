@@ -1,5 +1,6 @@
 """The chat's live events, registered with the collab's event publisher (apps.collabs.live):
-new and changed messages, typing, read receipts and the member count. Services publish them
+new and changed messages, typing, read receipts, the member count, and "links" (the collab's
+links changed: an open Links tab fetches its list again). Services publish them
 with `live.publish(collab_id, kind, data, created=...)`; each socket renders them for its
 reader here (on the event loop: no database)."""
 
@@ -46,9 +47,15 @@ def _members(event: dict, reader, collab) -> dict:
     return {"type": "members", "count": count, "html": html}
 
 
+def _links(event: dict, reader, collab) -> dict:
+    # Only a nudge: the tab's list comes from apps.chat.links, through the access rules.
+    return {"type": "links"}
+
+
 def register() -> None:
     live.register_event("message", _message)
     live.register_event("changed", _changed)
     live.register_event("typing", _typing)
     live.register_event("read", _read)
     live.register_event("members", _members)
+    live.register_event("links", _links)
