@@ -7,19 +7,25 @@ from apps.collabs.permissions import history_start, membership_of
 
 from .models import Message
 
-__all__ = ["history_start", "visible_messages"]
+__all__ = ["history_start", "visible_messages", "within_view"]
 
 
 def visible_messages(user, collab: Collab):
     """The messages of `collab` that `user` may read; none for a non-member."""
-    membership = membership_of(user, collab)
-    if membership is None:
-        return Message.objects.none()
-    messages = Message.objects.filter(collab=collab)
+    return within_view(Message.objects.all(), user, collab)
+
+
+def within_view(rows, user, collab: Collab):
+    """`rows` (a queryset of messages, or of what is copied from them with the message's
+    `collab` and `created`, such as their links) cut to what `user` may read of `collab`:
+    none for a non-member, nothing older than a newcomer's start of the history."""
+    if membership_of(user, collab) is None:
+        return rows.none()
+    rows = rows.filter(collab=collab)
     start = history_start(user, collab)
     if start is not None:
-        messages = messages.filter(created__gte=start)
-    return messages
+        rows = rows.filter(created__gte=start)
+    return rows
 
 
 def unread_messages(user, collab, after_id):

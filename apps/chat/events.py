@@ -1,8 +1,8 @@
 """The chat's live events, registered with the collab's event publisher (apps.collabs.live):
-new and changed messages, typing and read receipts (the member count is the core's: see
-apps.collabs.receivers). Services publish them with
-`live.publish(collab_id, kind, data, created=...)`; each socket renders them for its reader
-here (on the event loop: no database)."""
+new and changed messages, typing, read receipts and "links" (the collab's links changed: an open
+Links tab fetches its list again); the member count is the core's (apps.collabs.receivers).
+Services publish them with `live.publish(collab_id, kind, data, created=...)`; each socket
+renders them for its reader here (on the event loop: no database)."""
 
 from apps.collabs import live
 
@@ -35,8 +35,14 @@ def _read(event: dict, reader, collab) -> dict:
     }
 
 
+def _links(event: dict, reader, collab) -> dict:
+    # Only a nudge: the tab's list comes from apps.chat.links, through the access rules.
+    return {"type": "links"}
+
+
 def register() -> None:
     live.register_event("message", _message)
     live.register_event("changed", _changed)
     live.register_event("typing", _typing)
     live.register_event("read", _read)
+    live.register_event("links", _links)

@@ -23,14 +23,28 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore, text_join
 from markdown_it.token import Token
 
-__all__ = ["Rendered", "excerpt", "plain_text", "render_message"]
+__all__ = [
+    "MAX_LINK_LENGTH",
+    "Rendered",
+    "excerpt",
+    "extract_links",
+    "plain_text",
+    "readable_url",
+    "render_message",
+]
+
+# Links longer than this are left out of `Rendered.links` (they stay links in the message):
+# about what browsers and search engines handle, and past it a "link" is a data blob, not
+# something to list. It also keeps the stored URL within what a database index takes.
+MAX_LINK_LENGTH = 2000
 
 
 @dataclass(frozen=True)
 class Rendered:
     html: str  # sanitized HTML, safe to mark_safe
     mentioned_ids: frozenset[int]
-    links: tuple[str, ...]  # every http(s) URL in the message, in order, deduplicated
+    # every http(s) URL in the message (of at most MAX_LINK_LENGTH), in order, deduplicated
+    links: tuple[str, ...]
 
 
 def render_message(body: str, members: Iterable[tuple[int, str]] = ()) -> Rendered:
@@ -43,6 +57,19 @@ def render_message(body: str, members: Iterable[tuple[int, str]] = ()) -> Render
         mentioned_ids=frozenset(env.get("mentioned_ids", ())),
         links=_collect_links(tokens),
     )
+
+
+def extract_links(body: str) -> tuple[str, ...]:
+    """What `render_message(body, members).links` is, without rendering or sanitizing: for
+    re-reading stored messages (migration 0003's backfill). Mentions never change the links
+    (they are looked for outside links only), so no members are needed."""
+    return _collect_links(_md.parse(body, {}))
+
+
+def readable_url(url: str) -> str:
+    """A URL as `render_message` stores it (percent-encoded, host in punycode) as a person
+    reads it: what markdown-it shows as the text of a link it found in the message."""
+    return _md.normalizeLinkText(url)
 
 
 def plain_text(body: str) -> str:
@@ -256,12 +283,14 @@ _HTTP = re.compile(r"https?:", re.IGNORECASE)
 
 
 def _collect_links(tokens: list[Token]) -> tuple[str, ...]:
-    """http(s) hrefs in order of appearance, for the collab's Links tab."""
+    """http(s) hrefs in order of appearance, for the collab's Links tab. The hrefs are as
+    markdown-it normalized them: percent-encoded ASCII, so a length in characters is one in
+    bytes too."""
     links: dict[str, None] = {}
     for block in tokens:
         for token in block.children or []:
             href = str(token.attrGet("href") or "") if token.type == "link_open" else ""
-            if _HTTP.match(href):
+            if _HTTP.match(href) and len(href.encode()) <= MAX_LINK_LENGTH:
                 links.setdefault(href, None)
     return tuple(links)
 

@@ -6,6 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.collabs.models import Collab
 
+from .markup import MAX_LINK_LENGTH
+
 MAX_BODY_LENGTH = 10_000
 ALLOWED_REACTIONS = ["👍", "❤️", "😂", "🎉", "😮", "😢", "👀", "✅"]
 
@@ -105,6 +107,42 @@ class MessageRevision(models.Model):
 
     def __str__(self) -> str:
         return f"revision of #{self.message_id}"
+
+
+class MessageLink(models.Model):
+    """An http(s) link of a person's message, for the collab's Links tab (apps/chat/links.py).
+
+    The services keep these in step with the message, in its transaction: stored on send from
+    what the renderer found (`Rendered.links`), replaced on edit, removed on delete. System
+    and deleted messages have none. `collab` and `created` are copies of the message's (neither
+    ever changes), so the tab's page and a newcomer's history bound need no join."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="links")
+    collab = models.ForeignKey(Collab, on_delete=models.CASCADE, related_name="+")
+    # As the renderer gives it: percent-encoded ASCII, of at most MAX_LINK_LENGTH.
+    url = models.CharField(max_length=MAX_LINK_LENGTH)
+    # Its place among the message's links (0 first).
+    position = models.PositiveSmallIntegerField()
+    # The message's creation time.
+    created = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("link")
+        verbose_name_plural = _("links")
+        indexes = [
+            # The Links tab, newest first, keyset pages on id: WHERE collab_id = ?
+            # [AND created >= ?] [AND id < ?] ORDER BY id DESC LIMIT n.
+            models.Index(fields=["collab", "-id"], name="messagelink_collab_id"),
+        ]
+        constraints = [
+            # The renderer gives each URL once per message; an edit keeps the rows of the URLs
+            # it kept (their place in the tab) and only moves their position. Also the index
+            # for "the links of this message".
+            models.UniqueConstraint(fields=["message", "url"], name="one_link_each"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.url} in #{self.message_id}"
 
 
 class Reaction(models.Model):

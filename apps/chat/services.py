@@ -25,6 +25,7 @@ from .models import (
     MAX_BODY_LENGTH,
     Mention,
     Message,
+    MessageLink,
     MessageRevision,
     Reaction,
     ReadState,
@@ -91,6 +92,60 @@ def _publish_message(message: Message, kind: str, *, fresh: bool = False) -> Non
     )
 
 
+# --- Links (the Links tab: apps/chat/links.py) ----------------------------------------------
+
+
+def _publish_links(message: Message) -> None:
+    """The collab's links changed: an open Links tab fetches its list again. Dated by the
+    message, so a newcomer kept from the earlier history hears nothing of an old message."""
+    live.publish(message.collab_id, "links", created=message.created)
+
+
+def _store_links(message: Message, links: tuple[str, ...]) -> bool:
+    """The links of a message just written (one insert for all; none when it has none).
+    Returns whether there were any."""
+    MessageLink.objects.bulk_create(_new_links(message, enumerate(links)))
+    return bool(links)
+
+
+def _new_links(message: Message, positioned) -> list[MessageLink]:
+    """Rows for (position, url) pairs, last first: the tab lists newest (highest id) first, so
+    a message's links read there in the order of its text."""
+    rows = [
+        MessageLink(
+            message=message,
+            collab_id=message.collab_id,
+            url=url,
+            position=position,
+            created=message.created,
+        )
+        for position, url in positioned
+    ]
+    return rows[::-1]
+
+
+def _replace_links(message: Message, links: tuple[str, ...]) -> bool:
+    """Make the stored links of an edited message `links`, in that order. The rows of the URLs
+    the edit kept stay (with their place in the tab), their positions follow the new text;
+    removed URLs go, new ones come. Returns whether the set of URLs changed."""
+    stored = {link.url: link for link in MessageLink.objects.filter(message=message)}
+    wanted = set(links)
+    gone = [link.pk for url, link in stored.items() if url not in wanted]
+    if gone:
+        MessageLink.objects.filter(pk__in=gone).delete()
+    moved = []
+    for position, url in enumerate(links):
+        link = stored.get(url)
+        if link is not None and link.position != position:
+            link.position = position
+            moved.append(link)
+    if moved:
+        MessageLink.objects.bulk_update(moved, ["position"])
+    added = _new_links(message, ((p, url) for p, url in enumerate(links) if url not in stored))
+    MessageLink.objects.bulk_create(added)
+    return bool(gone or added)
+
+
 def send_message(
     collab: Collab,
     user,
@@ -141,8 +196,11 @@ def send_message(
             # A mention brings a hidden collab back into the person's list.
             if mentioned:
                 unhide_for(collab, mentioned)
+            has_links = _store_links(message, rendered.links)
             _advance_read(collab, user, message.pk)
             _publish_message(message, "message", fresh=True)
+            if has_links:
+                _publish_links(message)
     except IntegrityError:
         # A resend (double submit, a retry after a reconnect) or the same client_id racing
         # itself: the message already sent is the answer, and it counts against no limit.
@@ -211,7 +269,10 @@ def edit_message(collab: Collab, user, message_id: int, body: str, *, base_versi
     message.edited_at = now
     message.updated = now
     message.save(update_fields=["body", "html", "edited_at", "updated"])
+    links_changed = _replace_links(message, rendered.links)
     _publish_message(message, "changed")
+    if links_changed:
+        _publish_links(message)
     return message
 
 
@@ -248,7 +309,10 @@ def delete_message(collab: Collab, user, message_id: int) -> Message:
     message.save(update_fields=["body", "html", "deleted_at", "updated", "pinned_at"])
     message.revisions.all().delete()
     Mention.objects.filter(message=message).delete()
+    links_deleted, _rows = MessageLink.objects.filter(message=message).delete()
     _publish_message(message, "changed")
+    if links_deleted:
+        _publish_links(message)
     return message
 
 
