@@ -80,6 +80,14 @@ TABLE = {
         expect(403, owner=200, outsider=404, **SIGNED_OUT),
     ),
     "collabs:members": ("get", {"collab_id": "collab"}, None, expect(**MEMBERS_OK, **SIGNED_OUT)),
+    # The sidebar's tabs: every member, guests included.
+    "collabs:members_tab": (
+        "get",
+        {"collab_id": "collab"},
+        None,
+        expect(**MEMBERS_OK, **SIGNED_OUT),
+    ),
+    "chat:links": ("get", {"collab_id": "collab"}, None, expect(**MEMBERS_OK, **SIGNED_OUT)),
     # An empty form: allowed people get the form error (302 back), the others 403/404.
     "collabs:member_add": (
         "post",

@@ -211,7 +211,8 @@ def test_every_member_sees_the_collabs_links_newest_first(collab, owner, member,
     services.send_message(collab, owner, "https://first.example/")
     services.send_message(collab, member, "https://second.example/ https://third.example/")
 
-    expected = ["https://third.example/", "https://second.example/", "https://first.example/"]
+    # The newest message first; a message's own links in the order of its text.
+    expected = ["https://second.example/", "https://third.example/", "https://first.example/"]
     for user in (owner, member, guest):
         assert urls_seen(user, collab) == expected
 
