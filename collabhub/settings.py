@@ -360,7 +360,12 @@ INVITE_PAGE_PER_HOUR = envint("INVITE_PAGE_PER_HOUR", 300)
 # Mention digests: how long a mention waits unread before it is emailed.
 MENTION_DIGEST_DELAY_MINUTES = envint("MENTION_DIGEST_DELAY_MINUTES", 10)
 # Idempotent management commands run on a timer (`manage.py run_periodic`; cron in production).
-PERIODIC_JOBS = ["send_mention_digests", "expire_guests", "deliver_invitations"]
+PERIODIC_JOBS = [
+    "send_mention_digests",
+    "expire_guests",
+    "deliver_invitations",
+    "prune_presence",
+]
 
 # Background tasks (email, text messages; later thumbnails, ICS mail, PDF signing) leave the
 # request through django-tasks, enqueued when the transaction commits:

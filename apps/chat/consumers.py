@@ -68,6 +68,7 @@ class ChatConsumer(CollabConsumer):
         await handler(content)
 
     async def on_ping(self, content) -> None:
+        await self.heard_from_client()
         await self.send_json({"type": "pong"})
 
     async def on_hello(self, content) -> None:

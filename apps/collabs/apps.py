@@ -8,4 +8,6 @@ class CollabsConfig(AppConfig):
     verbose_name = _("Collabs")
 
     def ready(self) -> None:
-        from . import receivers  # noqa: F401
+        from . import presence, receivers  # noqa: F401
+
+        presence.register()

@@ -1,28 +1,37 @@
 import json
+import logging
+from time import monotonic
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.db import DatabaseError
 from django.http import Http404
 from django.utils.translation import gettext
 
 from apps.accounts.services import session_signs_in
 
-from . import live
+from . import live, presence
 from .permissions import get_collab_for, membership_of, rights_unchanged
 from .readers import Reader, language_of_scope, reader_for
 
 # Close codes: 4403 is "access revoked"; the client does not reconnect after it.
 CLOSE_REVOKED = 4403
 
+logger = logging.getLogger(__name__)
+
 
 class CollabConsumer(AsyncJsonWebsocketConsumer):
     """The live connection of an open collab page. Access is checked on connect through the
     access layer; removal or deactivation closes it (see live.revoke). Events published to the
     collab (live.publish) reach the socket's reader as their kind's renderer makes them, when
-    the reader holds the rights they need."""
+    the reader holds the rights they need. While open, the socket keeps its person's presence
+    (presence.py): a row written on connect, refreshed by the heartbeat, deleted on close."""
 
     reader: Reader
+    # When this socket last wrote its presence row (monotonic seconds); None: it keeps none
+    # (not open yet, refused, or closed).
+    presence_written: float | None = None
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -46,6 +55,7 @@ class CollabConsumer(AsyncJsonWebsocketConsumer):
         self.language = language_of_scope(self.scope, user)
         self.reader = await database_sync_to_async(reader_for)(user, collab, self.language)
         await self.on_access_granted(user, collab)
+        await self._presence(presence.connected)
         await self.accept()
 
     def current_collab(self):
@@ -101,6 +111,34 @@ class CollabConsumer(AsyncJsonWebsocketConsumer):
     async def disconnect(self, code) -> None:
         for group in getattr(self, "groups_joined", []):
             await self.channel_layer.group_discard(group, self.channel_name)
+        # Called twice for a socket closed by revocation (at once, then when it is gone): the
+        # row goes the first time.
+        if self.presence_written is not None:
+            self.presence_written = None
+            await self._presence(presence.disconnected)
+
+    async def heard_from_client(self) -> None:
+        """The page's heartbeat (a "ping" frame every 25 s; subclasses that handle pings
+        themselves call this too): the socket's presence row is refreshed, at most once every
+        presence.REFRESH_EVERY seconds, so most pings write nothing."""
+        if self.presence_written is None or self.closed_for_good:
+            return
+        if monotonic() - self.presence_written < presence.REFRESH_EVERY:
+            return
+        await self._presence(presence.seen)
+
+    async def _presence(self, change) -> None:
+        """presence.connected, .seen or .disconnected for this socket, in the database thread.
+        Presence is not worth a socket: a failure is logged, the socket lives on, and its next
+        refresh writes the row again (presence.seen)."""
+        if change is not presence.disconnected:
+            self.presence_written = monotonic()
+        try:
+            await database_sync_to_async(change)(
+                self.channel_name, self.scope["user"].pk, self.collab_id
+            )
+        except DatabaseError:
+            logger.exception("presence: %s failed", change.__name__)
 
     async def websocket_receive(self, message) -> None:
         # A socket closed for good (access revoked) has the rest of its queue dropped unread.
@@ -129,6 +167,7 @@ class CollabConsumer(AsyncJsonWebsocketConsumer):
     async def receive_json(self, content, **kwargs) -> None:
         # Nothing inbound here; the chat adds sending, typing and catch-up.
         if content["type"] == "ping":
+            await self.heard_from_client()
             await self.send_json({"type": "pong"})
 
     closed_for_good = False

@@ -215,3 +215,34 @@ class CollabFeatureSettings(models.Model):
 
     def __str__(self) -> str:
         return f"{self.collab_id}: {self.levels}"
+
+
+class Presence(models.Model):
+    """One open collab page: its live socket, held by some server process. Someone is online
+    while they have a row seen lately (apps.collabs.presence): a socket writes its row when it
+    opens, refreshes seen_at on the page's heartbeat (at most once a minute) and deletes it
+    when it closes. A process that dies leaves its rows behind; they go stale, stop counting,
+    and the periodic job prune_presence deletes them."""
+
+    # The socket's channel-layer name (channels requires names shorter than 100 characters).
+    channel_name = models.CharField(max_length=100, unique=True)
+    # No index of its own: (user, seen_at) below leads with it.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    collab = models.ForeignKey(Collab, on_delete=models.CASCADE, related_name="+")
+    connected_at = models.DateTimeField(default=timezone.now)
+    seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        # Not shown anywhere (not in the admin), so no translated names.
+        indexes = [
+            # "Who among these users is online": user_id IN (...) AND seen_at >= now - 2 min
+            # (presence.online_user_ids); and a user's fresh sockets (presence's transitions).
+            models.Index(fields=["user", "seen_at"], name="presence_user_seen"),
+            # prune_presence: the rows not seen for ten minutes, seen_at < now - 10 min.
+            models.Index(fields=["seen_at"], name="presence_seen"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in {self.collab_id} ({self.channel_name})"

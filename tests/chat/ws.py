@@ -75,19 +75,48 @@ class Attempt:
     code: int | None
 
 
+# Frames every page gets whatever it does: another member's page opened or closed somewhere
+# (apps.collabs.presence). A socket sets them aside as they come, in `presence`, so that a test
+# about something else reads its frames as before; `presence_frame()` reads them.
+AMBIENT = frozenset({"presence"})
+
+
+def _ambient(output: dict) -> dict | None:
+    """The frame, when the output is an ambient one."""
+    if output["type"] != "websocket.send" or output.get("text") is None:
+        return None
+    frame = json.loads(output["text"])
+    return frame if isinstance(frame, dict) and frame.get("type") in AMBIENT else None
+
+
 class Socket:
     """One open page's socket, read as JSON frames."""
 
     def __init__(self, communicator: WebsocketCommunicator, user) -> None:
         self.communicator = communicator
         self.user = user
+        # Outputs read while looking for a presence frame, for frame() and closed_with().
+        self.held: list[dict] = []
+        # Presence frames set aside, oldest first, not yet read by presence_frame().
+        self.presence: list[dict] = []
 
     async def send(self, **frame) -> None:
         await self.communicator.send_json_to(frame)
 
+    async def _output(self) -> dict:
+        """The next output that is not an ambient frame (those go to `presence`)."""
+        while True:
+            if self.held:
+                return self.held.pop(0)
+            output = await self.communicator.receive_output(timeout=TIMEOUT)
+            frame = _ambient(output)
+            if frame is None:
+                return output
+            self.presence.append(frame)
+
     async def frame(self) -> dict:
         """The next frame; fails on a close or when nothing comes."""
-        output = await self.communicator.receive_output(timeout=TIMEOUT)
+        output = await self._output()
         assert output["type"] == "websocket.send", f"expected a frame, got {output}"
         return json.loads(output["text"])
 
@@ -101,9 +130,20 @@ class Socket:
             received.append(await self.frame())
         return received
 
+    async def presence_frame(self) -> dict:
+        """The next presence frame; whatever else comes first is kept for frame()."""
+        while not self.presence:
+            output = await self.communicator.receive_output(timeout=TIMEOUT)
+            frame = _ambient(output)
+            if frame is None:
+                self.held.append(output)
+            else:
+                self.presence.append(frame)
+        return self.presence.pop(0)
+
     async def closed_with(self) -> int:
         """The close code of the next output; fails if a frame comes first."""
-        output = await self.communicator.receive_output(timeout=TIMEOUT)
+        output = await self._output()
         assert output["type"] == "websocket.close", f"expected the close, got {output}"
         return output["code"]
 
@@ -111,7 +151,17 @@ class Socket:
         await self.communicator.disconnect(timeout=TIMEOUT)
 
     async def is_silent(self) -> bool:
-        return await self.communicator.receive_nothing(timeout=QUIET)
+        """Nothing but presence frames comes for QUIET seconds."""
+        if self.held:
+            return False
+        while not await self.communicator.receive_nothing(timeout=QUIET):
+            output = self.communicator.output_queue.get_nowait()
+            frame = _ambient(output)
+            if frame is None:
+                self.held.append(output)
+                return False
+            self.presence.append(frame)
+        return True
 
     async def pong(self) -> list[dict]:
         """Ping and read up to the pong; returns what came before it."""
@@ -153,6 +203,7 @@ async def sockets_fixture():
 
 
 __all__ = [
+    "AMBIENT",
     "CLOSE_REVOKED",
     "QUIET",
     "TIMEOUT",
