@@ -24,6 +24,7 @@ publish in a race; a duplicate is harmless.
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from . import live
@@ -40,12 +41,14 @@ STALE = timedelta(minutes=10)
 KIND = "presence"
 
 
-def online_user_ids(user_ids: Iterable[int]) -> set[int]:
-    """Which of these users are online (one query, whatever their number)."""
-    ids = set(user_ids)
-    if not ids:
-        return set()
-    fresh = Presence.objects.filter(user_id__in=ids, seen_at__gte=timezone.now() - FRESH)
+def online_user_ids(user_ids: Iterable[int] | QuerySet) -> set[int]:
+    """Which of these users are online (one query, whatever their number). `user_ids` may be
+    a queryset of ids (values_list("user_id", flat=True)): it goes in as a subquery."""
+    if not isinstance(user_ids, QuerySet):
+        user_ids = set(user_ids)
+        if not user_ids:
+            return set()
+    fresh = Presence.objects.filter(user_id__in=user_ids, seen_at__gte=timezone.now() - FRESH)
     return set(fresh.values_list("user_id", flat=True).distinct())
 
 

@@ -18,15 +18,16 @@ from apps.collabs import services as collab_services
 from apps.collabs.models import Collab, Role
 from tests.conftest import make_user
 
-# session, user, membership with its collab (access), member count, sidebar members; the chat:
+# session, user, membership with its collab (access), member count (the header); the chat:
 # read marker, the unread messages (newer than the marker) and their reactions, the page
-# before them and its reactions, the pinned count, the others' read markers ("seen by")
-PAGE_WITH_UNREAD_QUERIES = 12
+# before them and its reactions, the pinned count, the others' read markers ("seen by"). The
+# sidebar's members are not read: its tabs load on demand.
+PAGE_WITH_UNREAD_QUERIES = 11
 # ... the same count when everything is read: the newer-than-marker query finds nothing (so no
 # reactions query), then the newest page and its reactions
-PAGE_ALL_READ_QUERIES = 11
+PAGE_ALL_READ_QUERIES = 10
 # ?message=<id>: no read marker, but two half pages around the message, each with reactions
-PAGE_AROUND_QUERIES = 11
+PAGE_AROUND_QUERIES = 10
 # session, user, membership with collab, the page of messages, its reactions
 HISTORY_QUERIES = 5
 # session, user, membership with collab; send_message: the members (for mentions, since the
@@ -35,9 +36,10 @@ HISTORY_QUERIES = 5
 # id is caught by the unique constraint, so no lookup first. The live event is built from the
 # message in hand, without a query.
 SEND_QUERIES = 10
-# session, user, membership with collab, the hits with their authors, their reactions; on
-# SQLite one more before them: the scan for the matching ids (Python compares the words)
-SEARCH_QUERIES = 5 if connection.vendor == "postgresql" else 6
+# session, user, membership with collab, the member count (the collab's header), the hits with
+# their authors, their reactions; on SQLite one more before them: the scan for the matching ids
+# (Python compares the words)
+SEARCH_QUERIES = 6 if connection.vendor == "postgresql" else 7
 # session, user, hidden-collab count, memberships with collab, member count and the unread
 # and mention counters (subqueries of the one query)
 LIST_QUERIES = 4

@@ -212,7 +212,8 @@ def test_the_links_tab_lists_links_newest_first_with_a_jump(client, collab, owne
     assert "Olga Owner" in html and "Marina Member" in html
 
 
-def test_the_links_tab_pages_back_in_place(client, collab, owner):
+def test_the_links_tab_pages_back_in_place(client, settings, collab, owner):
+    settings.CHAT_BURST_MESSAGES = settings.CHAT_SUSTAINED_MESSAGES = 100
     for i in range(35):
         chat.send_message(collab, owner, f"https://example.com/{i}")
     client.force_login(owner)

@@ -20,10 +20,10 @@ LIST_QUERIES = 4
 # session, user, hidden list (no count of hidden collabs needed there)
 HIDDEN_LIST_QUERIES = 3
 # session, user, membership with its collab (the access check, cached for every permission),
-# member count, the sidebar's members with their users; the chat: read marker, the newest
-# page of messages and its reactions, then (everything read) the page before it and its
-# reactions, the pinned count, the others' read markers ("seen by")
-DETAIL_QUERIES = 12
+# member count; the chat: read marker, the newest page of messages and its reactions, then
+# (everything read) the page before it and its reactions, the pinned count, the others' read
+# markers ("seen by"). The sidebar's tabs load on demand, after the page.
+DETAIL_QUERIES = 11
 # session, user, membership with collab, member count, members with users. (It was 8 while
 # "who may invite" let guests invite by default: a guest no longer gets the invitations part.)
 MEMBERS_QUERIES = 5
