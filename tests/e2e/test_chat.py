@@ -144,7 +144,7 @@ def test_two_people_chat_live(open_page, team):
 
     # A edits it on the Edit page and comes back to the chat; B sees the change live.
     open_menu(message(a, "Please check")).get_by_role("menuitem", name="Edit").click()
-    expect(a.get_by_role("heading", level=1, name="Edit message")).to_be_visible()
+    expect(a.get_by_role("heading", level=2, name="Edit message")).to_be_visible()
     a.get_by_role("textbox", name="Message").fill("Please check **the final draft**, @Gleb Guest")
     a.get_by_role("button", name="Save").click()
     expect(a).to_have_url(re.compile(rf"/collabs/{collab.pk}/\?message={message_id[1:]}"))
