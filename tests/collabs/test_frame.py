@@ -4,13 +4,13 @@ framed page; the Members tab shows roles, guests and who is online; the Links ta
 chat's links with a jump to each message, from the side of the people it keeps out too."""
 
 import pytest
-from apps.collabs.presence import connected
 from django.urls import reverse
 from django.utils import timezone
 
 from apps.chat import services as chat
 from apps.collabs import features, frame, services
 from apps.collabs.models import Level
+from apps.collabs.presence import connected
 from tests.collabs.test_queries import add_people
 
 TAB = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "tab-members"}

@@ -68,7 +68,9 @@ def test_every_collab_page_shows_the_same_header_and_sidebar(open_page, team):
         expect(tabs.get_by_role("link")).to_have_text(["Members", "Links", "Cards"])
         # The Members tab loads by itself: who is here, and that the owner is online (this page).
         members = sidebar(page).get_by_role("region", name="Members")
-        expect(members.get_by_role("list", name="People in the collab").get_by_role("listitem")).to_have_count(3)
+        people = members.get_by_role("list", name="People in the collab").get_by_role("listitem")
+        expect(people).to_have_count(3)
+        expect(people.filter(has_text="Olga Owner")).to_contain_text("online")
         expect(page.get_by_text("Back to", exact=False)).to_have_count(0)
         assert_clean(page)
 
