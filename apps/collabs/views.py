@@ -147,6 +147,9 @@ def members_tab(request: HttpRequest, collab_id: int) -> HttpResponse:
     collab = get_collab_for(request.user, collab_id)
     current = Membership.objects.current().filter(collab=collab)
     online = online_user_ids(current.values_list("user_id", flat=True))
+    # The one looking is online: their page is open, though its socket may not have come up
+    # yet (the tab loads as the page opens), and no page hears of its own person's presence.
+    online.add(request.user.pk)
     shown = list(_current_members(collab)[:TAB_MEMBERS])
     for m in shown:
         m.online = m.user_id in online

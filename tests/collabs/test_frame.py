@@ -99,30 +99,31 @@ def test_a_tab_answers_htmx_with_its_partial_and_a_plain_request_with_a_page(
 # --- The Members tab ----------------------------------------------------------------------
 
 
-def test_the_members_tab_shows_roles_guests_and_who_is_online(client, collab, owner, guest):
+def test_the_members_tab_shows_roles_guests_and_who_is_online(client, collab, member, guest):
     connected("socket-of-the-guest", guest.pk, collab.pk)
-    client.force_login(owner)
+    client.force_login(member)
 
     response = client.get(reverse("collabs:members_tab", args=[collab.pk]), **TAB)
 
     html = response.content.decode()
     shown = response.context["tab_members"]
-    # Online people first; the others by role (owner, moderators, members, guests).
+    # Online people first (the one looking is: their page is open), each group by role: owner,
+    # moderators, members, guests.
     assert [m.user.full_name for m in shown] == [
+        "Marina Member",
         "Gleb Guest",
         "Olga Owner",
         "Maxim Moderator",
-        "Marina Member",
     ]
-    assert [m.online for m in shown] == [True, False, False, False]
-    assert response.context["online_count"] == 1
+    assert [m.online for m in shown] == [True, True, False, False]
+    assert response.context["online_count"] == 2
     assert "Denis Deactivated" not in html  # not a current member
     assert f'data-presence-user="{guest.pk}" data-online="1"' in html
-    assert f'data-presence-user="{owner.pk}" data-online="0"' in html
+    assert f'data-presence-user="{collab.owner_id}" data-online="0"' in html
     assert '<span class="badge badge-guest">guest</span>' in html
     assert '<span class="role">Owner</span>' in html
     assert '<span class="role">Moderator</span>' in html
-    assert "4 members · 1 online now" in html
+    assert "4 members · 2 online now" in html
 
 
 def test_a_stale_socket_does_not_count_as_online(client, collab, owner, guest):
@@ -134,7 +135,7 @@ def test_a_stale_socket_does_not_count_as_online(client, collab, owner, guest):
 
     response = client.get(reverse("collabs:members_tab", args=[collab.pk]), **TAB)
 
-    assert response.context["online_count"] == 0
+    assert response.context["online_count"] == 1  # the owner, looking
 
 
 def test_someone_online_in_another_collab_is_online_here_too(
@@ -146,7 +147,7 @@ def test_someone_online_in_another_collab_is_online_here_too(
 
     response = client.get(reverse("collabs:members_tab", args=[collab.pk]), **TAB)
 
-    assert response.context["online_count"] == 1
+    assert response.context["online_count"] == 2  # the owner, looking, and the member
 
 
 def test_a_big_collabs_tab_shows_fifty_and_links_to_everyone(client, owner):
