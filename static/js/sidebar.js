@@ -119,8 +119,9 @@
     show(current);
   });
 
+  // The tab of the page itself (a tab opened as a page), else the one last chosen, else the first.
   var saved = null;
   try { saved = sessionStorage.getItem(STORE); } catch (e) { /* private mode */ }
   var initial = tabs.filter(function (tab) { return tab.classList.contains("is-current"); })[0];
-  show(panels[saved] ? saved : initial ? initial.dataset.tab : tabs.length ? tabs[0].dataset.tab : null);
+  show(initial ? initial.dataset.tab : panels[saved] ? saved : tabs.length ? tabs[0].dataset.tab : null);
 })();
