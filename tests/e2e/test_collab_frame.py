@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from apps.accounts.models import User
+from apps.chat import services as chat
 from apps.collabs import services
 from tests.conftest import make_user
 
@@ -160,3 +161,21 @@ def test_on_a_phone_the_sidebar_is_a_drawer(open_page, team):
     expect(sidebar(page)).to_be_hidden()
     no_horizontal_overflow(page, 375)
     assert_clean(page)
+
+
+def test_without_javascript_each_tab_is_a_page(open_page, team):
+    collab = team["collab"]
+    chat.send_message(collab, team["member"], "Plan: https://plan.example.com/q3")
+    page = person(open_page, team["owner"], java_script_enabled=False)
+    page.goto(f"/collabs/{collab.pk}/")
+    tabs = sidebar(page).get_by_role("navigation", name="Sidebar tabs")
+
+    tabs.get_by_role("link", name="Links").click()
+
+    expect(page).to_have_url(re.compile(rf"/collabs/{collab.pk}/chat/links/$"))
+    main = page.locator(".collab-main")
+    expect(main.get_by_role("heading", level=2, name="Links")).to_be_visible()
+    expect(main.get_by_role("link", name="plan.example.com/q3", exact=True)).to_be_visible()
+    tabs.get_by_role("link", name="Members").click()
+    expect(main.get_by_role("heading", level=2, name="Members")).to_be_visible()
+    expect(main.get_by_role("list", name="People in the collab")).to_contain_text("Gleb Guest")
