@@ -34,9 +34,9 @@ def test_a_new_link_kills_the_old_one_and_the_chat_says_so(collab, owner):
     assert services.find(token(second)) == second
     assert services.active_link(collab) == second
     kinds = list(
-        Message.objects.filter(collab=collab, system_type__startswith="link_").values_list(
-            "system_type", flat=True
-        )
+        Message.objects.filter(collab=collab, system_type__startswith="link_")
+        .order_by("pk")  # without an order PostgreSQL may return the rows in any order
+        .values_list("system_type", flat=True)
     )
     assert kinds == ["link_created", "link_replaced"]
 
