@@ -416,3 +416,19 @@ def test_a_500_keeps_its_traceback(settings, caplog, errors_urls, db):
     assert record.exc_info is not None
     assert record.exc_info[0] is RuntimeError
     assert "Traceback" in caplog.text
+
+
+# Every variable the settings read is documented.
+
+
+def test_every_environment_variable_is_in_the_readme_and_env_example():
+    source = (ROOT / "collabhub" / "settings.py").read_text()
+    names = set(
+        re.findall(r'(?:envbool|envint|envlist|os\.environ\.get)\(\s*"([A-Z_0-9]+)"', source)
+    )
+    example = (ROOT / ".env.example").read_text()
+    readme = (ROOT / "README.md").read_text()
+
+    assert {"LOCAL_RUN", "PORT", "SITE_URL", "DEBUG", "SECRET_KEY"} <= names
+    assert [name for name in sorted(names) if not re.search(rf"^{name}=", example, re.M)] == []
+    assert [name for name in sorted(names) if f"`{name}`" not in readme] == []
