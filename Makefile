@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test lint format messages install install-test vendor chromium jobs clean
+.PHONY: run dev test lint format messages install install-test vendor chromium jobs clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,9 +45,17 @@ chromium:
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
+# The portal on this machine, as production serves it (DEBUG off: our error pages, static
+# files collected and served by WhiteNoise), over plain HTTP at http://127.0.0.1:$(PORT).
+# LOCAL_RUN=1 opts into what one machine needs (settings.py): a secret key generated once
+# into var/, the local host names, no HTTPS redirect or secure cookies. Every process gets
+# PORT, so the links the portal writes (SITE_URL, unless set) point at this port.
+run: export LOCAL_RUN := 1
+run: export PORT := $(PORT)
 run: install
 	mkdir -p var
-	$(PY) manage.py migrate --noinput
+	$(PY) manage.py check --database default --fail-level ERROR
+	$(PY) manage.py migrate --noinput --skip-checks
 	$(PY) manage.py seed_demo
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	# The periodic jobs (mention digests, ...) and the background-task worker (email, text
@@ -58,6 +66,10 @@ run: install
 		$(PY) manage.py db_worker --no-reload --no-startup-delay & worker=$$!; fi; \
 	trap 'kill $$jobs $$worker 2>/dev/null' EXIT INT TERM; \
 		$(PY) -m daphne -b 127.0.0.1 -p $(PORT) collabhub.asgi:application
+
+# The same with DEBUG=1, for developers: Django's debug pages, static files from the sources.
+dev:
+	$(MAKE) run DEBUG=1
 
 test: install-test
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -3,8 +3,10 @@
 Every variable read here is listed, with its default, in `.env.example` and the README.
 """
 
+import contextlib
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -31,33 +33,61 @@ def envlist(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-# On by default, as for one machine (`make run`); production sets DEBUG=0 and SECRET_KEY,
-# and then every security default below turns strict.
-DEBUG = envbool("DEBUG", True)
+# The portal served on one machine over plain HTTP, as `make run` and `make dev` serve it
+# (the Makefile sets LOCAL_RUN=1): an explicit opt-in, never a default. With it, DEBUG is off
+# unless DEBUG=1 (`make dev`), the secret key is generated once into VAR_DIR, the local host
+# names are allowed, and the HTTPS settings (redirect, secure cookies, HSTS) default to off,
+# since the server speaks plain HTTP on 127.0.0.1; each still follows the environment.
+LOCAL_RUN = envbool("LOCAL_RUN", False)
+# Without LOCAL_RUN, DEBUG is on unless DEBUG=0 (a developer's `manage.py`, the tests);
+# production sets DEBUG=0 and SECRET_KEY, and then every security default below turns strict.
+DEBUG = envbool("DEBUG", not LOCAL_RUN)
+# Plain HTTP: with DEBUG, or on one machine. Production (neither) defaults to HTTPS only.
+PLAIN_HTTP = DEBUG or LOCAL_RUN
 VAR_DIR = Path(os.environ.get("VAR_DIR") or BASE_DIR / "var")
 VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _generated_key(path: Path) -> str:
+    """The key kept in `path`, made on first use. Made in a file of its own and linked into
+    place, so a key is never seen half written, never readable by others, and two processes
+    starting at once (the server, the worker, the periodic jobs) end up with the same key."""
+    if not path.exists():
+        fd, draft = tempfile.mkstemp(dir=path.parent, prefix=".secret_key-")  # mode 0600
+        try:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(50))
+            with contextlib.suppress(FileExistsError):  # another process was first: theirs
+                os.link(draft, path)
+        finally:
+            os.unlink(draft)
+    return path.read_text().strip()
 
 
 def _secret_key() -> str:
     key = os.environ.get("SECRET_KEY")
     if key:
         return key
-    if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
-    # One machine, DEBUG on: generate the key once and keep it, so sessions survive restarts.
-    path = VAR_DIR / "secret_key"
-    if not path.exists():
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    if not PLAIN_HTTP:
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set when DEBUG is off (LOCAL_RUN=1, which `make run` sets, "
+            "generates one for a single machine)."
+        )
+    # One machine (DEBUG on, or LOCAL_RUN): generate the key once and keep it, so sessions
+    # survive restarts. Several machines need the same key: production sets SECRET_KEY.
+    return _generated_key(VAR_DIR / "secret_key")
 
 
 SECRET_KEY = _secret_key()
-ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
+ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if PLAIN_HTTP else "")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
 SITE_NAME = os.environ.get("SITE_NAME", "CollabHub")
-# Where people reach the portal, for links in emails sent outside a request.
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The port `make run` serves on; the Makefile passes it to every process it starts.
+PORT = envint("PORT", 0) or None
+# Where people reach the portal, for links written outside a request (emails, text
+# messages, the invitation link and its QR code). Unset: this machine on PORT, so that
+# `PORT=9000 make run` writes links that work (apps.core.checks warns on a mismatch).
+SITE_URL = (os.environ.get("SITE_URL") or f"http://127.0.0.1:{PORT or 8000}").rstrip("/")
 
 INSTALLED_APPS = [
     "daphne",
@@ -216,7 +246,9 @@ else:
     default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
     "default": default_storage,
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    # Hashed names (served with a far-future cache) and compressed copies, made by
+    # `collectstatic`, which `make run` runs before serving, as production must.
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 AVATAR_MAX_BYTES = envint("AVATAR_MAX_BYTES", 2 * 1024 * 1024)
@@ -309,24 +341,33 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
-SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
-SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", not DEBUG)
-SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", not DEBUG)
-SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", not DEBUG)
-CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", not DEBUG)
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0 if PLAIN_HTTP else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not PLAIN_HTTP)
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", not PLAIN_HTTP)
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", not PLAIN_HTTP)
+SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", not PLAIN_HTTP)
+CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", not PLAIN_HTTP)
 if envbool("SECURE_PROXY_SSL_HEADER", False):
     # Behind a proxy that terminates TLS and sets X-Forwarded-Proto.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # /healthz/ is probed over plain HTTP by the load balancer.
 SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]
 
+# Expected refusals (403, 404, 429, a bad request) are one line each: Django logs some with
+# the exception's traceback, which buries the server errors (500s keep theirs).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"refusals_in_one_line": {"()": "collabhub.logs.RefusalsInOneLine"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["refusals_in_one_line"]}
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.channels.server": {"level": "WARNING"}},
+    "loggers": {
+        "django.channels.server": {"level": "WARNING"},
+        # On the logger too, so that every handler (not only ours) gets the one line.
+        "django.request": {"filters": ["refusals_in_one_line"]},
+    },
 }
 
 # Chat: per-user sending limits (a burst and a sustained rate) and the history page size.

@@ -42,6 +42,12 @@ def _test_settings(settings, tmp_path):
     # Background tasks run in the test's process right after the commit that enqueues them
     # (the worker is tested on its own: tests/core/test_background.py).
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    # Pages rendered here name static files as they are, with no collectstatic run before
+    # (the portal's manifest storage needs one; the browser tests' server runs it).
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
 
 
 @pytest.fixture(autouse=True)

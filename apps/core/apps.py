@@ -7,6 +7,7 @@ class CoreConfig(AppConfig):
     label = "core"
 
     def ready(self) -> None:
+        from . import checks  # noqa: F401  (registers the system checks)
         from .inputs import IdConverter
 
         # `<id:collab_id>` in every URL of ours: out-of-range ids are 404, not a 500.

@@ -35,7 +35,7 @@ DATABASE_BACKEND = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 def make_run_command(program: str) -> list[str]:
     """The arguments `make run` starts `manage.py <program>` with (Makefile, target run)."""
     makefile = (ROOT / "Makefile").read_text()
-    run_target = re.search(r"^run:.*?(?=^\S)", makefile, re.S | re.M).group(0)
+    run_target = re.search(r"^run: install.*?(?=^\S)", makefile, re.S | re.M).group(0)
     found = re.search(rf"\$\(PY\) manage\.py {program}([^&;\n]*)&", run_target)
     assert found, f"make run does not start manage.py {program} in the background"
     return [sys.executable, "manage.py", program, *found.group(1).split()]
@@ -78,7 +78,7 @@ def wait_until(condition, process, log: Path, timeout: float = 60) -> None:
 
 def test_make_run_starts_the_worker_and_the_periodic_runner_beside_daphne():
     makefile = (ROOT / "Makefile").read_text()
-    run_target = re.search(r"^run:.*?(?=^\S)", makefile, re.S | re.M).group(0)
+    run_target = re.search(r"^run: install.*?(?=^\S)", makefile, re.S | re.M).group(0)
 
     assert make_run_command("db_worker")[2:4] == ["db_worker", "--no-reload"]
     assert make_run_command("run_periodic")[2] == "run_periodic"
