@@ -30,9 +30,16 @@ def within_view(rows, user, collab: Collab):
 
 def unread_messages(user, collab, after_id):
     """What counts as unread for `user` in `collab` past their read marker `after_id`: the
-    live messages of others. `collab` and `after_id` may be expressions (OuterRef, Subquery),
-    for the counters of "my collabs". The history before a newcomer came needs no bound here:
-    joining sets their marker at their arrival (receivers.write_system_message)."""
-    return Message.objects.filter(collab=collab, pk__gt=after_id, deleted_at__isnull=True).exclude(
-        author=user
+    live messages of others, and the system messages about what others did. Your own messages
+    and the notes of your own actions (creating a link, adding someone, leaving) are never
+    news to you. The one definition behind every count: the unread counter of "my collabs"
+    (and the title's total), the chat's "new messages" divider and where the page opens.
+
+    `collab` and `after_id` may be expressions (OuterRef, Subquery), for the counters of "my
+    collabs". The history before a newcomer came needs no bound here: joining sets their
+    marker at their arrival (receivers.write_system_message)."""
+    return (
+        Message.objects.filter(collab=collab, pk__gt=after_id, deleted_at__isnull=True)
+        .exclude(author=user)
+        .exclude(actor=user)
     )

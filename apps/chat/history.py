@@ -7,7 +7,7 @@ from django.db.models import Subquery
 
 from apps.collabs.models import Collab
 
-from .access import visible_messages
+from .access import unread_messages, visible_messages
 from .models import ReadState
 from .presenters import MessageView, present, with_related
 
@@ -82,20 +82,24 @@ def around(user, collab: Collab, message_id: int, limit: int) -> Window:
 
 def opening(user, collab: Collab, limit: int) -> Window:
     """Where the chat page opens: at the first unread message with a divider before it, or at
-    the end when everything is read."""
+    the end when nothing is unread. "Unread" is access.unread_messages, as for the counters of
+    "my collabs": one's own messages and the notes of one's own actions past the marker are
+    not news, so no divider stands before them (they show above it, with the context)."""
     read_to = last_read_id(user, collab)
     qs = visible_messages(user, collab)
-    newer, has_newer = _newer(qs, read_to, limit)
-    # Mine are read by definition; the divider marks the first unread message of others.
-    unread = [m for m in newer if not (m.author and m.author.id == user.pk)]
-    if not unread:
+    # The first unread message, as a subquery of the page's own query (no query of its own):
+    # none unread, and the page is empty.
+    first_unread = unread_messages(user, collab, read_to).order_by("pk").values("pk")[:1]
+    newer, has_newer = _newer(qs.filter(pk__gte=Subquery(first_unread)), read_to, limit)
+    if not newer:
         messages, has_older = _older(qs, None, limit)
         return Window(messages, has_older, has_newer=False, last_read_id=read_to)
-    older, has_older = _older(qs, read_to + 1, max(limit // 5, 5))
+    first_unread_id = newer[0].id
+    older, has_older = _older(qs, first_unread_id, max(limit // 5, 5))
     return Window(
         older + newer,
         has_older=has_older,
         has_newer=has_newer,
-        first_unread_id=unread[0].id,
+        first_unread_id=first_unread_id,
         last_read_id=read_to,
     )

@@ -30,6 +30,17 @@ class Message(models.Model):
         blank=True,
         related_name="messages",
     )
+    # Whose doing a system message is (the person who created the link, added the member,
+    # left): a copy of its data's actor_id, as a column so that "what is unread for me" can
+    # leave out what I did myself (access.unread_messages). None for a person's message (its
+    # author is whose it is) and for what nobody did (a guest's access ending).
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.USER)
     body = models.TextField(blank=True, max_length=MAX_BODY_LENGTH)
     html = models.TextField(blank=True)

@@ -131,7 +131,9 @@ def _envelope(kind: str, view: MessageView, html: str) -> dict:
         "id": view.id,
         "version": view.version,
         "html": html,
-        "author_id": view.author.id if view.author else None,
+        # Whose doing it is (the author, or who did what a system message tells): the page
+        # counts in its title only what is not the reader's own, and scrolls to their own.
+        "author_id": view.by_id,
     }
 
 

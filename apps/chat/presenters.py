@@ -66,10 +66,17 @@ class MessageView:
     pinned: bool
     reply: ReplyView | None
     reactions: list[ReactionView] = field(default_factory=list)
+    # Who did what a system message tells (Message.actor); None for a person's message.
+    actor_id: int | None = None
 
     @property
     def is_system(self) -> bool:
         return self.kind == Message.Kind.SYSTEM
+
+    @property
+    def by_id(self) -> int | None:
+        """Whose doing the message is: its author's, or the actor's of a system message."""
+        return self.author.id if self.author else self.actor_id
 
     @property
     def version(self) -> str:
@@ -141,4 +148,5 @@ def present(message: Message) -> MessageView:
         pinned=message.pinned_at is not None,
         reply=reply,
         reactions=list(grouped.values()),
+        actor_id=message.actor_id,
     )

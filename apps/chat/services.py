@@ -221,7 +221,9 @@ def _already_sent(collab: Collab, user, client_id: str) -> Message | None:
 @transaction.atomic
 def post_system_message(collab: Collab, system_type: str, actor=None, **data) -> Message:
     """The one function every app uses to write an event into the chat. `data` must be
-    JSON-safe; names are stored as they were, so history reads right after renames."""
+    JSON-safe; names are stored as they were, so history reads right after renames. The
+    `actor` (who did it) is kept on the message too: what a person did is never unread for
+    them (access.unread_messages)."""
     if actor is not None:
         data.setdefault("actor_id", actor.pk)
         data.setdefault("actor_name", actor.full_name or actor.email)
@@ -230,6 +232,7 @@ def post_system_message(collab: Collab, system_type: str, actor=None, **data) ->
     message = Message.objects.create(
         collab=collab,
         kind=Message.Kind.SYSTEM,
+        actor=actor,
         system_type=system_type,
         system_data=data,
         created=now,

@@ -20,10 +20,11 @@ LIST_QUERIES = 4
 # session, user, hidden list (no count of hidden collabs needed there)
 HIDDEN_LIST_QUERIES = 3
 # session, user, membership with its collab (the access check, cached for every permission),
-# member count; the chat: read marker, the newest page of messages and its reactions, then
-# (everything read) the page before it and its reactions, the pinned count, the others' read
-# markers ("seen by"). The sidebar's tabs load on demand, after the page.
-DETAIL_QUERIES = 11
+# member count; the chat: read marker, the unread messages (none: the owner's own notes of
+# adding people are not news to her, so no reactions query for them), then the newest page
+# and its reactions, the pinned count, the others' read markers ("seen by"). The sidebar's
+# tabs load on demand, after the page. (It was 11 while her own notes counted as unread.)
+DETAIL_QUERIES = 10
 # session, user, membership with collab, member count, members with users. (It was 8 while
 # "who may invite" let guests invite by default: a guest no longer gets the invitations part.)
 MEMBERS_QUERIES = 5
