@@ -12,26 +12,43 @@ from . import qr, services
 from .forms import EmailInviteForm, LinkForm
 from .services import active_link, pending_for
 
-_CHANNELS = {
-    "email": lambda: _("by email"),
-    "phone": lambda: _("by phone"),
-    "link": lambda: _("by link"),
-}
+# The sentences follow the rules in apps/chat/system.py (past tense in English; in Russian no
+# verb that would agree with a person's gender, names only in the nominative):
+#
+#     invited, email          Анна: приглашение отправлено на почту — Ольга (гость)
+#                             Anna invited Olga (guest) by email
+#     invited, phone          Анна: приглашение отправлено на телефон — Ольга (гость)
+#                             Anna invited Olga (guest) by phone
+#     invitation_revoked      Анна: приглашение отозвано — Ольга (гость)
+#                             Anna revoked the invitation of Olga (guest)
+#     link_created            Анна: ссылка-приглашение создана
+#                             Anna made an invitation link
+#     link_replaced           Анна: ссылка-приглашение заменена, старая отключена
+#                             Anna replaced the invitation link; the old one stopped working
+#     link_revoked            Анна: ссылка-приглашение отозвана
+#                             Anna revoked the invitation link
+
+
+def _names(d: dict) -> dict:
+    """The inviter, and the invitee (a name or an address) with the guest mark: whoever is
+    invited comes as a guest."""
+    return {
+        "actor": system.person(d, "actor"),
+        "invitee": system.guest(d.get("invitee") or _("someone")),
+    }
 
 
 def _invited(d: dict) -> str:
-    return _("%(actor)s invited %(invitee)s (guest) %(channel)s") % {
-        "actor": system.person(d, "actor"),
-        "invitee": d.get("invitee") or _("someone"),
-        "channel": _CHANNELS.get(d.get("channel", ""), lambda: "")(),
-    }
+    channel = d.get("channel", "")
+    if channel == "email":
+        return _("%(actor)s invited %(invitee)s by email") % _names(d)
+    if channel == "phone":
+        return _("%(actor)s invited %(invitee)s by phone") % _names(d)
+    return _("%(actor)s invited %(invitee)s") % _names(d)
 
 
 def _revoked(d: dict) -> str:
-    return _("%(actor)s revoked the invitation of %(invitee)s") % {
-        "actor": system.person(d, "actor"),
-        "invitee": d.get("invitee") or _("someone"),
-    }
+    return _("%(actor)s revoked the invitation of %(invitee)s") % _names(d)
 
 
 system.register("invited", _invited)
@@ -43,7 +60,7 @@ system.register(
 system.register(
     "link_replaced",
     lambda d: (
-        _("%(actor)s made a new invitation link; the old one no longer works")
+        _("%(actor)s replaced the invitation link; the old one stopped working")
         % {"actor": system.person(d, "actor")}
     ),
 )
