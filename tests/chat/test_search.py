@@ -32,7 +32,7 @@ def found(client, user, collab: Collab, query: str) -> list[int]:
     client.force_login(user)
     response = client.get(reverse("chat:search", kwargs={"collab_id": collab.pk}), {"q": query})
     assert response.status_code == 200
-    return [int(i) for i in re.findall(r'<article [^>]*id="m(\d+)"', response.content.decode())]
+    return [int(i) for i in re.findall(r"data-message-id=\"(\d+)\"", response.content.decode())]
 
 
 @pytest.fixture
