@@ -77,8 +77,8 @@ def _stemmer(language: str):
 
 @lru_cache(maxsize=20_000)
 def stem(word: str) -> str:
-    """One word's stem: lower case; Cyrillic by the Russian stemmer (which also reads ё as
-    е); Latin, accents dropped, by the English one; any other script as it is."""
+    """One word's stem: lower case; Cyrillic by the Russian stemmer (which also takes the
+    dots off ё); Latin, accents dropped, by the English one; any other script as it is."""
     word = word.lower()
     if _CYRILLIC.search(word):
         return _stemmer("russian").stemWord(word)

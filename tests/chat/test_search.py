@@ -75,15 +75,11 @@ def test_a_russian_word_is_found_in_any_case(client, collab, member, chat):
 
 
 @pytest.mark.parametrize("query", ["договоры", "подписали", "договора подписана"])
-def test_another_form_of_a_russian_word_finds_the_message(
-    client, collab, member, chat, query
-):
+def test_another_form_of_a_russian_word_finds_the_message(client, collab, member, chat, query):
     assert found(client, member, collab, query) == [chat["contract"].pk]
 
 
-def test_another_form_of_an_english_word_finds_the_message(
-    client, collab, member, chat
-):
+def test_another_form_of_an_english_word_finds_the_message(client, collab, member, chat):
     assert set(found(client, member, collab, "invoices")) == {chat["invoice"].pk, chat["both"].pk}
     assert chat["logo"].pk in found(client, member, collab, "draft")
 
@@ -302,9 +298,9 @@ def snippets(client, user, collab: Collab, query: str) -> list[str]:
 
 
 def test_the_found_words_are_marked_in_every_form(client, collab, member, mockups):
-    assert snippets(client, member, collab, "макета") == [
-        "<mark>Макеты</mark> отправлены заказчику",
+    assert sorted(snippets(client, member, collab, "макета")) == [
         "<mark>Макет</mark> главной страницы готов",
+        "<mark>Макеты</mark> отправлены заказчику",
     ]
     assert snippets(client, member, collab, "designs") == ["The <mark>design</mark> is approved"]
 
@@ -404,7 +400,8 @@ STORABLE = [payload.replace("\x00", "") for payload in XSS_PAYLOADS + FORGED]
 
 @pytest.mark.parametrize("payload", STORABLE)
 def test_a_hostile_message_found_by_search_shows_only_marks(client, collab, member, payload):
-    services.send_message(collab, member, f"{payload} needle")
+    # "needle" first: PostgreSQL's parser skips what follows an unclosed <script> tag.
+    services.send_message(collab, member, f"needle {payload}")
 
     for query in ("needle", "needle alert" if "alert" in payload else "needle x"):
         for snippet in snippets(client, member, collab, query):
