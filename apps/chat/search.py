@@ -37,9 +37,9 @@ from django.contrib.postgres.search import (
     SearchVector,
 )
 from django.db import connection
-from django.db.models import Value
+from django.db.models import Case, Value, When
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Replace
+from django.db.models.functions import Length, Replace
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString
 
@@ -156,7 +156,7 @@ def search(messages, query: str, limit: int = 50):
             .filter(search=ts_query)
             .annotate(rank=SearchRank(SEARCH_VECTOR, ts_query))
             .order_by("-rank", "-pk")
-            .annotate(headline=_headline(ts_query))[:limit]
+            .annotate(body_length=Length("body"), headline=_headline(ts_query))[:limit]
         )
     words = query_stems(query)
     if not words:
@@ -170,20 +170,27 @@ def search(messages, query: str, limit: int = 50):
 
 def _headline(ts_query):
     """ts_headline over the body, the marks being START and STOP (taken out of the body
-    first). The 'russian' configuration stems Latin words with the English stemmer, so both
-    halves of the query find their words. PostgreSQL computes it for the page's rows only
-    (an expensive select-list expression runs after the LIMIT)."""
+    first): a message of up to SNIPPET_LENGTH characters whole, a longer one as up to three
+    fragments around its matches (as the SQLite snippet). The 'russian' configuration stems
+    Latin words with the English stemmer, so both halves of the query find their words.
+    PostgreSQL computes it for the page's rows only (an expensive select-list expression runs
+    after the LIMIT)."""
     body = Replace(Replace("body", Value(START), Value("")), Value(STOP), Value(""))
-    return SearchHeadline(
-        body,
-        ts_query,
-        config="russian",
-        start_sel=START,
-        stop_sel=STOP,
-        max_words=40,
-        min_words=15,
-        max_fragments=3,
-        fragment_delimiter=" … ",
+    marks = {"config": "russian", "start_sel": START, "stop_sel": STOP}
+    return Case(
+        When(
+            body_length__lte=SNIPPET_LENGTH,
+            then=SearchHeadline(body, ts_query, highlight_all=True, **marks),
+        ),
+        default=SearchHeadline(
+            body,
+            ts_query,
+            max_words=40,
+            min_words=15,
+            max_fragments=3,
+            fragment_delimiter=" … ",
+            **marks,
+        ),
     )
 
 
