@@ -31,6 +31,7 @@ from .models import (
     ReadState,
 )
 from .presenters import present, with_related
+from .search import index_message, unindex_message
 
 
 class RateLimited(Exception):
@@ -189,6 +190,8 @@ def send_message(
                 updated=now,
                 client_id=client_id or uuid.uuid4().hex,
             )
+            # The search index (SQLite's; nothing on PostgreSQL): in the same transaction.
+            index_message(message)
             mentioned = [uid for uid in rendered.mentioned_ids if uid != user.pk]
             Mention.objects.bulk_create(
                 [Mention(message=message, user_id=uid, collab=collab) for uid in mentioned]
@@ -272,6 +275,7 @@ def edit_message(collab: Collab, user, message_id: int, body: str, *, base_versi
     message.edited_at = now
     message.updated = now
     message.save(update_fields=["body", "html", "edited_at", "updated"])
+    index_message(message)  # found by its new words, not its old ones
     links_changed = _replace_links(message, rendered.links)
     _publish_message(message, "changed")
     if links_changed:
@@ -310,6 +314,7 @@ def delete_message(collab: Collab, user, message_id: int) -> Message:
     message.updated = now
     message.pinned_at = None
     message.save(update_fields=["body", "html", "deleted_at", "updated", "pinned_at"])
+    unindex_message(message)
     message.revisions.all().delete()
     Mention.objects.filter(message=message).delete()
     links_deleted, _rows = MessageLink.objects.filter(message=message).delete()

@@ -26,7 +26,7 @@ from .access import visible_messages
 from .links import links_page
 from .models import ALLOWED_REACTIONS, MAX_BODY_LENGTH, ReadState
 from .presenters import present, with_related
-from .search import search as search_messages
+from .search import results as search_results
 
 
 def _reader(request: HttpRequest, collab) -> Reader:
@@ -286,17 +286,12 @@ def pinned(request: HttpRequest, collab_id: int) -> HttpResponse:
 def search(request: HttpRequest, collab_id: int) -> HttpResponse:
     collab = get_collab_for(request.user, collab_id)
     query = query_text(request.GET.get("q", ""))
-    results = []
-    if query:
-        results = [
-            present(m)
-            for m in with_related(search_messages(visible_messages(request.user, collab), query))
-        ]
+    results = search_results(visible_messages(request.user, collab), query) if query else []
     return render_frame(
         request,
         "chat/search.html",
         collab,
-        {"query": query, "results": results, "reader": _reader(request, collab)},
+        {"query": query, "results": results},
         current="search",
     )
 
