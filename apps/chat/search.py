@@ -48,7 +48,7 @@ from .presenters import PersonView
 
 SEARCH_VECTOR = SearchVector("body", config="russian") + SearchVector("body", config="english")
 
-# The SQLite full-text table (migration 0004_message_search_fts).
+# The SQLite full-text table (migration 0005_message_search_fts).
 FTS_TABLE = "chat_message_fts"
 MAX_QUERY_WORDS = 10
 # A snippet: about this many characters of the message's text around the first match.

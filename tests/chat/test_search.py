@@ -267,7 +267,7 @@ def test_the_migration_fills_the_index_with_the_messages_already_there(
 
     from django.apps import apps
 
-    migration = import_module("apps.chat.migrations.0004_message_search_fts")
+    migration = import_module("apps.chat.migrations.0005_message_search_fts")
 
     class Editor:  # what the migration's functions use of a schema editor
         connection = connection

@@ -58,6 +58,6 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("chat", "0003_messagelink")]
+    dependencies = [("chat", "0004_message_actor")]
 
     operations = [migrations.RunPython(create, drop)]
