@@ -113,7 +113,7 @@ class Command(BaseCommand):
                     services.add_member(collab, users[owner], users[email])
                 created += 1
             conversation = CONVERSATIONS.get(name)
-            if conversation is not None and _quiet(collab, users[owner], users, conversation):
+            if conversation is not None and _open_for(collab, users[owner], users, conversation):
                 # As a new request would load it: no memberships cached from the setup.
                 collab = Collab.objects.get(pk=collab.pk)
                 converse(collab, users[owner], users, conversation, days)
@@ -142,7 +142,7 @@ def working_days_after(day: dt.date, count: int) -> dt.date:
     return day
 
 
-def _quiet(collab: Collab, owner: User, users: dict, conversation: Conversation) -> bool:
+def _open_for(collab: Collab, owner: User, users: dict, conversation: Conversation) -> bool:
     """Whether the conversation goes in: nobody has written in the chat yet (system notes do
     not count), and everyone who speaks in it is a member (a demo database someone changed by
     hand is left as it is)."""
