@@ -13,14 +13,14 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.chat import ratelimit
-from apps.chat.models import Mention, Message, MessageLink, Reaction, ReadState
-from apps.collabs import services
-from apps.collabs.management.commands.seed_demo import (
+from apps.chat.management.commands.seed_demo import (
     PASSWORD,
     USERS,
     last_working_days,
     working_days_after,
 )
+from apps.chat.models import Mention, Message, MessageLink, Reaction, ReadState
+from apps.collabs import services
 from apps.collabs.models import Collab, Membership
 
 pytestmark = pytest.mark.django_db

@@ -13,8 +13,7 @@ everything with the present; the times are then set to the past in one pass (_da
 are sent oldest first, so the order of ids (on which the history's pages are keyed) is the
 order of times.
 
-The demo data spans the layers (collabs and their chat): tests/test_layers.py lets this entry
-point, and only it, import the chat.
+It lives in the chat app, the highest layer it needs (collabs and their chat).
 """
 
 import datetime as dt
