@@ -82,7 +82,9 @@ class CollabSettingsForm(forms.ModelForm):
 
 
 class AddMemberForm(forms.Form):
-    user = forms.ModelChoiceField(label=_("Employee"), queryset=User.objects.none())
+    user = forms.ModelChoiceField(
+        label=_("Employee"), queryset=User.objects.none(), empty_label=_("Choose an employee…")
+    )
 
     # Shown in the picker at most; a search narrows the directory down.
     PICKER_SIZE = 200

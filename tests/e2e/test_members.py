@@ -10,7 +10,7 @@ from apps.collabs import services
 from apps.collabs.models import Membership, Role
 from tests.conftest import make_user
 
-from .conftest import assert_clean, sign_in
+from .conftest import PHONE, assert_clean, no_horizontal_overflow, sign_in, sign_in_by_cookie
 
 pytestmark = pytest.mark.e2e
 
@@ -142,14 +142,61 @@ def test_the_owner_gives_a_guest_an_end_date(page: Page, team):
     page.goto(f"/collabs/{collab.pk}/members/")
 
     row = row_of(page, "Gleb Guest")
-    row.get_by_label("Access of Gleb Guest until").fill("2031-03-15")
+    # A visible label; the person's name is read out to screen readers only.
+    expect(row.locator("label", has_text="Access until")).to_be_visible()
+    row.get_by_label("Access until (Gleb Guest)").fill("2031-03-15")
     row.get_by_role("button", name="Save the end of access of Gleb Guest").click()
 
     expect(page.get_by_text("Saved.")).to_be_visible()
-    expect(row_of(page, "Gleb Guest")).to_contain_text("access until")
-    expect(row_of(page, "Gleb Guest").get_by_label("Access of Gleb Guest until")).to_have_value(
+    expect(row_of(page, "Gleb Guest").get_by_label("Access until (Gleb Guest)")).to_have_value(
         "2031-03-15"
     )
     # Employees have no end date to set.
-    expect(row_of(page, "Lev Leaver").get_by_label("Access of Lev Leaver until")).to_have_count(0)
+    expect(row_of(page, "Lev Leaver").get_by_label("Access until (Lev Leaver)")).to_have_count(0)
+
+    # The end date can be removed again.
+    row_of(page, "Gleb Guest").get_by_role(
+        "button", name="Remove the end of access of Gleb Guest"
+    ).click()
+    expect(page.get_by_text("Saved.")).to_be_visible()
+    expect(row_of(page, "Gleb Guest").get_by_label("Access until (Gleb Guest)")).to_have_value("")
+    assert Membership.objects.active().get(collab=collab, user=guest).expires_at is None
+    assert_clean(page)
+
+
+def test_the_members_page_on_a_phone(open_page, team):
+    owner, collab = team["owner"], team["collab"]
+    guest = make_user("gleb@example.com", "Gleb Guest", kind="guest")
+    services.add_member(collab, owner, guest)
+    page = open_page(**{**PHONE, "viewport": {"width": 375, "height": 812}})
+    sign_in_by_cookie(page, owner)
+    page.goto(f"/collabs/{collab.pk}/members/")
+
+    expect(page.get_by_role("heading", level=2, name="Invitations")).to_be_attached()
+    no_horizontal_overflow(page, 375)
+    # The member list comes before the invitations.
+    members_top = page.get_by_role("list", name="Members").bounding_box()["y"]
+    invitations_top = page.get_by_role("heading", level=2, name="Invitations").bounding_box()["y"]
+    assert members_top < invitations_top
+    # The guest is marked once.
+    expect(row_of(page, "Gleb Guest").get_by_text("guest", exact=True)).to_have_count(1)
+    expect(row_of(page, "Gleb Guest").get_by_text("Guest", exact=True)).to_have_count(0)
+
+    # The end-date picker is usable on the phone: within the screen, fillable, saved.
+    picker = row_of(page, "Gleb Guest").get_by_label("Access until (Gleb Guest)")
+    picker.scroll_into_view_if_needed()
+    box = picker.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 375
+    picker.fill("2031-03-15")
+    row_of(page, "Gleb Guest").get_by_role(
+        "button", name="Save the end of access of Gleb Guest"
+    ).tap()
+    expect(page.get_by_text("Saved.")).to_be_visible()
+    expect(row_of(page, "Gleb Guest").get_by_label("Access until (Gleb Guest)")).to_have_value(
+        "2031-03-15"
+    )
+    # The picker of employees starts with words, not dashes.
+    first = page.get_by_label("Add an employee").locator("option").first
+    expect(first).to_have_text("Choose an employee…")
+    no_horizontal_overflow(page, 375)
     assert_clean(page)
