@@ -8,6 +8,7 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 from PIL import Image
 
 from apps.accounts.models import User
@@ -48,6 +49,18 @@ def _test_settings(settings, tmp_path):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def _site_language():
+    """Each test starts in the site's language. Django keeps the language a request activated
+    in its thread (LocaleMiddleware never resets it, and signing in a Russian user switches to
+    Russian), so a test calling the services after another test's Russian request would read
+    their messages in Russian. (The sockets never rely on it: they translate under the
+    reader's language.)"""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)
