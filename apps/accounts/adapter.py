@@ -1,6 +1,7 @@
 from allauth.account.adapter import DefaultAccountAdapter
-from django.conf import settings
 from django.utils import translation
+
+from .middleware import remember_language
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -29,11 +30,5 @@ class AccountAdapter(DefaultAccountAdapter):
         response = super().post_login(request, user, **kwargs)
         language = getattr(user, "language", "")
         if language and hasattr(response, "set_cookie"):
-            response.set_cookie(
-                settings.LANGUAGE_COOKIE_NAME,
-                language,
-                max_age=settings.LANGUAGE_COOKIE_AGE,
-                samesite="Lax",
-                secure=settings.SESSION_COOKIE_SECURE,
-            )
+            remember_language(response, language)
         return response

@@ -1,8 +1,21 @@
 import zoneinfo
 
+from django.conf import settings
 from django.utils import timezone, translation
 
 from .services import TRACKED_KEY, remember_session
+
+
+def remember_language(response, language: str) -> None:
+    """Keep the chosen language in its cookie, so pages shown before (or after) signing in
+    speak it too."""
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+    )
 
 
 class UserPreferencesMiddleware:

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
@@ -11,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from . import services
 from .forms import LanguageForm, ProfileForm
+from .middleware import remember_language
 from .models import User
 from .verification import is_unverified
 
@@ -35,7 +35,7 @@ def profile(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Your profile is saved."))
             response = redirect("accounts:profile")
             if data["language"]:
-                response.set_cookie(settings.LANGUAGE_COOKIE_NAME, data["language"])
+                remember_language(response, data["language"])
             return response
     else:
         form = ProfileForm(instance=user)
@@ -59,11 +59,5 @@ def set_language(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         services.set_language(request.user, language)
     response = redirect(next_url)
-    response.set_cookie(
-        settings.LANGUAGE_COOKIE_NAME,
-        language,
-        max_age=settings.LANGUAGE_COOKIE_AGE,
-        samesite="Lax",
-        secure=settings.SESSION_COOKIE_SECURE,
-    )
+    remember_language(response, language)
     return response
