@@ -104,7 +104,7 @@ def render_tab(
 ) -> HttpResponse:
     """A sidebar tab: its partial for the sidebar, or a framed page with the partial as its
     content for a plain request (no JavaScript, or a link opened on its own)."""
-    ctx = {"collab": collab, "tab_key": key, **context}
+    ctx = {"collab": collab, **context}
     if is_tab_request(request):
         return render(request, template, ctx)
     ctx.update(tab_template=template, tab_title=title)
