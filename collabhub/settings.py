@@ -149,6 +149,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.template.context_processors.tz",
                 "apps.core.context_processors.site",
+                "apps.collabs.context_processors.unread",
             ],
         },
     }

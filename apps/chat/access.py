@@ -7,7 +7,7 @@ from apps.collabs.permissions import history_start, membership_of
 
 from .models import Message
 
-__all__ = ["history_start", "visible_messages", "within_view"]
+__all__ = ["history_start", "last_message_of", "list_heads", "visible_messages", "within_view"]
 
 
 def visible_messages(user, collab: Collab):
@@ -42,4 +42,33 @@ def unread_messages(user, collab, after_id):
         Message.objects.filter(collab=collab, pk__gt=after_id, deleted_at__isnull=True)
         .exclude(author=user)
         .exclude(actor=user)
+    )
+
+
+def last_message_of(collab):
+    """The id of the collab's last message, as a subquery for the list of a member's collabs
+    (`collab` an OuterRef to their membership's collab; index message_collab_id). A newcomer
+    kept from the earlier history still sees it: the note of their own arrival comes after
+    their start."""
+    return Message.objects.filter(collab=collab).order_by("-pk").values("pk")[:1]
+
+
+def list_heads(ids):
+    """The last messages found by `last_message_of` for the rows of a member's list of
+    collabs, with their authors: what the previews show."""
+    return (
+        Message.objects.filter(pk__in=ids)
+        .select_related("author")
+        .only(
+            "collab_id",
+            "author__full_name",
+            "author__email",
+            "actor_id",
+            "kind",
+            "html",
+            "system_type",
+            "system_data",
+            "created",
+            "deleted_at",
+        )
     )

@@ -7,6 +7,7 @@ renders them for its reader here (on the event loop: no database)."""
 from apps.collabs import live
 
 from .partials import pushed_frame
+from .preview import Preview, render_for_viewer
 
 
 def _message(event: dict, reader, collab) -> str:
@@ -40,9 +41,49 @@ def _links(event: dict, reader, collab) -> dict:
     return {"type": "links"}
 
 
+# What a member hears of a collab whose chat their page does not show (the list of collabs,
+# another collab's chat): a new message's preview and whether it counts for them, the last
+# message's new look (edited, deleted), and their own reading (on another device or tab).
+
+
+def _message_summary(event: dict, viewer, collab_id: int) -> dict:
+    data = event["data"]
+    message = data["message"]
+    preview = Preview.of_event(message)
+    own = preview.by_id is not None and preview.by_id == viewer.user_id
+    return {
+        "type": "activity",
+        "collab_id": collab_id,
+        "id": message["id"],
+        "preview": render_for_viewer(preview, message["updated"], viewer),
+        # Unread for the viewer (apps.chat.access.unread_messages): not their own doing.
+        "unread": not own,
+        "mention": not own and viewer.user_id in data.get("mentioned", ()),
+    }
+
+
+def _changed_summary(event: dict, viewer, collab_id: int) -> dict:
+    message = event["data"]["message"]
+    preview = Preview.of_event(message)
+    return {
+        "type": "activity",
+        "collab_id": collab_id,
+        "id": message["id"],
+        "changed": True,
+        "preview": render_for_viewer(preview, message["updated"], viewer),
+    }
+
+
+def _read_summary(event: dict, viewer, collab_id: int) -> dict | None:
+    data = event["data"]
+    if data["user_id"] != viewer.user_id:
+        return None
+    return {"type": "activity", "collab_id": collab_id, "read": data["last_read_id"]}
+
+
 def register() -> None:
-    live.register_event("message", _message)
-    live.register_event("changed", _changed)
+    live.register_event("message", _message, summary=_message_summary)
+    live.register_event("changed", _changed, summary=_changed_summary)
     live.register_event("typing", _typing)
-    live.register_event("read", _read)
+    live.register_event("read", _read, summary=_read_summary)
     live.register_event("links", _links)

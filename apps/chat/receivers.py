@@ -8,8 +8,9 @@ from django.dispatch import receiver
 from apps.collabs import registry
 from apps.collabs.signals import collab_activity
 
-from .access import unread_messages
+from .access import last_message_of, list_heads, unread_messages
 from .models import Mention, ReadState
+from .preview import Preview
 
 
 def _person_data(user, key: str = "user") -> dict:
@@ -72,10 +73,23 @@ def annotate_unread(queryset, user):
         .annotate(n=Count("pk"))
         .values("n")
     )
+    last = last_message_of(OuterRef("collab_id"))
     return queryset.annotate(
         unread_count=Coalesce(Subquery(unread, output_field=IntegerField()), Value(0)),
         mention_count=Coalesce(Subquery(mentions, output_field=IntegerField()), Value(0)),
+        last_message_id=Subquery(last, output_field=IntegerField()),
     )
+
+
+def attach_previews(rows: list, user) -> None:
+    """Each row's last message as a preview, and when the collab was last active: one query
+    for all the rows."""
+    ids = [row.last_message_id for row in rows if row.last_message_id]
+    found = {m.pk: m for m in list_heads(ids)}
+    for row in rows:
+        message = found.get(row.last_message_id)
+        row.chat_preview = Preview.of(message) if message is not None else None
+        row.activity_at = message.created if message is not None else None
 
 
 def chat_context(request, collab) -> dict:
@@ -84,5 +98,11 @@ def chat_context(request, collab) -> dict:
     return chat_panel_context(request, collab)
 
 
-registry.register_list_extension("chat", annotate_unread, "chat/_counters.html")
+registry.register_list_extension(
+    "chat",
+    annotate_unread,
+    "chat/_counters.html",
+    attach=attach_previews,
+    preview_template="chat/_preview_row.html",
+)
 registry.register_page_section("chat", "chat/_panel.html", chat_context)

@@ -81,16 +81,20 @@ def _clean_body(body) -> str:
     return body
 
 
-def _publish_message(message: Message, kind: str, *, fresh: bool = False) -> None:
+def _publish_message(
+    message: Message, kind: str, *, fresh: bool = False, mentioned: list[int] | tuple = ()
+) -> None:
     """Publish the message as readers will see it. A message just written (fresh) has no
-    reactions yet and its relations loaded, so it is presented as it is, without a query."""
+    reactions yet and its relations loaded, so it is presented as it is, without a query.
+    `mentioned`: who it mentions, so that their lists of collabs count the mention live."""
     if fresh:
         message.reaction_list = []
     else:
         message = with_related(Message.objects.filter(pk=message.pk)).get()
-    live.publish(
-        message.collab_id, kind, {"message": present(message).to_event()}, created=message.created
-    )
+    data = {"message": present(message).to_event()}
+    if mentioned:
+        data["mentioned"] = sorted(mentioned)
+    live.publish(message.collab_id, kind, data, created=message.created)
 
 
 # --- Links (the Links tab: apps/chat/links.py) ----------------------------------------------
@@ -201,7 +205,7 @@ def send_message(
                 unhide_for(collab, mentioned)
             has_links = _store_links(message, rendered.links)
             _advance_read(collab, user, message.pk)
-            _publish_message(message, "message", fresh=True)
+            _publish_message(message, "message", fresh=True, mentioned=mentioned)
             if has_links:
                 _publish_links(message)
     except IntegrityError:

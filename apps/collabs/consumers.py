@@ -12,6 +12,7 @@ from django.utils.translation import gettext
 from apps.accounts.services import session_signs_in
 
 from . import live, presence
+from .models import Membership
 from .permissions import get_collab_for, membership_of, rights_unchanged
 from .readers import Reader, language_of_scope, reader_for
 
@@ -21,17 +22,186 @@ CLOSE_REVOKED = 4403
 logger = logging.getLogger(__name__)
 
 
-class CollabConsumer(AsyncJsonWebsocketConsumer):
+def _collab_ids(user) -> set[int]:
+    """The collabs whose events reach the person's sockets: those they are in now."""
+    return set(Membership.objects.active().filter(user=user).values_list("collab_id", flat=True))
+
+
+class LiveConsumer(AsyncJsonWebsocketConsumer):
+    """The live connection of a signed-in person's page: one socket per page, in the groups of
+    all their collabs and of their own. A page that shows no collab (the list of collabs, the
+    profile) has this one (/ws/me/); a collab's pages have CollabConsumer, which shows that
+    collab in full. Of the other collabs the socket passes on only what their events' kinds
+    summarise (live.summary_for: a new message's preview, the person's own reading), so the
+    counters and the list of collabs stay live on every page.
+
+    Who is in which group follows the memberships: a new one joins the socket to its collab
+    (the membership's save sends `access.changed` to the person's group), an ended one leaves
+    it (`access.revoked` with the collab's id); the page then hears {"type": "collabs"}."""
+
+    # The collab the page shows in full (CollabConsumer); None here.
+    collab_id: int | None = None
+    closed_for_good = False
+    # The collabs whose groups the socket is in, besides its own.
+    other_collabs: frozenset[int] = frozenset()
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated or not user.is_active:
+            await self.close(code=CLOSE_REVOKED)
+            return
+        self.groups_joined = [live.user_group(user.pk)]
+        await self.channel_layer.group_add(self.groups_joined[0], self.channel_name)
+        self.viewer = self._viewer(user)
+        await self._follow_collabs()
+        await self.accept()
+
+    def _viewer(self, user) -> Reader:
+        """Who hears the summaries: the person, in their language and time zone, with no
+        rights (a summary is for every member)."""
+        language = language_of_scope(self.scope, user)
+        return Reader(
+            user_id=user.pk, language=language, tz=user.timezone or "UTC", rights=frozenset()
+        )
+
+    async def _follow_collabs(self) -> bool:
+        """Join the groups of the person's collabs, leave those they are no longer in.
+        Returns whether anything changed."""
+        ids = await database_sync_to_async(_collab_ids)(self.scope["user"])
+        ids.discard(self.collab_id)
+        ids = frozenset(ids)
+        joined, left = ids - self.other_collabs, self.other_collabs - ids
+        for collab_id in joined:
+            await self.channel_layer.group_add(live.collab_group(collab_id), self.channel_name)
+        for collab_id in left:
+            await self.channel_layer.group_discard(live.collab_group(collab_id), self.channel_name)
+        self.other_collabs = ids
+        return bool(joined or left)
+
+    async def _leave_collab(self, collab_id: int) -> None:
+        if collab_id in self.other_collabs:
+            await self.channel_layer.group_discard(live.collab_group(collab_id), self.channel_name)
+            self.other_collabs = self.other_collabs - {collab_id}
+            await self.send_json({"type": "collabs"})
+
+    async def collab_event(self, message) -> None:
+        """An event published to one of the person's collabs (live.publish)."""
+        if self.closed_for_good:
+            return
+        collab_id = message.get("collab_id")
+        if collab_id not in self.other_collabs:
+            return
+        text = live.summary_for(message["event"], self.viewer, collab_id)
+        if text is not None:
+            await self.send(text_data=text)
+
+    async def access_changed(self, event) -> None:
+        """A membership of the person's was saved (joined, a new role, left): follow the
+        groups of the collabs they are in now."""
+        if self.closed_for_good:
+            return
+        if await self._follow_collabs():
+            await self.send_json({"type": "collabs"})
+
+    async def access_revoked(self, event) -> None:
+        if self.closed_for_good:
+            return
+        if event.get("collab_id") is None:
+            await self._close_for_good()
+        else:
+            await self._leave_collab(event["collab_id"])
+
+    async def _close_for_good(self) -> None:
+        # From here on nothing more is sent to this socket, even if events are queued.
+        self.closed_for_good = True
+        await self.disconnect(CLOSE_REVOKED)
+        self.groups_joined = []
+        self.other_collabs = frozenset()
+        await self.close(code=CLOSE_REVOKED)
+
+    async def dispatch(self, message) -> None:
+        """Channels' dispatch first hops to the one thread for synchronous code to close stale
+        database connections, before every frame and every group event. Our handlers reach
+        the database only through database_sync_to_async, which does that itself in the
+        thread; so here the hop is skipped, and a pushed event costs no wait behind other
+        sockets' database work (bench/chat: the main cost of delivering to 100 members)."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
+    async def disconnect(self, code) -> None:
+        for group in getattr(self, "groups_joined", []):
+            await self.channel_layer.group_discard(group, self.channel_name)
+        for collab_id in self.other_collabs:
+            await self.channel_layer.group_discard(live.collab_group(collab_id), self.channel_name)
+
+    async def websocket_receive(self, message) -> None:
+        # A socket closed for good (access revoked) has the rest of its queue dropped unread.
+        if self.closed_for_good:
+            return
+        await super().websocket_receive(message)
+
+    async def receive(self, text_data=None, bytes_data=None, **kwargs) -> None:
+        """Every inbound frame is a JSON object with a string "type"; anything else (binary,
+        not JSON, too deeply nested, a list, a type that is not a string) gets an error frame
+        and the socket lives on."""
+        content = None
+        if text_data is not None:
+            try:
+                content = json.loads(text_data)
+            except (ValueError, RecursionError):
+                content = None
+        if not isinstance(content, dict) or not isinstance(content.get("type"), str):
+            await self.send_json({"type": "error", "message": self.bad_frame_text()})
+            return
+        await self.receive_json(content)
+
+    def bad_frame_text(self) -> str:
+        return gettext("The server could not read that frame.")
+
+    async def receive_json(self, content, **kwargs) -> None:
+        if content["type"] == "ping":
+            await self.heard_from_client()
+            await self.send_json({"type": "pong"})
+
+    async def heard_from_client(self) -> None:
+        """The page's heartbeat (a "ping" frame every 25 s)."""
+
+    def _session_key(self) -> str | None:
+        session = self.scope.get("session")
+        return getattr(session, "session_key", None) if session is not None else None
+
+    async def session_check(self, event) -> None:
+        """A sign-out or a password change: a socket whose session no longer signs its user in
+        closes as a revoked one does (the page reloads, and the server decides what it shows)."""
+        if self.closed_for_good:
+            return
+        key = self._session_key()
+        ended = event.get("ended")
+        if ended and key and live.session_tag(key) == ended:
+            still = False
+        else:
+            still = await database_sync_to_async(session_signs_in)(key, self.scope["user"].pk)
+        if not still:
+            await self._close_for_good()
+
+
+class CollabConsumer(LiveConsumer):
     """The live connection of an open collab page. Access is checked on connect through the
     access layer; removal or deactivation closes it (see live.revoke). Events published to the
     collab (live.publish) reach the socket's reader as their kind's renderer makes them, when
-    the reader holds the rights they need. While open, the socket keeps its person's presence
-    (presence.py): a row written on connect, refreshed by the heartbeat, deleted on close."""
+    the reader holds the rights they need; the person's other collabs are heard of as on any
+    page (LiveConsumer). While open, the socket keeps its person's presence (presence.py): a
+    row written on connect, refreshed by the heartbeat, deleted on close."""
 
     reader: Reader
     # When this socket last wrote its presence row (monotonic seconds); None: it keeps none
     # (not open yet, refused, or closed).
     presence_written: float | None = None
+    # Whether the page lists the person's collabs beside this one (the query string's
+    # "rail=1"): it then hears this collab's summaries too, for the list's preview.
+    with_rail = False
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -39,6 +209,7 @@ class CollabConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_REVOKED)
             return
         self.collab_id = self.scope["url_route"]["kwargs"]["collab_id"]
+        self.with_rail = b"rail=1" in self.scope.get("query_string", b"").split(b"&")
         # Join the groups before checking access: a removal that commits between the check
         # and the join would otherwise send its revocation to nobody.
         self.groups_joined = [live.collab_group(self.collab_id), live.user_group(user.pk)]
@@ -54,6 +225,8 @@ class CollabConsumer(AsyncJsonWebsocketConsumer):
         self.collab = collab
         self.language = language_of_scope(self.scope, user)
         self.reader = await database_sync_to_async(reader_for)(user, collab, self.language)
+        self.viewer = self._viewer(user)
+        await self._follow_collabs()
         await self.on_access_granted(user, collab)
         await self._presence(presence.connected)
         await self.accept()
@@ -72,7 +245,10 @@ class CollabConsumer(AsyncJsonWebsocketConsumer):
         return self.collab
 
     async def access_changed(self, event) -> None:
-        if self.closed_for_good or event.get("collab_id") != self.collab_id:
+        if self.closed_for_good:
+            return
+        if event.get("collab_id") != self.collab_id:
+            await super().access_changed(event)
             return
         try:
             self.collab = await database_sync_to_async(self._recheck)()
@@ -87,30 +263,27 @@ class CollabConsumer(AsyncJsonWebsocketConsumer):
         return collab
 
     async def collab_event(self, message) -> None:
-        """An event published to the collab (live.publish), for this socket's reader."""
+        """An event published to the collab (live.publish), for this socket's reader; of the
+        person's other collabs, the summaries (LiveConsumer)."""
         if self.closed_for_good:
+            return
+        collab_id = message.get("collab_id", self.collab_id)
+        if collab_id != self.collab_id:
+            await super().collab_event(message)
             return
         text = live.frame_for(message["event"], self.reader, self.collab)
         if text is not None:
             await self.send(text_data=text)
-
-    async def dispatch(self, message) -> None:
-        """Channels' dispatch first hops to the one thread for synchronous code to close stale
-        database connections, before every frame and every group event. Our handlers reach
-        the database only through database_sync_to_async, which does that itself in the
-        thread; so here the hop is skipped, and a pushed event costs no wait behind other
-        sockets' database work (bench/chat: the main cost of delivering to 100 members)."""
-        handler = getattr(self, get_handler_name(message), None)
-        if handler is None:
-            raise ValueError(f"No handler for message type {message['type']}")
-        await handler(message)
+        if self.with_rail:
+            summary = live.summary_for(message["event"], self.viewer, collab_id)
+            if summary is not None:
+                await self.send(text_data=summary)
 
     async def on_access_granted(self, user, collab) -> None:
         """For subclasses (the chat): set up what the connection needs before it opens."""
 
     async def disconnect(self, code) -> None:
-        for group in getattr(self, "groups_joined", []):
-            await self.channel_layer.group_discard(group, self.channel_name)
+        await super().disconnect(code)
         # Called twice for a socket closed by revocation (at once, then when it is gone): the
         # row goes the first time.
         if self.presence_written is not None:
@@ -140,62 +313,11 @@ class CollabConsumer(AsyncJsonWebsocketConsumer):
         except DatabaseError:
             logger.exception("presence: %s failed", change.__name__)
 
-    async def websocket_receive(self, message) -> None:
-        # A socket closed for good (access revoked) has the rest of its queue dropped unread.
-        if self.closed_for_good:
-            return
-        await super().websocket_receive(message)
-
-    async def receive(self, text_data=None, bytes_data=None, **kwargs) -> None:
-        """Every inbound frame is a JSON object with a string "type"; anything else (binary,
-        not JSON, too deeply nested, a list, a type that is not a string) gets an error frame
-        and the socket lives on."""
-        content = None
-        if text_data is not None:
-            try:
-                content = json.loads(text_data)
-            except (ValueError, RecursionError):
-                content = None
-        if not isinstance(content, dict) or not isinstance(content.get("type"), str):
-            await self.send_json({"type": "error", "message": self.bad_frame_text()})
-            return
-        await self.receive_json(content)
-
-    def bad_frame_text(self) -> str:
-        return gettext("The server could not read that frame.")
-
-    async def receive_json(self, content, **kwargs) -> None:
-        # Nothing inbound here; the chat adds sending, typing and catch-up.
-        if content["type"] == "ping":
-            await self.heard_from_client()
-            await self.send_json({"type": "pong"})
-
-    closed_for_good = False
-
-    def _session_key(self) -> str | None:
-        session = self.scope.get("session")
-        return getattr(session, "session_key", None) if session is not None else None
-
-    async def session_check(self, event) -> None:
-        """A sign-out or a password change: a socket whose session no longer signs its user in
-        closes as a revoked one does (the page reloads, and the server decides what it shows)."""
-        if self.closed_for_good:
-            return
-        key = self._session_key()
-        ended = event.get("ended")
-        if ended and key and live.session_tag(key) == ended:
-            still = False
-        else:
-            still = await database_sync_to_async(session_signs_in)(key, self.scope["user"].pk)
-        if not still:
-            await self.access_revoked({"collab_id": None})
-
     async def access_revoked(self, event) -> None:
         if self.closed_for_good:
             return  # closed already (a revocation and an access check may both arrive)
-        if event.get("collab_id") in (None, self.collab_id):
-            # From here on nothing more is sent to this socket, even if events are queued.
-            self.closed_for_good = True
-            await self.disconnect(CLOSE_REVOKED)
-            self.groups_joined = []
-            await self.close(code=CLOSE_REVOKED)
+        collab_id = event.get("collab_id")
+        if collab_id in (None, self.collab_id):
+            await self._close_for_good()
+        else:
+            await self._leave_collab(collab_id)

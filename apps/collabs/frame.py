@@ -1,5 +1,9 @@
 """The collab page frame: what every page of a collab shows around its own content.
 
+The page is an app shell: the list of the person's collabs on the left (rail.py; on a phone
+the list is the "My collabs" page and the collab a second screen with a back button), the
+collab's header, the page's content (the chat: the only part that scrolls) and the sidebar.
+
 The chat, search, pinned messages, history, members, settings and every feature's pages extend
 one template, `collabs/frame.html` (the collab's header with its name, picture, member count and
 actions; the sidebar with its tabs, a drawer on a phone), and build its context with
@@ -26,6 +30,7 @@ from django.utils.translation import gettext_lazy as _
 from . import features
 from .models import Collab, Membership
 from .permissions import RULES, membership_of, rights_of
+from .rail import rail_context
 
 # The core's own tab: who is in the collab, who is online. Its partial loads again when the
 # membership changes ("members"); presence changes reach it without a request ("presence").
@@ -69,6 +74,8 @@ def page_context(request: HttpRequest, collab: Collab, *, current: str = "", **e
         "header_actions": [(item, item.url(collab.pk)) for item in features.header_actions(rights)],
         "sidebar_tabs": sidebar_tabs(collab, rights),
         "frame_current": current,
+        # The list of the person's collabs beside the page (a column on a wide screen).
+        **rail_context(request.user, collab.pk),
         **extra,
     }
 

@@ -100,6 +100,11 @@ class EventKind:
     # The collab right (permissions.RULES) a reader needs for every event of this kind; an
     # event may name a narrower one when published. None: every member.
     right: str | None = None
+    # What a member hears of the event while on another page (the list of their collabs, the
+    # chat of another collab): a short "activity" frame for the counters and previews, from
+    # (event, viewer, collab_id) where the viewer is a Reader without rights. None: nothing.
+    # Only for events every member may know of (no right asked).
+    summary: Renderer | None = None
 
 
 _kinds: dict[str, EventKind] = {}
@@ -112,10 +117,15 @@ def _check_right(right: str | None) -> None:
         raise ValueError(f"Unknown collab right: {right}")
 
 
-def register_event(name: str, render: Renderer, *, right: str | None = None) -> None:
-    """Register a kind of live event (in the app's AppConfig.ready)."""
+def register_event(
+    name: str, render: Renderer, *, right: str | None = None, summary: Renderer | None = None
+) -> None:
+    """Register a kind of live event (in the app's AppConfig.ready). `summary`: what the
+    members of the collab hear of it on their other pages (see EventKind)."""
     _check_right(right)
-    _kinds[name] = EventKind(name, render, right)
+    if summary is not None and right is not None:
+        raise ValueError("A summary is for events every member may know of.")
+    _kinds[name] = EventKind(name, render, right, summary)
 
 
 def unregister_event(name: str) -> None:
@@ -126,12 +136,17 @@ def event_kinds() -> list[EventKind]:
     return list(_kinds.values())
 
 
-def _payload(kind: str, data: dict | None, right: str | None, created: datetime | None) -> dict:
+def _payload(
+    collab_id: int, kind: str, data: dict | None, right: str | None, created: datetime | None
+) -> dict:
     if kind not in _kinds:
         raise LookupError(f"Live event kind not registered: {kind}")
     _check_right(right)
     return {
         "type": "collab.event",
+        # Which collab: a socket hears the events of all its person's collabs (the counters of
+        # the others); the one its page shows gets them in full, the others as summaries.
+        "collab_id": collab_id,
         "event": {
             "kind": kind,
             "ts": timezone.now().isoformat(),
@@ -156,7 +171,7 @@ def publish(
     `right`: a right the reader needs besides the kind's own; `created`: when the thing the
     event is about was made, so that a newcomer kept from the earlier history does not hear
     of it. `data` must be JSON-safe."""
-    message = _payload(kind, data, right, created)
+    message = _payload(collab_id, kind, data, right, created)
     if now:
         group_send(collab_group(collab_id), message)
     else:
@@ -176,6 +191,20 @@ def frame_for(event: dict, reader, collab) -> str | None:
     if not reader.may_read(event.get("created")):
         return None
     frame = kind.render(event, reader, collab)
+    if frame is None or isinstance(frame, str):
+        return frame
+    return json.dumps(frame)
+
+
+def summary_for(event: dict, viewer, collab_id: int) -> str | None:
+    """The JSON text of what `viewer` (a Reader without rights) hears of an event of one of
+    their collabs that their page does not show, or None. On the event loop: no database."""
+    kind = _kinds.get(event["kind"])
+    if kind is None or kind.summary is None or event.get("right") is not None:
+        return None
+    if not viewer.may_read(event.get("created")):
+        return None
+    frame = kind.summary(event, viewer, collab_id)
     if frame is None or isinstance(frame, str):
         return frame
     return json.dumps(frame)

@@ -86,20 +86,37 @@ def page_sections(request, collab: Collab, page: str = "detail") -> tuple[list[s
     return templates, context
 
 
-# "My collabs": features annotate the memberships (unread counters) and render a snippet in
-# each row, in one query whatever the number of collabs.
+# "My collabs" (the list page and the list beside a collab's pages): features annotate the
+# memberships (unread counters) and render a snippet in each row, in one query whatever the
+# number of collabs; a feature may also attach what one more query finds for all the rows at
+# once (the chat: each collab's last message, `attach(rows, user)`), show it under the name
+# (`preview_template`) and say when the collab was last active (it sets `activity_at` on a
+# row: the list shows the most recently active first, after the pinned ones).
 @dataclass(frozen=True)
 class ListExtension:
     key: str
     annotate: Callable  # (queryset of Membership, user) -> queryset
     template: str
+    attach: Callable | None = None  # (list of Membership, user) -> None
+    preview_template: str | None = None
 
 
 _list_extensions: dict[str, ListExtension] = {}
 
 
-def register_list_extension(key: str, annotate: Callable, template: str) -> None:
-    _list_extensions[key] = ListExtension(key, annotate, template)
+def register_list_extension(
+    key: str,
+    annotate: Callable,
+    template: str,
+    *,
+    attach: Callable | None = None,
+    preview_template: str | None = None,
+) -> None:
+    _list_extensions[key] = ListExtension(key, annotate, template, attach, preview_template)
+
+
+def unregister_list_extension(key: str) -> None:
+    _list_extensions.pop(key, None)
 
 
 def annotate_list(queryset, user):
@@ -108,5 +125,16 @@ def annotate_list(queryset, user):
     return queryset
 
 
+def attach_list(rows: list, user) -> list:
+    for extension in _list_extensions.values():
+        if extension.attach is not None:
+            extension.attach(rows, user)
+    return rows
+
+
 def list_templates() -> list[str]:
     return [extension.template for extension in _list_extensions.values()]
+
+
+def preview_templates() -> list[str]:
+    return [e.preview_template for e in _list_extensions.values() if e.preview_template]

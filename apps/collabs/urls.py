@@ -8,6 +8,7 @@ urlpatterns = [
     # /collabs/
     path("", views.collab_list, name="list"),
     path("new/", views.collab_create, name="create"),
+    path("rail/", views.rail, name="rail"),
     # /collabs/<id>/
     path("<id:collab_id>/", views.collab_detail, name="detail"),
     path("<id:collab_id>/settings/", views.collab_settings, name="settings"),

@@ -5,7 +5,7 @@ from datetime import datetime, time
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Case, Count, IntegerField, OuterRef, Subquery, Value, When
+from django.db.models import Case, IntegerField, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from apps.accounts.models import User
 from apps.accounts.verification import unverified
 from apps.core.files import serve_image
-from apps.core.inputs import query_text
+from apps.core.inputs import parse_id, query_text
 
 from . import registry, services
 from .forms import (
@@ -37,6 +37,7 @@ from .permissions import (
     visible_users,
 )
 from .presence import online_user_ids
+from .rail import collab_rows, rail_context, unread_total
 
 ROLE_ORDER = Case(
     When(role=Role.OWNER, then=Value(0)),
@@ -45,18 +46,6 @@ ROLE_ORDER = Case(
     default=Value(3),
     output_field=IntegerField(),
 )
-
-
-def _member_count():
-    return Subquery(
-        Membership.objects.current()
-        .filter(collab=OuterRef("collab_id"))
-        .order_by()
-        .values("collab_id")
-        .annotate(n=Count("pk"))
-        .values("n"),
-        output_field=IntegerField(),
-    )
 
 
 def _error_text(exc: ValidationError) -> str:
@@ -79,14 +68,7 @@ def _current_members(collab: Collab):
 @login_required
 def collab_list(request: HttpRequest) -> HttpResponse:
     show_hidden = request.GET.get("hidden") == "1"
-    memberships = (
-        Membership.objects.active()
-        .filter(user=request.user, hidden=show_hidden)
-        .select_related("collab")
-        .annotate(member_count=_member_count())
-        .order_by("-pinned", "collab__name", "collab_id")
-    )
-    memberships = list(registry.annotate_list(memberships, request.user))
+    memberships = collab_rows(request.user, hidden=show_hidden)
     hidden_count = (
         0
         if show_hidden
@@ -101,10 +83,20 @@ def collab_list(request: HttpRequest) -> HttpResponse:
             "hidden_count": hidden_count,
             "can_create": can_create_collab(request.user),
             "list_templates": registry.list_templates(),
-            # For the page title, "(3) My collabs", when a feature counts unread things.
-            "unread_total": sum(getattr(m, "unread_count", 0) for m in memberships),
+            "preview_templates": registry.preview_templates(),
+            # For the page title, "(3) My collabs", and the top bar.
+            "unread_total": 0 if show_hidden else unread_total(memberships),
+            **({} if show_hidden else {"nav_total": unread_total(memberships)}),
         },
     )
+
+
+@login_required
+def rail(request: HttpRequest) -> HttpResponse:
+    """The list of the person's collabs as the column beside a collab's pages shows it (the
+    script loads it again when its counts may be off: a reconnect, reading elsewhere)."""
+    current = parse_id(request.GET.get("current"))
+    return render(request, "collabs/_rail.html", rail_context(request.user, current))
 
 
 @login_required

@@ -1,5 +1,6 @@
-// The live connection of a collab page: one WebSocket per page, opened by the page frame
-// (collabs/frame.html) for the chat, the sidebar's tabs and the header alike.
+// The live connection of a signed-in page: one WebSocket per page (the body's data-ws: a
+// collab's socket on its pages, collabs/frame.html; the person's own elsewhere), for the chat,
+// the sidebar's tabs, the header and the list of collabs (rail.js) alike.
 //
 //   collabLive.on("message", fn)  every frame, parsed ({type: ...})
 //   collabLive.on("open", fn)     each (re)connect, e.g. to ask for what was missed
@@ -11,7 +12,7 @@
 // access is revoked (close code 4403: the server then answers "not found").
 (function () {
   "use strict";
-  var root = document.getElementById("collab-frame");
+  var root = document.body;
   var listeners = { message: [], open: [] };
   var api = {
     on: function (kind, fn) { (listeners[kind] = listeners[kind] || []).push(fn); },

@@ -16,7 +16,7 @@
   var STORE = "collab-sidebar-tab";
 
   // A drawer on a narrow screen: hidden until opened. Wide: always in view.
-  var narrow = window.matchMedia("(max-width: 799px)");
+  var narrow = window.matchMedia("(max-width: 1099px)");
   function visible() {
     return !narrow.matches || sidebar.classList.contains("is-open");
   }

@@ -45,7 +45,10 @@ def test_every_page_of_a_collab_has_the_same_header_and_sidebar(client, collab, 
         assert response.status_code == 200, url
         assert html.count('class="collab-head"') == 1, url
         assert 'id="collab-sidebar"' in html, url
-        assert f'data-ws="/ws/collabs/{collab.pk}/"' in html, url
+        assert f'data-ws="/ws/collabs/{collab.pk}/?rail=1"' in html, url
+        # ... and the list of my collabs beside it, this one marked as the current.
+        rail = html.split('id="rail"')[1].split("</nav>")[0]
+        assert 'aria-current="page"' in rail, url
         assert "4 members" in html, url  # the header's count
         assert "Back to" not in html, url
         tabs = [tab.key for tab in response.context["sidebar_tabs"]]

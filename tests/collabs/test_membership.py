@@ -524,10 +524,17 @@ def three_collabs(collab, owner) -> list[Collab]:
     ]
 
 
-def test_the_list_is_in_name_order(client, owner, three_collabs):
+def test_the_list_shows_the_most_recently_active_first(client, owner, three_collabs):
+    from apps.chat.services import send_message
+
     client.force_login(owner)
 
-    assert collab_names(client.get(LIST_URL)) == ["Alpha", "Beta", "Website redesign"]
+    # Made one after the other: the newest first.
+    assert collab_names(client.get(LIST_URL)) == ["Beta", "Alpha", "Website redesign"]
+
+    send_message(three_collabs[2], owner, "News from the redesign")
+
+    assert collab_names(client.get(LIST_URL)) == ["Website redesign", "Beta", "Alpha"]
 
 
 def test_a_pinned_collab_comes_first_until_unpinned(client, collab, owner, three_collabs):
@@ -538,12 +545,12 @@ def test_a_pinned_collab_comes_first_until_unpinned(client, collab, owner, three
     assert response.status_code == 302
     assert response["Location"] == LIST_URL
     assert membership(collab, owner).pinned
-    assert collab_names(client.get(LIST_URL)) == ["Website redesign", "Alpha", "Beta"]
+    assert collab_names(client.get(LIST_URL)) == ["Website redesign", "Beta", "Alpha"]
 
     client.post(url("pin", collab), {"pinned": "0"})
 
     assert not membership(collab, owner).pinned
-    assert collab_names(client.get(LIST_URL)) == ["Alpha", "Beta", "Website redesign"]
+    assert collab_names(client.get(LIST_URL)) == ["Beta", "Alpha", "Website redesign"]
 
 
 def test_pinning_is_personal(client, collab, owner, member, three_collabs):
@@ -563,7 +570,7 @@ def test_a_hidden_collab_leaves_the_list_and_shows_among_the_hidden(
     assert response.status_code == 302
     assert response["Location"] == LIST_URL
     listing = client.get(LIST_URL)
-    assert collab_names(listing) == ["Alpha", "Beta"]
+    assert collab_names(listing) == ["Beta", "Alpha"]
     assert "1 hidden collab" in control_names(listing, "a")
     assert collab_names(client.get(LIST_URL + "?hidden=1")) == ["Website redesign"]
     # Hidden is not gone: the collab still opens.
@@ -571,7 +578,7 @@ def test_a_hidden_collab_leaves_the_list_and_shows_among_the_hidden(
 
     client.post(url("hide", collab), {"hidden": "0", "next": "list"})
 
-    assert collab_names(client.get(LIST_URL)) == ["Alpha", "Beta", "Website redesign"]
+    assert collab_names(client.get(LIST_URL)) == ["Beta", "Alpha", "Website redesign"]
     assert collab_names(client.get(LIST_URL + "?hidden=1")) == []
 
 

@@ -1,0 +1,10 @@
+from .rail import unread_total_of
+
+
+def unread(request) -> dict:
+    """`nav_total`: the unread count of the top bar and the title, asked for (one query) only
+    when a template shows it; pages that list the collabs anyway pass their own figure."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {"nav_total": lambda: unread_total_of(user)}
