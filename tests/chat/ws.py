@@ -178,20 +178,28 @@ async def sockets_fixture():
 
     class Opener:
         @staticmethod
-        async def attempt(user, collab, *, cookie: str | None = None) -> Attempt:
+        async def attempt(
+            user, collab, *, cookie: str | None = None, path: str | None = None
+        ) -> Attempt:
+            """`path`: another socket than the collab page's (the person's own, /ws/me/, or
+            the collab's with a query string)."""
             if cookie is None and user is not None:
                 cookie = await session_cookie(user)
             headers = [ORIGIN]
             if cookie:
                 headers.append((b"cookie", cookie.encode()))
-            communicator = WebsocketCommunicator(application, ws_path(collab), headers=headers)
+            communicator = WebsocketCommunicator(
+                application, path or ws_path(collab), headers=headers
+            )
             opened.append(communicator)
             connected, detail = await communicator.connect(timeout=TIMEOUT)
             return Attempt(Socket(communicator, user), connected, None if connected else detail)
 
         @classmethod
-        async def open(cls, user, collab, *, cookie: str | None = None) -> Socket:
-            attempt = await cls.attempt(user, collab, cookie=cookie)
+        async def open(
+            cls, user, collab, *, cookie: str | None = None, path: str | None = None
+        ) -> Socket:
+            attempt = await cls.attempt(user, collab, cookie=cookie, path=path)
             assert attempt.connected, f"{user} could not connect: {attempt.code}"
             return attempt.socket
 

@@ -201,7 +201,7 @@ class Network:
     def __init__(self, page: Page) -> None:
         self.page = page
         self.routes = []
-        page.route_web_socket(re.compile(r"/ws/collabs/\d+/$"), self._connect)
+        page.route_web_socket(re.compile(r"/ws/collabs/\d+/(\?.*)?$"), self._connect)
 
     def _connect(self, route) -> None:
         route.connect_to_server()
@@ -367,7 +367,7 @@ def test_a_change_made_while_the_page_was_connecting_still_shows(open_page, team
         held["route"] = route
         route.on_message(lambda frame: held["frames"].append(frame))
 
-    b.route_web_socket(re.compile(r"/ws/collabs/\d+/$"), hold)
+    b.route_web_socket(re.compile(r"/ws/collabs/\d+/(\?.*)?$"), hold)
     b.goto(f"/collabs/{collab.pk}/")
     expect(b.locator(f"#{message_id}")).to_contain_text("Meeting at 10")
     expect(b.get_by_role("textbox", name="Message")).to_be_visible()
