@@ -79,6 +79,11 @@ class Preview:
             created=datetime.fromisoformat(data["created"]),
         )
 
+    @property
+    def who(self) -> str:
+        """The author as a list of chats names them: the first name."""
+        return self.author_name.split(maxsplit=1)[0] if self.author_name.strip() else ""
+
     def line(self) -> str:
         """The preview's text in the active language."""
         if self.is_system:

@@ -7,6 +7,7 @@ from django.db.models import Count, IntegerField, OuterRef, Subquery
 
 from . import registry
 from .models import Membership
+from .permissions import can_create_collab
 
 
 def _member_count():
@@ -51,6 +52,7 @@ def rail_context(user, current_id: int | None = None) -> dict:
         "rail_rows": rows,
         "rail_current": current_id,
         "rail_total": unread_total(rows),
+        "rail_can_create": can_create_collab(user),
         "nav_total": unread_total(rows),
         "list_templates": registry.list_templates(),
         "preview_templates": registry.preview_templates(),

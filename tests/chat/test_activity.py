@@ -45,7 +45,7 @@ async def test_a_page_without_a_collab_hears_a_new_message_as_a_summary(
     assert frame["unread"] is True
     assert frame["mention"] is False
     # The preview: who and what, as text (no markup of the message), and when.
-    assert "Olga Owner:" in frame["preview"]
+    assert "Olga:" in frame["preview"]
     assert "The mock-up is ready" in frame["preview"]
     assert "<strong>" not in frame["preview"]
     assert 'class="rail-when"' in frame["preview"]

@@ -56,10 +56,10 @@ def test_a_guest_invited_by_email_signs_up_on_a_phone_and_lands_in_the_chat(
 
     expect(b).to_have_url(re.compile(rf"/collabs/{collab.pk}/$"))
     joined = "Ivan Petrov (guest) joined by an email invitation"
-    expect(b.get_by_text(joined)).to_be_visible()
+    expect(b.get_by_role("log", name="Messages").get_by_text(joined)).to_be_visible()
     a.goto(f"/collabs/{collab.pk}/")
     expect(a.get_by_text("Olga Owner invited Ivan Petrov (guest) by email")).to_be_visible()
-    expect(a.get_by_text(joined)).to_be_visible()
+    expect(a.get_by_role("log", name="Messages").get_by_text(joined)).to_be_visible()
     a.goto(f"/collabs/{collab.pk}/members/")
     expect(a.get_by_role("list", name="Invitations not accepted")).to_have_count(0)
     assert_clean(a)
@@ -94,7 +94,9 @@ def test_a_visitor_with_the_collabs_link_joins_from_a_phone(open_page, team):
     b.get_by_role("button", name="Create the account and join").click()
 
     expect(b).to_have_url(re.compile(rf"/collabs/{collab.pk}/$"))
-    expect(b.get_by_text("Walter Walkin (guest) joined by link")).to_be_visible()
+    expect(
+        b.get_by_role("log", name="Messages").get_by_text("Walter Walkin (guest) joined by link")
+    ).to_be_visible()
     a.reload()
     expect(a.get_by_text("Used 1 of 3 times.")).to_be_visible()
     assert_clean(a)
@@ -128,7 +130,9 @@ def test_a_guest_invited_by_phone_opens_the_text_messages_link_and_joins(
 
     expect(b).to_have_url(re.compile(rf"/collabs/{collab.pk}/$"))
     expect(
-        b.get_by_text("Petr Phone (guest) joined by an invitation sent to their phone")
+        b.get_by_role("log", name="Messages").get_by_text(
+            "Petr Phone (guest) joined by an invitation sent to their phone"
+        )
     ).to_be_visible()
     assert_clean(a)
     assert_clean(b)
