@@ -56,6 +56,12 @@ def parse_args() -> argparse.Namespace:
     )
     ap.add_argument("--keep-db", action="store_true", help="leave the database after the run")
     ap.add_argument(
+        "--rail",
+        action="store_true",
+        help="members' sockets as a collab page with the list of collabs beside it opens them "
+        "(?rail=1: each also gets the message's summary for the list)",
+    )
+    ap.add_argument(
         "--profile",
         action="store_true",
         help="py-spy the server during the K=100 latency and the rate runs",
@@ -234,10 +240,11 @@ async def live_phases(st, cfg, seeded, a, workdir: Path) -> dict:
             out["pages"][name]["members"] = len(c.member_ids)
 
         out["latency"] = {}
+        rail = "?rail=1" if a.rail else ""
         cases = [(f"K={k}", live, k) for k in cfg["ks"]]
         cases.append(("K=10 small collab", small, 10))
         for label, c, k in cases:
-            url = f"{daphne.ws_base}/ws/collabs/{c.id}/"
+            url = f"{daphne.ws_base}/ws/collabs/{c.id}/{rail}"
             log(
                 f"  latency {label} ({len(c.member_ids)}-member collab, "
                 f"{c.messages:,} messages) ..."
@@ -261,7 +268,7 @@ async def live_phases(st, cfg, seeded, a, workdir: Path) -> dict:
             await asyncio.sleep(0.5)
 
         log("  highest rate with zero loss (10 receivers, 4 senders in turn) ...")
-        url = f"{daphne.ws_base}/ws/collabs/{live.id}/"
+        url = f"{daphne.ws_base}/ws/collabs/{live.id}/{rail}"
         socks = await wsload.open_socks(hub, url, origin, seeded.sessions, list(range(1, 15)))
         senders, receivers = socks[:4], socks[4:]
         await asyncio.sleep(1.0)
