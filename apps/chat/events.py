@@ -6,7 +6,7 @@ renders them for its reader here (on the event loop: no database)."""
 
 from apps.collabs import live
 
-from .partials import pushed_frame
+from .partials import pinned_link, pushed_frame
 from .preview import Preview, render_for_viewer
 
 
@@ -34,6 +34,13 @@ def _read(event: dict, reader, collab) -> dict:
         "last_read_id": data["last_read_id"],
         "ts": event["ts"],
     }
+
+
+def _pins(event: dict, reader, collab) -> dict:
+    # The toolbar's "N pinned" link, counted within the reader's view of the history, put in
+    # place by live.js (a "swap" frame).
+    count = sum(1 for created in event["data"]["created"] if reader.may_read(created))
+    return {"type": "pins", "count": count, "swap": pinned_link(collab.pk, count, reader.language)}
 
 
 def _links(event: dict, reader, collab) -> dict:
@@ -87,3 +94,4 @@ def register() -> None:
     live.register_event("typing", _typing)
     live.register_event("read", _read, summary=_read_summary)
     live.register_event("links", _links)
+    live.register_event("pins", _pins)

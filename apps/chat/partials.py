@@ -6,6 +6,7 @@ pushed to a hundred readers is rendered once per kind of reader."""
 import json
 import zoneinfo
 from collections import OrderedDict
+from functools import lru_cache
 from threading import Lock
 
 from django.template.loader import render_to_string
@@ -140,3 +141,14 @@ def _envelope(kind: str, view: MessageView, html: str) -> dict:
 def fill_csrf(html: str, token: str) -> str:
     """Put the reader's CSRF token into the forms of a rendered partial (page renders)."""
     return html.replace(CSRF_INPUT, CSRF_INPUT.replace(CSRF_MARKER, escape(token)))
+
+
+@lru_cache(maxsize=512)
+def pinned_link(collab_id: int, count: int, language: str) -> dict:
+    """The chat toolbar's "N pinned" link, for a live "swap" (live.js): the element's id and
+    its new HTML."""
+    with translation.override(language):
+        html = render_to_string(
+            "chat/_pinned_link.html", {"collab_id": collab_id, "pinned_count": count}
+        )
+    return {"id": "chat-pinned", "html": html}

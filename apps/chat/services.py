@@ -316,6 +316,7 @@ def delete_message(collab: Collab, user, message_id: int) -> Message:
     message.html = ""
     message.deleted_at = now
     message.updated = now
+    was_pinned = message.pinned_at is not None
     message.pinned_at = None
     message.save(update_fields=["body", "html", "deleted_at", "updated", "pinned_at"])
     unindex_message(message)
@@ -323,6 +324,8 @@ def delete_message(collab: Collab, user, message_id: int) -> Message:
     Mention.objects.filter(message=message).delete()
     links_deleted, _rows = MessageLink.objects.filter(message=message).delete()
     _publish_message(message, "changed")
+    if was_pinned:
+        _publish_pins(collab)
     if links_deleted:
         _publish_links(message)
     return message
@@ -357,7 +360,17 @@ def set_pinned(collab: Collab, user, message_id: int, pinned: bool) -> Message:
     message.updated = now
     message.save(update_fields=["pinned_at", "pinned_by", "updated"])
     _publish_message(message, "changed")
+    _publish_pins(collab)
     return message
+
+
+def _publish_pins(collab: Collab) -> None:
+    """The collab's pinned messages changed: open pages show the new count. The event carries
+    when each was written, so every reader counts those within their view of the history."""
+    created = Message.objects.filter(collab=collab, pinned_at__isnull=False).values_list(
+        "created", flat=True
+    )
+    live.publish(collab.pk, "pins", {"created": [c.isoformat() for c in created]})
 
 
 def _advance_read(collab: Collab, user, message_id: int) -> bool:

@@ -56,6 +56,15 @@
     }, 25000);
   }
 
+  function swap(change) {
+    var old = document.getElementById(change.id);
+    if (!old) return;
+    var template = document.createElement("template");
+    template.innerHTML = change.html;
+    var fresh = template.content.firstElementChild;
+    if (fresh) old.replaceWith(fresh);
+  }
+
   function onFrame(event) {
     lastPong = Date.now(); // any frame shows the connection is alive
     var data;
@@ -64,6 +73,9 @@
     } catch (e) {
       return;
     }
+    // A frame may bring an element's new look: {"swap": {"id": ..., "html": ...}} (a
+    // server-rendered partial, e.g. the chat's "N pinned").
+    if (data && data.swap && data.swap.id) swap(data.swap);
     emit("message", data);
     document.dispatchEvent(new CustomEvent("collab:event", { detail: data }));
   }

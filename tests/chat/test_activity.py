@@ -179,3 +179,22 @@ async def test_the_own_socket_refuses_the_signed_out_and_closes_for_the_deactiva
     await deactivate(member)
 
     assert await page.closed_with() == CLOSE_REVOKED
+
+
+async def test_the_pinned_count_is_live_and_counts_what_the_reader_may_read(
+    sockets, collab, owner, member
+):
+    message = await post(collab, owner, "The brief")
+    page = await sockets.open(member, collab)
+
+    await database_sync_to_async(chat.set_pinned)(collab, owner, message.pk, True)
+
+    frames = await page.frames_until("pins")
+    assert frames[-1]["count"] == 1
+    assert frames[-1]["swap"]["id"] == "chat-pinned"
+    assert "1 pinned" in frames[-1]["swap"]["html"]
+
+    await database_sync_to_async(chat.delete_message)(collab, owner, message.pk)
+
+    frames = await page.frames_until("pins")
+    assert frames[-1]["count"] == 0
