@@ -174,14 +174,14 @@ def continues(previous: Neighbour | None, message: Neighbour, tz) -> bool:
 
 def day_label(day: date, today: date, language: str) -> str:
     """ "Today", "Yesterday", else the date as the reader's language writes it (Babel): with
-    the weekday within this year, with the year before it."""
+    the (short) weekday within this year, with the year before it."""
     if day == today:
         return gettext("Today")
     if day == today - timedelta(days=1):
         return gettext("Yesterday")
     locale = to_locale(language)
     if day.year == today.year:
-        return format_skeleton("MMMMEEEEd", day, locale=locale)
+        return format_skeleton("MMMMEd", day, locale=locale)
     return format_date(day, format="long", locale=locale)
 
 
