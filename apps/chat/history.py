@@ -135,9 +135,7 @@ def opening(user, collab: Collab, limit: int) -> Window:
     newer, has_newer = _newer(qs.filter(pk__gte=Subquery(first_unread)), read_to, limit)
     if not newer:
         messages, has_older, previous = _older(qs, None, limit)
-        return Window(
-            messages, has_older, has_newer=False, last_read_id=read_to, previous=previous
-        )
+        return Window(messages, has_older, has_newer=False, last_read_id=read_to, previous=previous)
     first_unread_id = newer[0].id
     older, has_older, previous = _older(qs, first_unread_id, max(limit // 5, 5))
     return Window(
@@ -211,8 +209,6 @@ def entries(window: Window, reader, *, standalone: bool, now: datetime | None = 
         new_day = previous is None or timezone.localtime(previous.created, tz).date() != day
         label = day_label(day, today, reader.language) if new_day else ""
         unread_break = message.id == window.first_unread_id
-        out.append(
-            Entry(message, label, not unread_break and continues(previous, this, tz))
-        )
+        out.append(Entry(message, label, not unread_break and continues(previous, this, tz)))
         previous = this
     return out

@@ -50,7 +50,8 @@ def separators(html: str) -> list[str]:
 def sequence(html: str) -> list:
     """The partial in order: day labels and message ids."""
     out = []
-    for match in re.finditer(r'class="day-sep"[^>]*aria-label="([^"]*)"|id="m(\d+)" data-id=', html):
+    pattern = r'class="day-sep"[^>]*aria-label="([^"]*)"|id="m(\d+)" data-id='
+    for match in re.finditer(pattern, html):
         out.append(match[1] if match[1] is not None else int(match[2]))
     return out
 
@@ -100,8 +101,8 @@ def test_today_yesterday_and_dates_in_the_readers_language(client, collab, owner
     member.save()
     html = history_html(client, member, collab, htmx=False)
     labels = separators(html)
-    assert labels[0].replace("\u202f", " ") == "3 марта 2025 г."
-    assert len(labels) == 3  # "Yesterday" and "Today" through gettext (locale/ is translated apart)
+    assert labels[0].replace("\u202f", " ") == "3 марта 2025 г."  # noqa: RUF001
+    assert len(labels) == 3  # "Yesterday", "Today": gettext (locale/ is translated apart)
 
 
 def test_day_label_within_the_year_has_the_weekday():

@@ -1,4 +1,4 @@
-"""Reading a long chat in real browsers, on a desktop (1280×800) and a phone (375×812):
+"""Reading a long chat in real browsers, on a desktop (1280 x 800) and a phone (375 x 812):
 scrolling up inside the log loads earlier pages without moving what the reader looks at, the
 last message's "…" menu opens inside the window and works from the keyboard, and "Jump to
 latest" shows how many messages came while the reader was scrolled up.
@@ -67,9 +67,7 @@ def log_of(page: Page):
 
 
 def message(page: Page, i: int):
-    return log_of(page).get_by_role("article").filter(
-        has_text=re.compile(rf"Message number {i}\b")
-    )
+    return log_of(page).get_by_role("article").filter(has_text=re.compile(rf"Message number {i}\b"))
 
 
 def shoot(page: Page, name: str) -> None:
@@ -113,9 +111,7 @@ def test_scrolling_up_loads_earlier_pages_in_place(open_page, long_chat, size):
 
 
 @pytest.mark.parametrize("size", ["desktop", "phone"])
-def test_the_last_messages_menu_opens_inside_the_window_and_by_keyboard(
-    open_page, long_chat, size
-):
+def test_the_last_messages_menu_opens_inside_the_window_and_by_keyboard(open_page, long_chat, size):
     page = reader(open_page, long_chat["owner"], size)
     open_chat(page, long_chat["collab"])
     last = message(page, HISTORY - 1)
