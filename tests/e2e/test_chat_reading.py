@@ -107,6 +107,7 @@ def test_scrolling_up_loads_earlier_pages_in_place(open_page, long_chat, size):
     assert log.get_by_role("article").count() == HISTORY
     # All written today: one day separator, at the top, however many pages were joined.
     expect(log.get_by_role("separator", name="Today")).to_have_count(1)
+    log.evaluate("el => { el.scrollTop = 0; }")
     shoot(page, f"{size}-top")
 
 
@@ -176,3 +177,17 @@ def test_jump_to_latest_counts_what_came_while_scrolled_up(open_page, long_chat,
     expect(jump).to_be_hidden()
     # The two came as one group of the guest's, after the owner's last message.
     expect(hello).to_have_class(re.compile(r"\bmsg-cont\b"))
+
+
+def test_the_message_a_link_opens_is_highlighted_for_a_moment(open_page, long_chat):
+    collab = long_chat["collab"]
+    target = collab.messages.get(body="Message number 30")
+    page = reader(open_page, long_chat["guest"], "desktop")
+    page.goto(f"/collabs/{collab.pk}/?message={target.pk}#m{target.pk}")
+    # (An older window: the socket does no catch-up, so no "ready" to wait for.)
+    shown = message(page, 30)
+    expect(shown).to_be_in_viewport()
+    expect(shown).to_have_class(re.compile(r"\bis-target\b"))
+    shoot(page, "desktop-target")
+    # About two seconds later it looks like the others again.
+    expect(shown).not_to_have_class(re.compile(r"\bis-target\b"), timeout=4000)
