@@ -136,6 +136,18 @@
     return sep;
   }
 
+  // A page left open past midnight: the day that was "Today" is now "Yesterday", and the
+  // one before it gets its date (the label of the day before is not known here: left as is).
+  function relabelDays(today) {
+    var yesterday = new Date(Date.parse(today + "T00:00:00Z") - 86400000).toISOString().slice(0, 10);
+    log.querySelectorAll(".day-sep").forEach(function (sep) {
+      if (sep.dataset.day === yesterday && sep.getAttribute("aria-label") === jump.dataset.todayLabel) {
+        sep.setAttribute("aria-label", jump.dataset.yesterdayLabel);
+        sep.firstElementChild.textContent = jump.dataset.yesterdayLabel;
+      }
+    });
+  }
+
   // A live message is new: if it starts a day, that day is today (in the reader's time zone,
   // which the server used for data-day).
   function decorate(el) {
@@ -143,6 +155,7 @@
     var before = el.previousElementSibling;
     var hasSep = before && before.classList.contains("day-sep") && before.dataset.day === el.dataset.day;
     if (el.dataset.day && !hasSep && (!prev || prev.dataset.day !== el.dataset.day) && jump) {
+      relabelDays(el.dataset.day);
       el.before(daySeparator(el.dataset.day, jump.dataset.todayLabel));
     }
     el.classList.toggle("msg-cont", continues(previousMessage(el), el));

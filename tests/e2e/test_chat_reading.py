@@ -8,13 +8,16 @@ what happens live is done in the browsers, since live events stay in the server'
 """
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from apps.accounts.models import User
 from apps.chat import services as chat_services
+from apps.chat.models import Message
 from apps.collabs import services
 from tests.conftest import make_user
 
@@ -191,3 +194,35 @@ def test_the_message_a_link_opens_is_highlighted_for_a_moment(open_page, long_ch
     shoot(page, "desktop-target")
     # About two seconds later it looks like the others again.
     expect(shown).not_to_have_class(re.compile(r"\bis-target\b"), timeout=4000)
+
+
+def test_a_live_message_on_a_new_day_gets_its_separator(open_page, transactional_db):
+    owner = make_user("olga@example.com", "Olga Owner")
+    guest = make_user("gleb@example.com", "Gleb Guest", kind=User.Kind.GUEST)
+    collab = services.create_collab(owner, name="Short talk")
+    services.add_member(collab, owner, guest)
+    last = chat_services.send_message(collab, guest, "See you tomorrow")
+    # Everything so far happened yesterday.
+    yesterday = timezone.now() - timedelta(days=1)
+    Message.objects.filter(collab=collab).update(created=yesterday, updated=yesterday)
+    chat_services.mark_read(collab, owner, last.pk)
+
+    page = reader(open_page, owner, "desktop")
+    other = reader(open_page, guest, "desktop")
+    open_chat(page, collab)
+    open_chat(other, collab)
+    log = log_of(page)
+    expect(log.get_by_role("separator", name="Yesterday")).to_have_count(1)
+    expect(log.get_by_role("separator", name="Today")).to_have_count(0)
+
+    send(other, "Good morning")
+    send(other, "Coffee?")
+    morning = log.get_by_role("article").filter(has_text="Good morning")
+    expect(morning).to_be_visible()
+    expect(log.get_by_role("separator", name="Today")).to_have_count(1)
+    # The first of the day shows its author again; the next one continues it.
+    expect(morning).not_to_have_class(re.compile(r"\bmsg-cont\b"))
+    expect(log.get_by_role("article").filter(has_text="Coffee?")).to_have_class(
+        re.compile(r"\bmsg-cont\b")
+    )
+    shoot(page, "desktop-new-day")
