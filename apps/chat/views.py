@@ -114,6 +114,16 @@ def _error(request: HttpRequest, exc: Exception) -> None:
 # /collabs/<id>/chat/
 
 
+def _direction(request: HttpRequest, params) -> str:
+    if not request.htmx:
+        return ""
+    if "after" in params:
+        return "after"
+    if params.get("before") or "around" in params:
+        return "before"
+    return ""
+
+
 @login_required
 def history_page(request: HttpRequest, collab_id: int) -> HttpResponse:
     """A page of history: ?before=<id> (scrolling back), ?after=<id> or ?around=<id>."""
@@ -137,7 +147,9 @@ def history_page(request: HttpRequest, collab_id: int) -> HttpResponse:
     ctx = {
         "chat": {"window": window, "reader": _reader(request, collab)},
         # An htmx page goes above (older) or below (newer) what is shown: one link, not both.
-        "direction": ("after" if "after" in params else "before") if request.htmx else "",
+        # The newest page asked for with no anchor replaces what is shown (chat.js, "Jump to
+        # latest" from an older window): it stands alone, like the page itself.
+        "direction": _direction(request, params),
     }
     if request.htmx:
         return render(request, "chat/_history.html", {"collab": collab, **ctx})

@@ -15,15 +15,17 @@
   var seenBox = document.getElementById("seen-by");
   var me = Number(root.dataset.user);
   var atLatest = root.dataset.atLatest === "1";
-  var baseTitle = document.title;
   var seen = {};
   // Everything that changed after the page was rendered comes with the catch-up.
   var since = root.dataset.renderedAt || null;
-  var unseen = 0;
   var readSent = Number(root.dataset.lastRead || 0);
   var lastTyping = 0;
   var typingTimer = null;
   var pending = {};
+  var jump = document.getElementById("chat-jump");
+  var jumpCount = jump && jump.querySelector(".chat-jump-count");
+  var newCount = 0; // live messages of others that came while the reader was not at the end
+  var reducedMotion = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
 
   function csrfToken() {
     try {
@@ -62,16 +64,13 @@
     return template.content.firstElementChild;
   }
 
-  function setTitle() {
-    document.title = unseen ? "(" + unseen + ") " + baseTitle : baseTitle;
-  }
+  // The tab's title counts what is unread in all my collabs, this one included: rail.js keeps
+  // it, from the server's figures (reading here sends "read", which clears this collab's).
 
   // Reading: the newest message counts as seen when the page is visible and at the bottom.
   function markRead() {
     if (!atLatest || document.hidden || !nearBottom()) return;
     var id = lastId();
-    unseen = 0;
-    setTitle();
     if (id > readSent) sendRead();
   }
 
@@ -100,9 +99,70 @@
     seenBox.textContent = names.length ? root.dataset.seenLabel + ": " + names.join(", ") : "";
   }
 
+  // --- Reading: groups and day separators of messages that arrive live ---------------------
+  // The server decides for the pages it renders (apps/chat/history.py); these are the same
+  // rules for one message put after another in the page.
+  var GROUP_GAP = 5 * 60; // seconds
+
+  function previousMessage(el) {
+    var prev = el.previousElementSibling;
+    while (prev && !prev.hasAttribute("data-id")) prev = prev.previousElementSibling;
+    return prev;
+  }
+
+  function continues(prev, el) {
+    if (!prev || prev !== el.previousElementSibling) return false; // a separator between
+    if (el.tagName !== "ARTICLE" || prev.tagName !== "ARTICLE") return false; // system
+    if (!el.dataset.author || el.dataset.author !== prev.dataset.author) return false;
+    if (el.querySelector(".msg-quote") || el.dataset.day !== prev.dataset.day) return false;
+    var gap = Number(el.dataset.ts) - Number(prev.dataset.ts);
+    return gap >= 0 && gap <= GROUP_GAP;
+  }
+
+  function daySeparator(day, label) {
+    var sep = document.createElement("div");
+    sep.className = "day-sep";
+    sep.setAttribute("role", "separator");
+    sep.setAttribute("aria-label", label);
+    sep.dataset.day = day;
+    var text = document.createElement("span");
+    text.textContent = label;
+    sep.appendChild(text);
+    return sep;
+  }
+
+  // A page left open past midnight: the day that was "Today" is now "Yesterday", and the
+  // one before it gets its date (the label of the day before is not known here: left as is).
+  function relabelDays(today) {
+    var yesterday = new Date(Date.parse(today + "T00:00:00Z") - 86400000).toISOString().slice(0, 10);
+    log.querySelectorAll(".day-sep").forEach(function (sep) {
+      if (sep.dataset.day === yesterday && sep.getAttribute("aria-label") === jump.dataset.todayLabel) {
+        sep.setAttribute("aria-label", jump.dataset.yesterdayLabel);
+        sep.firstElementChild.textContent = jump.dataset.yesterdayLabel;
+      }
+    });
+  }
+
+  // A live message is new: if it starts a day, that day is today (in the reader's time zone,
+  // which the server used for data-day).
+  function decorate(el) {
+    var prev = previousMessage(el);
+    var before = el.previousElementSibling;
+    var hasSep = before && before.classList.contains("day-sep") && before.dataset.day === el.dataset.day;
+    if (el.dataset.day && !hasSep && (!prev || prev.dataset.day !== el.dataset.day) && jump) {
+      relabelDays(el.dataset.day);
+      el.before(daySeparator(el.dataset.day, jump.dataset.todayLabel));
+    }
+    el.classList.toggle("msg-cont", continues(previousMessage(el), el));
+  }
+
   function addMessage(data) {
     if (document.getElementById("m" + data.id)) return; // already here: never twice
-    if (!atLatest) return; // an older window is open; the "newer" link brings the rest
+    if (!atLatest) {
+      // An older window is open; the "newer" link or "Jump to latest" brings the rest.
+      if (data.author_id !== me) countNew();
+      return;
+    }
     var stick = nearBottom() || data.author_id === me;
     var empty = document.getElementById("chat-empty");
     if (empty) empty.remove();
@@ -111,12 +171,11 @@
     messages().forEach(function (el) {
       if (!newer && Number(el.dataset.id) > data.id) newer = el;
     });
+    if (!newer) newer = log.querySelector(".history-newer");
     log.insertBefore(node, newer);
+    if (!newer || newer.classList.contains("history-newer")) decorate(node);
     if (stick) toBottom();
-    if (data.author_id !== me && (document.hidden || !nearBottom())) {
-      unseen += 1;
-      setTitle();
-    }
+    if (data.author_id !== me && !stick) countNew();
     renderSeen();
     markRead();
   }
@@ -124,7 +183,9 @@
   function replaceMessage(data) {
     var old = document.getElementById("m" + data.id);
     if (!old || old.dataset.version === data.version) return;
-    old.replaceWith(fragment(data.html));
+    var node = fragment(data.html);
+    if (old.classList.contains("msg-cont")) node.classList.add("msg-cont");
+    old.replaceWith(node);
   }
 
   function onEvent(data) {
@@ -208,7 +269,8 @@
       textarea.value = "";
       showError("");
       clearReply();
-      atLatest = true;
+      // One's own message goes at the end: from an older window, to the latest one first.
+      if (!atLatest) loadLatest();
     });
     textarea.addEventListener("keydown", function (event) {
       if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
@@ -263,11 +325,290 @@
     fetch(target.action, { method: "POST", body: body, headers: { "HX-Request": "true" }, credentials: "same-origin" });
   });
 
+  // The message a link opened or a quote jumped to: a flash and an outline for two seconds
+  // (without the flash when the reader prefers less motion: the CSS decides).
   function highlight(el) {
     el.scrollIntoView({ block: "center" });
+    el.classList.remove("is-target");
+    void el.offsetWidth; // restart the animation when the same message is jumped to again
     el.classList.add("is-target");
-    setTimeout(function () { el.classList.remove("is-target"); }, 2000);
+    clearTimeout(el._targetTimer);
+    el._targetTimer = setTimeout(function () { el.classList.remove("is-target"); }, 2000);
   }
+
+  // --- Reading: pages of history as the reader scrolls, both ways -------------------------
+  // htmx's "revealed" watches the window, not a scrolling box, so the links to the pages
+  // before and after are watched here, inside the log. They stay plain links (no script).
+  var loading = { before: false, after: false };
+  var watcher = null;
+
+  function parse(html) {
+    var template = document.createElement("template");
+    template.innerHTML = html;
+    template.content
+      .querySelectorAll('input[type="hidden"][name="csrfmiddlewaretoken"][value="__csrf__"]')
+      .forEach(function (input) { input.value = csrfToken(); });
+    return template.content;
+  }
+
+  function getPage(url) {
+    return fetch(url, { headers: { "HX-Request": "true" }, credentials: "same-origin" }).then(function (response) {
+      if (!response.ok) throw new Error(response.status);
+      return response.text();
+    });
+  }
+
+  function watchLinks(scope) {
+    if (!watcher) return;
+    (scope || log).querySelectorAll("[data-more]").forEach(function (link) { watcher.observe(link); });
+  }
+
+  // Two pages never show one day's separator twice at their seam (the server sees to it;
+  // this keeps it so whatever came in which order).
+  function tidySeparators() {
+    log.querySelectorAll(".day-sep").forEach(function (sep) {
+      var next = sep.nextElementSibling;
+      while (next && !next.hasAttribute("data-id")) next = next.nextElementSibling;
+      var prev = previousMessage(sep);
+      if (!next || (prev && prev.dataset.day === sep.dataset.day)) sep.remove();
+    });
+  }
+
+  function loadPage(link) {
+    var direction = link.dataset.more;
+    if (loading[direction]) return;
+    loading[direction] = true;
+    var box = link.parentElement;
+    getPage(link.href).then(function (html) {
+      if (!box.isConnected) return;
+      var content = parse(html);
+      if (watcher) watcher.unobserve(link);
+      if (direction === "before") {
+        // Keep what the reader looks at where it is: measure the first message below the
+        // link, insert above it, and scroll by however much it moved.
+        // (The page opened with its day's separator on top; if the page put above ends on
+        // that day, tidySeparators takes it away, before the measuring.)
+        var anchor = box.nextElementSibling;
+        while (anchor && !anchor.hasAttribute("data-id")) anchor = anchor.nextElementSibling;
+        var top = anchor ? anchor.getBoundingClientRect().top : 0;
+        box.replaceWith(content);
+        tidySeparators();
+        if (anchor) log.scrollTop += anchor.getBoundingClientRect().top - top;
+      } else {
+        var more = content.querySelector("[data-more]");
+        box.replaceWith(content);
+        if (!more) reachedLatest();
+      }
+      tidySeparators();
+      watchLinks();
+      updateJump();
+    }).catch(function () {
+      // The link is still there: it works as a plain link, and the next scroll tries again.
+    }).then(function () {
+      loading[direction] = false;
+    });
+  }
+
+  function reachedLatest() {
+    atLatest = true;
+    root.dataset.atLatest = "1";
+    // Whatever came while an older window was open: the socket's catch-up brings it.
+    live.send({ type: "hello", last_id: lastId(), since: since });
+  }
+
+  // The newest page in place of an older window ("Jump to latest" there, or sending).
+  function loadLatest() {
+    if (loading.latest) return;
+    loading.latest = true;
+    getPage(jump.dataset.history).then(function (html) {
+      log.replaceChildren(parse(html));
+      newCount = 0;
+      reachedLatest();
+      toBottom();
+      watchLinks();
+      updateJump();
+    }).catch(function () {
+      window.location.href = window.location.pathname; // the page opens at the latest
+    }).then(function () {
+      loading.latest = false;
+    });
+  }
+
+  if ("IntersectionObserver" in window) {
+    watcher = new IntersectionObserver(function (entries) {
+      entries.forEach(function (entry) {
+        if (entry.isIntersecting) loadPage(entry.target);
+      });
+    }, { root: log, rootMargin: "200px 0px" });
+  }
+
+  log.addEventListener("click", function (event) {
+    var link = event.target.closest("[data-more]");
+    if (!link) return;
+    event.preventDefault();
+    loadPage(link);
+  });
+
+  // --- Reading: "Jump to latest" -------------------------------------------------------
+  function countNew() {
+    newCount += 1;
+    updateJump();
+  }
+
+  function updateJump() {
+    if (!jump) return;
+    if (atLatest && nearBottom()) newCount = 0;
+    jump.hidden = atLatest && nearBottom();
+    jumpCount.hidden = !newCount;
+    jumpCount.textContent = newCount ? String(newCount) : "";
+    if (newCount) jump.setAttribute("aria-label", jump.dataset.countLabel.replace("{count}", newCount));
+    else jump.removeAttribute("aria-label");
+  }
+
+  if (jump) {
+    jump.addEventListener("click", function () {
+      var hadFocus = document.activeElement === jump;
+      if (atLatest) {
+        newCount = 0;
+        log.scrollTo({ top: log.scrollHeight, behavior: reducedMotion ? "auto" : "smooth" });
+      } else {
+        loadLatest();
+      }
+      if (hadFocus && textarea) textarea.focus();
+    });
+  }
+
+  var scrollQueued = false;
+  log.addEventListener("scroll", function () {
+    if (scrollQueued) return;
+    scrollQueued = true;
+    window.requestAnimationFrame(function () {
+      scrollQueued = false;
+      updateJump();
+      placeOpenMenu();
+    });
+  }, { passive: true });
+
+  // --- Reading: the "…" menu of a message -----------------------------------------------
+  // The log scrolls and clips what sticks out of it, so an open menu is placed on the page
+  // (position: fixed) next to its button, below it or above when there is no room below,
+  // and kept inside the window. Keys: Enter/Space/arrows open it, arrows move between its
+  // items, Escape closes it and gives the focus back to its button.
+  var EDGE = 8;
+
+  function menuItems(menu) {
+    return Array.prototype.filter.call(
+      menu.querySelectorAll(".menu-items a[href], .menu-items button:not([disabled])"),
+      function (el) { return el.getClientRects().length > 0; }
+    );
+  }
+
+  function placeMenu(menu) {
+    var box = menu.querySelector(".menu-items");
+    var button = menu.querySelector("summary").getBoundingClientRect();
+    var logBox = log.getBoundingClientRect();
+    if (button.bottom < logBox.top || button.top > logBox.bottom) {
+      menu.removeAttribute("open"); // its message scrolled out of sight
+      return;
+    }
+    var width = document.documentElement.clientWidth;
+    var height = window.innerHeight;
+    box.classList.add("is-placed");
+    box.style.maxHeight = "";
+    box.style.left = "0px";
+    box.style.top = "0px";
+    var w = box.offsetWidth;
+    var h = box.offsetHeight;
+    if (h > height - 2 * EDGE) {
+      h = height - 2 * EDGE;
+      box.style.maxHeight = h + "px";
+    }
+    var left = Math.min(button.right - w, width - EDGE - w);
+    var top = button.bottom + 2;
+    if (top + h > height - EDGE) top = button.top - 2 - h >= EDGE ? button.top - 2 - h : height - EDGE - h;
+    box.style.left = Math.max(EDGE, left) + "px";
+    box.style.top = Math.max(EDGE, top) + "px";
+  }
+
+  function openMenu() {
+    return log.querySelector("details.msg-menu[open]");
+  }
+
+  function placeOpenMenu() {
+    var menu = openMenu();
+    if (menu) placeMenu(menu);
+  }
+
+  var openedByKey = null;
+  log.addEventListener("toggle", function (event) {
+    var menu = event.target;
+    if (!menu.matches || !menu.matches("details.msg-menu")) return;
+    var box = menu.querySelector(".menu-items");
+    if (menu.open) {
+      placeMenu(menu);
+      if (openedByKey === menu) {
+        var items = menuItems(menu);
+        if (items.length) items[openedByKey.dataset.focusLast ? items.length - 1 : 0].focus();
+      }
+    } else {
+      box.classList.remove("is-placed");
+      box.removeAttribute("style");
+    }
+    openedByKey = null;
+    delete menu.dataset.focusLast;
+  }, true);
+
+  window.addEventListener("resize", placeOpenMenu);
+
+  log.addEventListener("keydown", function (event) {
+    var menu = event.target.closest && event.target.closest("details.msg-menu");
+    if (!menu) return;
+    var onButton = event.target.tagName === "SUMMARY";
+    var key = event.key;
+    if (onButton) {
+      if (key === "Enter" || key === " ") {
+        if (!menu.open) openedByKey = menu;
+      } else if (key === "ArrowDown" || key === "ArrowUp") {
+        event.preventDefault();
+        if (key === "ArrowUp") menu.dataset.focusLast = "1";
+        if (menu.open) {
+          var open = menuItems(menu);
+          if (open.length) open[key === "ArrowUp" ? open.length - 1 : 0].focus();
+        } else {
+          openedByKey = menu;
+          menu.open = true;
+        }
+      } else if (key === "Escape" && menu.open) {
+        event.preventDefault();
+        menu.open = false;
+      }
+      return;
+    }
+    var items = menuItems(menu);
+    var at = items.indexOf(document.activeElement);
+    var next = null;
+    if (key === "ArrowDown" || key === "ArrowRight") next = items[(at + 1) % items.length];
+    else if (key === "ArrowUp" || key === "ArrowLeft") next = items[(at - 1 + items.length) % items.length];
+    else if (key === "Home") next = items[0];
+    else if (key === "End") next = items[items.length - 1];
+    else if (key === "Escape") {
+      event.preventDefault();
+      event.stopPropagation();
+      menu.open = false;
+      menu.querySelector("summary").focus();
+      return;
+    }
+    if (next) {
+      event.preventDefault();
+      next.focus();
+    }
+  });
+
+  // Tabbing out of an open menu closes it.
+  log.addEventListener("focusout", function (event) {
+    var menu = event.target.closest && event.target.closest("details.msg-menu[open]");
+    if (menu && event.relatedTarget && !menu.contains(event.relatedTarget)) menu.open = false;
+  });
 
   try {
     JSON.parse(root.dataset.seen || "[]").forEach(function (s) { seen[s.id] = { name: s.name, last: s.last }; });
@@ -278,6 +619,10 @@
   else if (divider) divider.scrollIntoView({ block: "start" });
   else toBottom();
   renderSeen();
+  // Watched only now, where the page opened: the link at the top of a page opened at its end
+  // is far out of sight and loads when the reader scrolls up to it.
+  watchLinks();
+  updateJump();
 
   log.addEventListener("scroll", markRead, { passive: true });
   document.addEventListener("visibilitychange", markRead);

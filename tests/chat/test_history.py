@@ -137,7 +137,7 @@ def test_scrolling_back_visits_every_message_exactly_once(client, collab, owner,
         assert page == sorted(page)
         assert len(page) <= 50
         seen = page + seen
-        more = re.search(r'hx-get="[^"]*\?before=(\d+)"', html)
+        more = re.search(r'href="[^"]*\?before=(\d+)" data-more="before"', html)
         if more is None:
             break
         assert int(more[1]) == page[0]

@@ -387,7 +387,7 @@ def test_the_htmx_page_before_a_message_holds_the_older_ones_and_a_sentinel(
     assert ids_on(html) == [m.pk for m in long_history[-100:-50]]
     assert "Load earlier messages" in html
     older = long_history[-100].pk
-    assert f'hx-get="{url("history", collab)}?before={older}"' in html
+    assert f'href="{url("history", collab)}?before={older}" data-more="before"' in html
     # A page scrolled back to goes above what is shown: no link to newer messages.
     assert "Newer messages" not in html
 

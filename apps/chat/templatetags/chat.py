@@ -1,11 +1,21 @@
+import zoneinfo
+
 from django import template
 from django.middleware.csrf import get_token
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 
-from .. import system
+from .. import history, system
 from ..partials import fill_csrf, render_for
 
 register = template.Library()
+
+# A message that continues its author's group (history.continues) shows without avatar and
+# name. The partial itself is shared by every place and reader and cached (partials.py), and
+# whether it continues depends on its neighbour, so the class goes onto the rendered article
+# here; the script does the same for a pushed message (chat.js, `regroup`).
+_ARTICLE = '<article class="msg'
+_ARTICLE_CONTINUED = '<article class="msg msg-cont'
 
 
 @register.simple_tag
@@ -15,14 +25,29 @@ def system_text(message) -> str:
 
 
 @register.simple_tag(takes_context=True)
-def render_message(context, message, reader) -> str:
+def render_message(context, message, reader, continuation=False) -> str:
     """The message partial for this reader: the same code path as the WebSocket push, with
     the reader's CSRF token put into its forms."""
     html = render_for(message, reader)
+    if continuation and html.startswith(_ARTICLE):
+        html = _ARTICLE_CONTINUED + html[len(_ARTICLE) :]
     request = context.get("request")
     if request is not None:
         html = fill_csrf(html, get_token(request))
     return mark_safe(html)  # noqa: S308 - a rendered, autoescaped template
+
+
+@register.simple_tag
+def history_entries(window, reader, direction="") -> list:
+    """The window's messages with their day separators and grouping (history.entries). A
+    page without a direction stands alone; one put above or below loaded messages does not."""
+    return history.entries(window, reader, standalone=not direction)
+
+
+@register.filter
+def day_key(value, reader) -> str:
+    """The day of a moment in the reader's time zone, as the partials' data-day has it."""
+    return timezone.localtime(value, zoneinfo.ZoneInfo(reader.tz)).date().isoformat()
 
 
 @register.simple_tag
