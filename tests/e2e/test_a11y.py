@@ -37,7 +37,7 @@ def save_shot(page: Page, name: str) -> None:
     try:
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-    except Exception as exc:  # noqa: BLE001 - the screenshots are a by-product
+    except Exception as exc:  # the screenshots are a by-product
         print(f"screenshot {name} not saved: {exc}")
 
 
@@ -51,7 +51,8 @@ def describe(violations: list[dict]) -> str:
     for v in violations:
         lines.append(f"{v['id']} ({v['impact']}): {v['help']} — {v['helpUrl']}")
         for node in v["nodes"]:
-            lines.append(f"    {', '.join(map(str, node['target']))}: {node.get('failureSummary', '')}")
+            targets = ", ".join(map(str, node["target"]))
+            lines.append(f"    {targets}: {node.get('failureSummary', '')}")
     return "\n".join(lines)
 
 

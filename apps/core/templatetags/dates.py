@@ -1,8 +1,9 @@
 """Dates and times as the reader's language writes them, from CLDR (Babel).
 
 Django's ``date`` filter knows a handful of formats per language; CLDR knows how each
-language writes a date ("30 ноября 2026 г." / "November 30, 2026") and how it joins a date
-and a time ("30 нояб. 2026 г., 21:15" / "Nov 30, 2026, 9:15 PM"). The language is the active
+language writes a date (Russian puts the day first and the month in the genitive, English
+"November 30, 2026") and how it joins a date and a time ("Nov 30, 2026, 9:15 PM", a
+24-hour clock in Russian). The language is the active
 one (the user's, apps.accounts.middleware), the time zone the active one (the user's too).
 
     {% load dates %}
