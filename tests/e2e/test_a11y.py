@@ -117,3 +117,31 @@ def test_signed_in_pages(open_page, world, name, language):
     expect(page.locator("html")).to_have_attribute("lang", language)
     page.wait_for_load_state("networkidle")
     audit(page, f"a11y-{name}-{language}")
+
+
+ACCOUNT_PAGES = ["password-reset", "password-reset-key", "change-password", "email"]
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+@pytest.mark.parametrize("name", ACCOUNT_PAGES)
+def test_account_pages(open_page, transactional_db, name, language):
+    """allauth's other pages, drawn by our elements (templates/allauth/elements/)."""
+    from allauth.account.forms import default_token_generator
+    from allauth.account.utils import user_pk_to_url_str
+
+    user = make_user("olga@example.com", "Olga Owner", language=language)
+    page = open_page()
+    set_language_cookie(page, language)
+    if name in ("change-password", "email"):
+        sign_in_by_cookie(page, user)
+    key = f"{user_pk_to_url_str(user)}-{default_token_generator.make_token(user)}"
+    page.goto(
+        {
+            "password-reset": "/accounts/password/reset/",
+            "password-reset-key": f"/accounts/password/reset/key/{key}/",
+            "change-password": "/accounts/password/change/",
+            "email": "/accounts/email/",
+        }[name]
+    )
+    expect(page.locator("main.auth-page form.auth-form")).to_be_visible()
+    audit(page, f"a11y-account-{name}-{language}")
