@@ -105,11 +105,33 @@ def test_the_dark_theme_follows_the_system(open_page, transactional_db):
     assert_clean(dark)
 
 
+@pytest.mark.parametrize(("options", "width"), [({}, 1280), (TALL_PHONE, 375)])
+def test_the_permissions_fit_their_card_in_russian(open_page, world, options, width):  # noqa: F811
+    owner, collab = world["owner"], world["collab"]
+    owner.language = "ru"
+    owner.save(update_fields=["language"])
+    page = open_page(**options)
+    sign_in_by_cookie(page, owner)
+    page.goto(f"/collabs/{collab.pk}/settings/")
+    table = page.get_by_role("table")
+    expect(table).to_be_visible()
+    no_horizontal_overflow(page, width)
+    wrap = page.locator(".perm-wrap")
+    assert wrap.evaluate("e => e.scrollWidth <= e.clientWidth"), "the permissions scroll sideways"
+    # Every select is labelled and wide enough for "Владелец и модераторы" (not squeezed).
+    for select in table.get_by_role("combobox").all():
+        assert select.bounding_box()["width"] >= 200
+        assert select.evaluate("s => s.labels.length") == 1
+    assert_clean(page)
+
+
 SHOT_PAGES = {
     "sign-in": None,
     "settings": lambda collab: f"/collabs/{collab.pk}/settings/",
     "members": lambda collab: f"/collabs/{collab.pk}/members/",
     "profile": lambda collab: "/me/",
+    # Not this design's page, but it lives in the same themes: for whoever styles the chat.
+    "chat": lambda collab: f"/collabs/{collab.pk}/",
 }
 
 
