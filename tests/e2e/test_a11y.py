@@ -145,3 +145,17 @@ def test_account_pages(open_page, transactional_db, name, language):
     )
     expect(page.locator("main.auth-page form.auth-form")).to_be_visible()
     audit(page, f"a11y-account-{name}-{language}")
+
+
+@pytest.mark.parametrize("name", ["sign-in", "members", "settings", "profile"])
+def test_dark_theme_pages(open_page, world, name):
+    """The dark theme (prefers-color-scheme) passes the same audit, contrast included."""
+    owner, collab = world["owner"], world["collab"]
+    page = open_page(color_scheme="dark")
+    if name == "sign-in":
+        page.goto("/accounts/login/")
+    else:
+        sign_in_by_cookie(page, owner)
+        page.goto(PAGES[name](collab))
+    page.wait_for_load_state("networkidle")
+    audit(page, f"a11y-dark-{name}")
