@@ -25,7 +25,7 @@ from apps.core.inputs import parse_id, query_text
 from . import history, services
 from .access import visible_messages
 from .links import links_page
-from .markup import mention_syntax
+from .markup import mention_syntax, render_message
 from .models import ALLOWED_REACTIONS, MAX_BODY_LENGTH, ReadState
 from .presenters import present, with_related
 from .search import results as search_results
@@ -308,7 +308,7 @@ def revisions(request: HttpRequest, collab_id: int, message_id: int) -> HttpResp
         request,
         "chat/revisions.html",
         collab,
-        {"message": message, "revisions": message.revisions.all()},
+        {"message": message, "revisions": _rendered_revisions(collab, message)},
     )
 
 
@@ -355,6 +355,31 @@ def _edit_in_place(request: HttpRequest, collab, message) -> HttpResponse:
             status=409 if stale else 400,
         )
     return HttpResponse(status=204)
+
+
+def _rendered_revisions(collab, message) -> list[dict]:
+    """The earlier texts of a message, newest first, each rendered as messages are (Markdown,
+    sanitized, mentions with the members' current names), with when it was written: the time
+    the text before it was replaced, or the message's own time for the first."""
+    revisions = list(message.revisions.all())
+    if message.is_deleted or not revisions:
+        return []
+    members = []
+    if any("@" in revision.body for revision in revisions):
+        members = list(
+            Membership.objects.current()
+            .filter(collab=collab)
+            .values_list("user_id", "user__full_name")
+        )
+    written = [older.created for older in revisions[1:]] + [message.created]
+    return [
+        {
+            "html": render_message(revision.body, members).html,
+            "written": when,
+            "replaced": revision.created,
+        }
+        for revision, when in zip(revisions, written, strict=True)
+    ]
 
 
 MENTION_CANDIDATES_LIMIT = 8
