@@ -78,7 +78,7 @@
     var body = node.querySelector(".msg-body");
     if (!body) return false; // deleted meanwhile
     node.classList.add("is-editing");
-    body.hidden = !editing.showCurrent;
+    body.hidden = true;
     if (editing.form.parentNode !== node) body.insertAdjacentElement("afterend", editing.form);
     return true;
   }
@@ -137,6 +137,18 @@
     editing = null;
   }
 
+  // The message's text as it is now (its Markdown, as text), above the editor's own.
+  function showCurrent(body) {
+    var box = editing.form.querySelector(".inline-edit-current");
+    if (!box) {
+      box = document.createElement("blockquote");
+      box.className = "inline-edit-current";
+      editing.form.insertBefore(box, editing.form.firstChild);
+    }
+    box.textContent = body;
+    editing.showCurrent = true;
+  }
+
   function showError(message) {
     editing.error.textContent = message;
     editing.error.hidden = !message;
@@ -187,8 +199,7 @@
               .then(function (fresh) {
                 current.version = fresh.version;
                 current.original = fresh.body;
-                current.showCurrent = true;
-                mount();
+                showCurrent(fresh.body);
                 showError(text.staleLabel || answer.error);
                 current.textarea.focus();
               });
