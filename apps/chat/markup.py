@@ -105,9 +105,15 @@ _WORD_CHAR = re.compile(r"[^\W_]")  # a letter or digit, in any script
 MENTION_BY_ID = re.compile(r"(?P<name>[^|*\n]{0,150})\|(?P<id>[0-9]{1,12})")
 
 
+_MARKDOWN_PUNCTUATION = re.compile(r"[\\`_\[\]<>~&!#]")
+
+
 def mention_syntax(user_id: int, name: str) -> str:
     """The mention the composer inserts for a member: `@**Name|id**`."""
     clean = " ".join(name.replace("|", " ").replace("*", " ").split())
+    # Markdown punctuation in a name (an underscore, a bracket) is escaped, so the name stays
+    # one piece of text inside the ** (the escapes are gone once parsed).
+    clean = _MARKDOWN_PUNCTUATION.sub(r"\\\g<0>", clean)
     return f"@**{clean}|{int(user_id):d}**"
 
 

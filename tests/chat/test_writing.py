@@ -82,6 +82,15 @@ def test_the_inserted_syntax_cannot_break_out_of_itself():
     assert render_message(mention_syntax(7, "A|b **c**"), [(7, "A|b **c**")]).mentioned_ids == {7}
 
 
+@pytest.mark.parametrize("name", ["Anna_Smirnova_", "A [b] c", "Jo`e", "Tom & Jerry <3"])
+def test_a_name_with_markdown_punctuation_stays_one_mention(name):
+    rendered = render_message(f"Hi {mention_syntax(5, name)}!", [(5, name)])
+
+    assert rendered.mentioned_ids == {5}
+    assert rendered.html.count('class="mention"') == 1
+    assert plain_text(f"Hi {mention_syntax(5, name)}!") == f"Hi @{name}!"
+
+
 def test_a_sent_id_mention_notifies_and_survives_a_rename(collab, owner, member):
     message = services.send_message(collab, owner, f"Hi {mention_syntax(member.pk, 'Marina')}")
 
