@@ -172,6 +172,13 @@
     data.set("csrfmiddlewaretoken", csrfToken());
     current.saving = true;
     current.form.setAttribute("aria-busy", "true");
+    var saveButton = current.form.querySelector('button[type="submit"]');
+    if (saveButton) saveButton.textContent = text.savingLabel || saveButton.textContent;
+    function idle() {
+      current.saving = false;
+      current.form.removeAttribute("aria-busy");
+      if (saveButton) saveButton.textContent = text.saveLabel || "Save";
+    }
     showError("");
     fetch(current.url, {
       method: "POST",
@@ -181,7 +188,7 @@
     })
       .then(function (response) {
         if (response.status === 204) {
-          current.saving = false;
+          idle();
           if (editing === current) stop();
           // The new text arrives as the "changed" event; without a live connection, reload.
           var live = window.collabLive;
@@ -189,8 +196,7 @@
           return;
         }
         return response.json().then(function (answer) {
-          current.saving = false;
-          current.form.removeAttribute("aria-busy");
+          idle();
           if (editing !== current) return;
           if (answer.stale) {
             // Show what the message says now; Save again replaces it (knowingly).
@@ -209,8 +215,7 @@
         });
       })
       .catch(function () {
-        current.saving = false;
-        current.form.removeAttribute("aria-busy");
+        idle();
         if (editing === current) showError(text.failedLabel || "");
       });
   }
