@@ -236,3 +236,26 @@ def test_a_draft_survives_a_reload_and_goes_when_sent(open_page, team, screen):
     open_chat(page, collab)
     expect(composer(page)).to_have_value("")
     assert_clean(page)
+
+
+def test_the_emoji_picker_speaks_russian_from_our_files(open_page, team):
+    owner, collab = team["owner"], team["collab"]
+    owner.language = "ru"
+    owner.save()
+    page = person(open_page, owner, DESKTOP)
+    requests = []
+    page.on("request", lambda request: requests.append(request.url))
+    open_chat_ru(page, collab)
+    page.locator("#composer-emoji").click()
+    picker = page.locator(".emoji-popover emoji-picker")
+    expect(picker.get_by_role("combobox", name="Искать")).to_be_visible()
+    expect(picker.locator("button[id^='emo-']").first).to_be_visible()
+    assert any("/data/ru/data" in url for url in requests)
+    assert all(url.startswith(page._e2e_base) or url.startswith("data:") for url in requests)
+    assert_clean(page)
+
+
+def open_chat_ru(page: Page, collab) -> None:
+    page.goto(f"/collabs/{collab.pk}/")
+    expect(page.locator("#composer-body")).to_be_visible()
+    page.wait_for_function("n => window.__chatReady >= n", arg=1)
