@@ -21,16 +21,18 @@ $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
 install: $(VENV)/.installed vendor
 install-test: $(VENV)/.installed-test vendor chromium
 
-# htmx comes from the npm registry at pinned versions
-# (package-lock.json) and are copied into static/vendor; nothing is loaded from a CDN.
+# htmx and emoji-picker-element (with its emoji data) come from the npm registry at pinned
+# versions (package-lock.json) and are copied into static/vendor; nothing is loaded from a CDN.
+# The emoji picker is adapted to the CSP as it is copied (see scripts/vendor-emoji-picker.mjs).
 # npm comes from Debian's packages when the machine has none.
-static/vendor/.stamp: package.json package-lock.json
+static/vendor/.stamp: package.json package-lock.json scripts/vendor-emoji-picker.mjs
 	@command -v npm >/dev/null || { \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq npm >/dev/null; }
 	npm ci --no-audit --no-fund --silent
 	mkdir -p static/vendor
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
+	node scripts/vendor-emoji-picker.mjs
 	touch $@
 
 vendor: static/vendor/.stamp

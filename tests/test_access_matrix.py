@@ -141,6 +141,12 @@ TABLE = {
     ),
     "chat:pinned": ("get", {"collab_id": "collab"}, None, expect(**MEMBERS_OK, **SIGNED_OUT)),
     "chat:search": ("get", {"collab_id": "collab"}, None, expect(**MEMBERS_OK, **SIGNED_OUT)),
+    "chat:mention_candidates": (
+        "get",
+        {"collab_id": "collab"},
+        None,
+        expect(**MEMBERS_OK, **SIGNED_OUT),
+    ),
     "chat:edit": (
         "get",
         {"collab_id": "collab", "message_id": "message"},

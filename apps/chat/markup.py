@@ -8,6 +8,13 @@ Why this shape:
   become XSS. The output is therefore safe to `mark_safe`.
 
 Pure functions, no database: the caller passes the collab's members as (user_id, full_name).
+
+Two mention forms:
+- `@Full Name` (typed by hand): matched against the members' names as they are now;
+- `@**Full Name|12**` (what the composer's autocomplete inserts, as Zulip does): the id decides,
+  so the mention survives a rename and shows the member's current name. The name in it is only
+  what the writer saw; for someone who is not a member it is shown as plain "@Full Name" text,
+  and it is not a mention.
 """
 
 from __future__ import annotations
@@ -25,9 +32,11 @@ from markdown_it.token import Token
 
 __all__ = [
     "MAX_LINK_LENGTH",
+    "MENTION_BY_ID",
     "Rendered",
     "excerpt",
     "extract_links",
+    "mention_syntax",
     "plain_text",
     "readable_url",
     "render_message",
@@ -92,12 +101,27 @@ def excerpt(body: str, length: int = 140) -> str:
 # --- Mentions -----------------------------------------------------------------------------
 
 _WORD_CHAR = re.compile(r"[^\W_]")  # a letter or digit, in any script
+# The inside of `@**Name|12**`: the name as written, then the member's id.
+MENTION_BY_ID = re.compile(r"(?P<name>[^|*\n]{0,150})\|(?P<id>[0-9]{1,12})")
+
+
+_MARKDOWN_PUNCTUATION = re.compile(r"[\\`_\[\]<>~&!#]")
+
+
+def mention_syntax(user_id: int, name: str) -> str:
+    """The mention the composer inserts for a member: `@**Name|id**`."""
+    clean = " ".join(name.replace("|", " ").replace("*", " ").split())
+    # Markdown punctuation in a name (an underscore, a bracket) is escaped, so the name stays
+    # one piece of text inside the ** (the escapes are gone once parsed).
+    clean = _MARKDOWN_PUNCTUATION.sub(r"\\\g<0>", clean)
+    return f"@**{clean}|{int(user_id):d}**"
 
 
 @dataclass(frozen=True)
 class _Members:
-    pattern: re.Pattern[str]
+    pattern: re.Pattern[str] | None  # None when no member has a name
     by_key: dict[str, tuple[int, str]]  # _key(name) -> (user_id, canonical name)
+    by_id: dict[int, str]  # user_id -> canonical (current) name
 
     def lookup(self, match: re.Match[str]) -> tuple[int, str] | None:
         # None only for exotic case folds where the regex and str.lower() disagree.
@@ -118,14 +142,16 @@ def _members_index(members: tuple[tuple[int, str], ...]) -> _Members | None:
     one listed gets the mention.
     """
     names: dict[str, tuple[int, str]] = {}
+    by_id: dict[int, str] = {}
     for user_id, name in members:
+        by_id.setdefault(user_id, " ".join(name.split()))
         if key := _key(name):
             names.setdefault(key, (user_id, " ".join(name.split())))
-    if not names:
+    if not by_id:
         return None
     # Not after a letter or digit (so not in "a@Anna"), not followed by one ("@Annabel").
-    pattern = rf"(?<![^\W_])@({_trie_regex(names)})(?![^\W_])"
-    return _Members(re.compile(pattern, re.IGNORECASE), names)
+    pattern = rf"(?<![^\W_])@({_trie_regex(names)})(?![^\W_])" if names else None
+    return _Members(re.compile(pattern, re.IGNORECASE) if pattern else None, names, by_id)
 
 
 def _trie_regex(names: Iterable[str]) -> str:
@@ -168,6 +194,8 @@ def _split_mentions(text: str, members: _Members, found: set[int]) -> list[Token
     """Split one text token into text and mention tokens."""
     tokens: list[Token] = []
     start = 0
+    if members.pattern is None:
+        return [_text_token(text)]
     for match in members.pattern.finditer(text):
         if (member := members.lookup(match)) is None:
             continue
@@ -182,8 +210,9 @@ def _split_mentions(text: str, members: _Members, found: set[int]) -> list[Token
     return tokens
 
 
-def _strong_mention(children: list[Token], i: int, members: _Members) -> tuple[int, str] | None:
-    """Zulip's `@**Full Name**` reaches us as a text ending in "@", then a strong triple."""
+def _strong_inside(children: list[Token], i: int) -> str | None:
+    """Zulip's `@**Full Name**` reaches us as a text ending in "@", then a strong triple: the
+    text inside the triple, or None when there is no such triple at children[i]."""
     text = children[i].content
     triple = children[i + 1 : i + 4]
     if (
@@ -191,13 +220,26 @@ def _strong_mention(children: list[Token], i: int, members: _Members) -> tuple[i
         and not _WORD_CHAR.fullmatch(text[-2:-1])
         and [token.type for token in triple] == ["strong_open", "text", "strong_close"]
         and triple[0].markup == "**"
-        and (match := members.pattern.fullmatch("@" + triple[1].content))
     ):
+        return triple[1].content
+    return None
+
+
+def _strong_mention(inside: str, members: _Members | None) -> tuple[int, str] | str | None:
+    """What `@**inside**` is: a member (id, current name); a string (an id-carrying mention of
+    someone who is not a member: its text, shown plain); None (bold text, not a mention)."""
+    if by_id := MENTION_BY_ID.fullmatch(inside):
+        user_id = int(by_id["id"])
+        if members is not None and user_id in members.by_id:
+            return user_id, members.by_id[user_id]
+        return "@" + " ".join(by_id["name"].split())
+    pattern = members.pattern if members is not None else None
+    if pattern is not None and (match := pattern.fullmatch("@" + inside)):
         return members.lookup(match)
     return None
 
 
-def _mark_mentions(children: list[Token], members: _Members, found: set[int]) -> list[Token]:
+def _mark_mentions(children: list[Token], members: _Members | None, found: set[int]) -> list[Token]:
     """Replace mentions in plain text tokens; code spans are not text, link text is skipped."""
     out: list[Token] = []
     in_link = False
@@ -207,18 +249,29 @@ def _mark_mentions(children: list[Token], members: _Members, found: set[int]) ->
         if token.type in ("link_open", "link_close"):
             in_link = token.type == "link_open"
         elif token.type == "text" and not in_link:
-            if strong := _strong_mention(children, i, members):
-                out += _split_mentions(token.content[:-1], members, found)
-                out.append(_mention_token(*strong))
-                found.add(strong[0])
+            inside = _strong_inside(children, i)
+            strong = _strong_mention(inside, members) if inside is not None else None
+            if strong is not None:
+                out += _split_plain(token.content[:-1], members, found)
+                if isinstance(strong, str):
+                    out.append(_text_token(strong))
+                else:
+                    out.append(_mention_token(*strong))
+                    found.add(strong[0])
                 i += 4
             else:
-                out += _split_mentions(token.content, members, found)
+                out += _split_plain(token.content, members, found)
                 i += 1
             continue
         out.append(token)
         i += 1
     return out
+
+
+def _split_plain(text: str, members: _Members | None, found: set[int]) -> list[Token]:
+    if members is None:
+        return [_text_token(text)] if text else []
+    return _split_mentions(text, members, found)
 
 
 # --- Images and bare host names -------------------------------------------------------------
@@ -270,8 +323,8 @@ def _chat_rule(state: StateCore) -> None:
         token.children = _simplify(token.children or [])
     text_join(state)  # merge the text that unwrapped links left next to other text
     members: _Members | None = state.env.get("members")
-    if members is None:
-        return
+    if members is None and "|" not in state.src:
+        return  # no member to mention, and no id-carrying mention to show as text
     found: set[int] = state.env.setdefault("mentioned_ids", set())
     for token in inlines:
         token.children = _mark_mentions(token.children or [], members, found)

@@ -1,6 +1,7 @@
 """Every change in the chat: one function per user action, in a transaction, publishing the
 live event on commit. The WebSocket consumer and the form views both call these."""
 
+import unicodedata
 import uuid
 from datetime import datetime
 
@@ -280,11 +281,28 @@ def edit_message(collab: Collab, user, message_id: int, body: str, *, base_versi
     message.updated = now
     message.save(update_fields=["body", "html", "edited_at", "updated"])
     index_message(message)  # found by its new words, not its old ones
+    _update_mentions(collab, message, rendered.mentioned_ids - {user.pk})
     links_changed = _replace_links(message, rendered.links)
     _publish_message(message, "changed")
     if links_changed:
         _publish_links(message)
     return message
+
+
+def _update_mentions(collab: Collab, message: Message, mentioned: frozenset[int]) -> None:
+    """An edit that mentions someone new notifies them as a message would; a mention the edit
+    took out stops counting (unless it already went out in a digest: that stays on record)."""
+    Mention.objects.filter(message=message, notified_at__isnull=True).exclude(
+        user_id__in=mentioned
+    ).delete()
+    known = set(Mention.objects.filter(message=message).values_list("user_id", flat=True))
+    new = [uid for uid in mentioned if uid not in known]
+    if new:
+        Mention.objects.bulk_create(
+            [Mention(message=message, user_id=uid, collab=collab) for uid in new],
+            ignore_conflicts=True,
+        )
+        unhide_for(collab, new)
 
 
 def _parse_version(value: str):
@@ -331,11 +349,58 @@ def delete_message(collab: Collab, user, message_id: int) -> Message:
     return message
 
 
+# A reaction is one emoji, as the picker gives it: at most this many code points (the longest
+# ZWJ families and subdivision flags fit; Reaction.emoji is as long).
+MAX_REACTION_LENGTH = 16
+# What may follow or join the pictographs of one emoji: variation selectors, the keycap mark,
+# the zero-width joiner, skin tones (category Sk) and the tag letters of subdivision flags.
+_EMOJI_JOINERS = {"\ufe0e", "\ufe0f", "\u20e3", "\u200d"}
+_KEYCAP_BASES = set("0123456789#*")
+_KEYCAP_MARKS = ("\ufe0f", "\u20e3")
+
+
+def is_reaction_emoji(value) -> bool:
+    """One of the quick reactions, or a single emoji from the picker: one pictograph (category
+    So; a flag is a pair of regional indicators, a family is pictographs joined by ZWJ) with its
+    modifiers, nothing a person could write words, markup or invisible text with (no letters,
+    digits outside keycaps, spaces, punctuation or controls), and not two emojis at once."""
+    if not isinstance(value, str) or not value:
+        return False
+    if value in ALLOWED_REACTIONS:
+        return True
+    if len(value) > MAX_REACTION_LENGTH:
+        return False
+    emojis = 0
+    flag_half = False  # the last pictograph was the first regional indicator of a flag
+    previous = ""
+    for i, char in enumerate(value):
+        category = unicodedata.category(char)
+        is_indicator = "\U0001f1e6" <= char <= "\U0001f1ff"
+        if category == "So" or (char in _KEYCAP_BASES and value[i + 1 : i + 2] in _KEYCAP_MARKS):
+            if previous == "\u200d":
+                pass  # joined to the one before (a family, a profession)
+            elif is_indicator and flag_half:
+                flag_half = False  # the second half of a flag
+                previous = char
+                continue
+            else:
+                emojis += 1
+            flag_half = is_indicator
+        elif char in _EMOJI_JOINERS or category == "Sk" or "\U000e0020" <= char <= "\U000e007f":
+            if i == 0:
+                return False
+            flag_half = False
+        else:
+            return False
+        previous = char
+    return emojis == 1
+
+
 @transaction.atomic
 def toggle_reaction(collab: Collab, user, message_id: int, emoji: str) -> bool:
     """Add the reaction, or take it back if it is there. Returns whether it is on now."""
     require(user, "collabs.view_collab", collab)
-    if emoji not in ALLOWED_REACTIONS:
+    if not is_reaction_emoji(emoji):
         raise ValidationError(_("Unknown reaction."))
     message = _own_message(user, collab, message_id)
     if message.is_deleted:

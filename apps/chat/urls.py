@@ -12,6 +12,7 @@ urlpatterns = [
     path("pinned/", views.pinned, name="pinned"),
     path("search/", views.search, name="search"),
     path("links/", views.links, name="links"),
+    path("mentions/", views.mention_candidates, name="mention_candidates"),
     # /collabs/<collab_id>/chat/<message_id>/
     path("<id:message_id>/edit/", views.edit, name="edit"),
     path("<id:message_id>/delete/", views.delete, name="delete"),

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from apps.accounts.models import User
 from apps.collabs import features
 from apps.collabs.frame import render_frame, render_tab
 from apps.collabs.models import Membership
@@ -24,6 +25,7 @@ from apps.core.inputs import parse_id, query_text
 from . import history, services
 from .access import visible_messages
 from .links import links_page
+from .markup import mention_syntax, render_message
 from .models import ALLOWED_REACTIONS, MAX_BODY_LENGTH, ReadState
 from .presenters import present, with_related
 from .search import results as search_results
@@ -203,6 +205,8 @@ def edit(request: HttpRequest, collab_id: int, message_id: int) -> HttpResponse:
     message = _message_or_404(request, collab, message_id)
     if message.author_id != request.user.pk or message.is_system or message.is_deleted:
         raise PermissionDenied
+    if request.htmx:
+        return _edit_in_place(request, collab, message)
     if request.method == "POST":
         try:
             services.edit_message(
@@ -316,7 +320,7 @@ def revisions(request: HttpRequest, collab_id: int, message_id: int) -> HttpResp
         request,
         "chat/revisions.html",
         collab,
-        {"message": message, "revisions": message.revisions.all()},
+        {"message": message, "revisions": _rendered_revisions(collab, message)},
     )
 
 
@@ -332,3 +336,107 @@ def links(request: HttpRequest, collab_id: int) -> HttpResponse:
     if request.htmx and before is not None:
         return render(request, "chat/_links_items.html", ctx)
     return render_tab(request, collab, "links", "chat/_links_tab.html", ctx, title=_("Links"))
+
+
+# --- Writing: edit in place, mention autocomplete (static/js/inline-edit.js, composer.js) ---
+
+
+def _edit_in_place(request: HttpRequest, collab, message) -> HttpResponse:
+    """The in-place editor's side of the edit page (requests with HX-Request): GET gives the
+    raw body and its version as JSON; POST saves through the same service as the page. The new
+    text reaches every page (this one too) as the "changed" live event, so a save answers 204;
+    a refusal answers JSON {"error", "stale"} (409 when the message changed meanwhile), and the
+    editor keeps what was typed."""
+    if request.method == "GET":
+        return JsonResponse({"body": message.body, "version": message.updated.isoformat()})
+    if request.method != "POST":
+        return HttpResponse(status=405)
+    try:
+        services.edit_message(
+            collab,
+            request.user,
+            message.pk,
+            request.POST.get("body", ""),
+            base_version=request.POST.get("version", ""),
+        )
+    except (ValidationError, PermissionDenied) as exc:
+        stale = isinstance(exc, services.StaleEdit)
+        text = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+        return JsonResponse(
+            {"error": text or _("You may not do that."), "stale": stale},
+            status=409 if stale else 400,
+        )
+    return HttpResponse(status=204)
+
+
+def _rendered_revisions(collab, message) -> list[dict]:
+    """The earlier texts of a message, newest first, each rendered as messages are (Markdown,
+    sanitized, mentions with the members' current names), with when it was written: the time
+    the text before it was replaced, or the message's own time for the first."""
+    revisions = list(message.revisions.all())
+    if message.is_deleted or not revisions:
+        return []
+    members = []
+    if any("@" in revision.body for revision in revisions):
+        members = list(
+            Membership.objects.current()
+            .filter(collab=collab)
+            .values_list("user_id", "user__full_name")
+        )
+    written = [older.created for older in revisions[1:]] + [message.created]
+    return [
+        {
+            "html": render_message(revision.body, members).html,
+            "written": when,
+            "replaced": revision.created,
+        }
+        for revision, when in zip(revisions, written, strict=True)
+    ]
+
+
+MENTION_CANDIDATES_LIMIT = 8
+
+
+@login_required
+def mention_candidates(request: HttpRequest, collab_id: int) -> JsonResponse:
+    """Who `@q` may mention: current members of the collab (not the asker) whose first or last
+    name (any word of the name) starts with q, case-insensitively in any script. 404 for
+    whoever may not read the collab (the access layer).
+
+    The names are matched here, not in SQL: SQLite's LIKE and lower() fold ASCII only, and
+    "@ан" must find "Анна". One query for the member list (id, name, kind, avatar: a few bytes
+    a member, so a 1,000-member collab is still a small read), whatever the collab's size."""
+    collab = get_collab_for(request.user, collab_id)
+    query = query_text(request.GET.get("q", ""), limit=60).casefold()
+    rows = (
+        Membership.objects.current()
+        .filter(collab=collab)
+        .exclude(user=request.user)
+        .values_list("user_id", "user__full_name", "user__kind", "user__avatar")
+        .order_by("user__full_name", "user_id")
+    )
+    first, later = [], []
+    for user_id, name, kind, avatar in rows.iterator(chunk_size=2000):
+        words = name.casefold().split()
+        if not query or (words and words[0].startswith(query)):
+            first.append((user_id, name, kind, avatar))
+        elif any(word.startswith(query) for word in words[1:]) or name.casefold().startswith(query):
+            later.append((user_id, name, kind, avatar))
+        if len(first) >= MENTION_CANDIDATES_LIMIT:
+            break
+    found = (first + later)[:MENTION_CANDIDATES_LIMIT]
+    return JsonResponse(
+        {
+            "members": [
+                {
+                    "id": user_id,
+                    "name": name,
+                    "initials": "".join(part[0] for part in name.split()[:2]).upper(),
+                    "guest": kind == User.Kind.GUEST,
+                    "avatar": reverse("users:user_avatar", args=[user_id]) if avatar else "",
+                    "insert": mention_syntax(user_id, name),
+                }
+                for user_id, name, kind, avatar in found
+            ]
+        }
+    )

@@ -324,7 +324,7 @@ def test_reacting_by_form_toggles_and_goes_back_to_the_message(as_member, collab
 def test_an_unknown_reaction_by_form_is_refused_with_a_message(as_member, collab, owner):
     message = services.send_message(collab, owner, "Shipped")
 
-    response = as_member.post(url("react", collab, message.pk), {"emoji": "🦄"}, follow=True)
+    response = as_member.post(url("react", collab, message.pk), {"emoji": "🦄🦄"}, follow=True)
 
     assert not Reaction.objects.exists()
     assert "Unknown reaction." in response.content.decode()

@@ -142,8 +142,10 @@ def test_two_people_chat_live(open_page, team):
         "aria-pressed", "true"
     )
 
-    # A edits it on the Edit page and comes back to the chat; B sees the change live.
-    open_menu(message(a, "Please check")).get_by_role("menuitem", name="Edit").click()
+    # A edits it on the Edit page and comes back to the chat; B sees the change live. (The
+    # menu's Edit edits in place, tests/e2e/test_chat_writing.py; its link is the page.)
+    edit_link = open_menu(message(a, "Please check")).get_by_role("menuitem", name="Edit")
+    a.goto(edit_link.get_attribute("href"))
     expect(a.get_by_role("heading", level=2, name="Edit message")).to_be_visible()
     a.get_by_role("textbox", name="Message").fill("Please check **the final draft**, @Gleb Guest")
     a.get_by_role("button", name="Save").click()
@@ -373,9 +375,11 @@ def test_a_change_made_while_the_page_was_connecting_still_shows(open_page, team
     expect(b.get_by_role("textbox", name="Message")).to_be_visible()
 
     # A edits the message now, before B's socket reaches the server.
+    # (In place: the menu's Edit turns the text into a text box, Enter saves.)
     open_menu(a.locator(f"#{message_id}")).get_by_role("menuitem", name="Edit").click()
-    a.get_by_role("textbox", name="Message").fill("Meeting at 11")
-    a.get_by_role("button", name="Save").click()
+    editor = a.locator(f"#{message_id}").get_by_role("textbox", name="Edit the message")
+    editor.fill("Meeting at 11")
+    editor.press("Enter")
     expect(a.locator(f"#{message_id}")).to_contain_text("Meeting at 11")
 
     # B's socket goes through; what the page said while held is passed on.
