@@ -343,7 +343,7 @@ def delete_message(collab: Collab, user, message_id: int) -> Message:
     links_deleted, _rows = MessageLink.objects.filter(message=message).delete()
     _publish_message(message, "changed")
     if was_pinned:
-        _publish_pins(collab)
+        _publish_pins(collab, message)
     if links_deleted:
         _publish_links(message)
     return message
@@ -425,17 +425,20 @@ def set_pinned(collab: Collab, user, message_id: int, pinned: bool) -> Message:
     message.updated = now
     message.save(update_fields=["pinned_at", "pinned_by", "updated"])
     _publish_message(message, "changed")
-    _publish_pins(collab)
+    _publish_pins(collab, message)
     return message
 
 
-def _publish_pins(collab: Collab) -> None:
-    """The collab's pinned messages changed: open pages show the new count. The event carries
-    when each was written, so every reader counts those within their view of the history."""
+def _publish_pins(collab: Collab, message: Message) -> None:
+    """`message` was pinned or unpinned: open pages show the new count. The event carries when
+    each pinned message was written, so every reader counts those within their view of the
+    history; and it is dated by the message, so a newcomer kept from it hears nothing."""
     created = Message.objects.filter(collab=collab, pinned_at__isnull=False).values_list(
         "created", flat=True
     )
-    live.publish(collab.pk, "pins", {"created": [c.isoformat() for c in created]})
+    live.publish(
+        collab.pk, "pins", {"created": [c.isoformat() for c in created]}, created=message.created
+    )
 
 
 def _advance_read(collab: Collab, user, message_id: int) -> bool:

@@ -62,8 +62,11 @@ async def test_a_newcomer_receives_no_change_to_a_message_from_before_they_came(
     await delete(collab, owner, old.pk)
     after = await post(collab, owner, "Welcome, Nina")
 
-    # The moderator, who was there before, sees all four changes (so they were published)...
-    changes = await mod.frames(4)
+    # The moderator, who was there before, sees all four changes (so they were published),
+    # and the pinned count's two changes (pinning; deleting unpins)...
+    frames = await mod.frames(6)
+    assert [f["type"] for f in frames].count("pins") == 2
+    changes = [f for f in frames if f["type"] == "changed"]
     assert [f["type"] for f in changes] == ["changed"] * 4
     assert all(f["id"] == old.pk for f in changes)
     assert "1.2M" in changes[0]["html"]
