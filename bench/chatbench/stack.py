@@ -144,16 +144,19 @@ class Stack:
         return 0
 
     def migrate(self) -> None:
-        run = subprocess.run(
-            [str(PYTHON), "manage.py", "migrate", "--noinput", "-v", "0"],
-            cwd=PROJECT,
-            env=self.env(),
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-        if run.returncode:
-            sys.exit(f"migrate failed:\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}")
+        """The schema, and the static files collected as production serves them (DEBUG off:
+        WhiteNoise's manifest names every file a page links to)."""
+        for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):
+            run = subprocess.run(
+                [str(PYTHON), "manage.py", *command, "-v", "0"],
+                cwd=PROJECT,
+                env=self.env(),
+                capture_output=True,
+                text=True,
+                timeout=600,
+            )
+            if run.returncode:
+                sys.exit(f"{command[0]} failed:\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}")
 
 
 def free_port() -> int:
