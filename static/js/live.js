@@ -86,6 +86,8 @@
     ws = new WebSocket(scheme + window.location.host + root.dataset.ws);
     ws.onopen = function () {
       retry = 0;
+      clearTimeout(offlineTimer);
+      offlineTimer = null;
       state("");
       startHeartbeat();
       emit("open");
@@ -93,7 +95,11 @@
     ws.onmessage = onFrame;
     ws.onclose = function (event) {
       clearInterval(heartbeat);
-      state(root.dataset.offlineLabel);
+      if (leaving) return; // the page is going away (a link, a reload): no "Reconnecting…"
+      // Said only when the connection stays away a moment: a quick reconnect is not news.
+      if (!offlineTimer) {
+        offlineTimer = setTimeout(function () { state(root.dataset.offlineLabel); }, 1500);
+      }
       if (event.code === 4403) {
         revoked = true;
         window.location.reload();
@@ -103,6 +109,15 @@
       setTimeout(connect, 500 * retry);
     };
   }
+
+  var leaving = false;
+  var offlineTimer = null;
+  window.addEventListener("pagehide", function () { leaving = true; });
+  // Back from the back-forward cache: the page lives again.
+  window.addEventListener("pageshow", function (event) {
+    leaving = false;
+    if (event.persisted) connect();
+  });
 
   // Back online: reconnect now rather than at the next backoff step.
   window.addEventListener("online", function () {
