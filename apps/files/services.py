@@ -210,11 +210,8 @@ def version_for_download(user, collab: Collab, file_id: int, number: int | None)
     qs = FileVersion.objects.select_related("file").filter(file__collab=collab, file_id=file_id)
     if not can(user, DELETE, collab):
         qs = qs.filter(file__deleted_at__isnull=True)
-    if number is None:
-        qs = qs.filter(pk=F("file__current_version"))
-    else:
-        qs = qs.filter(number=number)
-    version = qs.first()
+    wanted = {"pk": F("file__current_version")} if number is None else {"number": number}
+    version = qs.filter(**wanted).first()
     if version is None:
         raise Http404
     return version

@@ -37,7 +37,7 @@ def _headers(response, version, inline: bool) -> None:
     response["ETag"] = f'"{version.sha256}"'
 
 
-def _byte_range(header: str, size: int) -> tuple[int, int] | None | bool:
+def _byte_range(header: str, size: int) -> tuple[int, int] | bool | None:
     """(first, last) for a single "bytes=a-b" range; None to serve the whole file (no range,
     or one we do not serve: several ranges, another unit); False when unsatisfiable."""
     match = _RANGE.fullmatch(header.strip())
