@@ -111,15 +111,26 @@ class _Counted(io.RawIOBase):
         return self.size
 
     def read(self, size: int = -1) -> bytes:
-        # Never the whole upload at once, whatever the caller asks.
-        data = self.source.read(CHUNK if size is None or size < 0 else min(size, CHUNK))
-        self.size += len(data)
-        if self.size > self.limit:
-            raise TooLarge
-        self.sha.update(data)
-        if len(self.head) < sniff.HEAD:
-            self.head += data[: sniff.HEAD - len(self.head)]
-        return data
+        """Up to `size` bytes (fewer only at the end, as the S3 client expects of a file), read
+        from the upload CHUNK by CHUNK; without a size, the rest. The local storage asks for
+        64 KB at a time; the S3 client for its part size (8 MB), and for "the rest" only after
+        a short read told it the end was reached. So the memory held stays bounded whatever
+        the file's size."""
+        parts = []
+        wanted = float("inf") if size is None or size < 0 else size
+        while wanted > 0:
+            data = self.source.read(min(wanted, CHUNK))
+            if not data:
+                break
+            self.size += len(data)
+            if self.size > self.limit:
+                raise TooLarge
+            self.sha.update(data)
+            if len(self.head) < sniff.HEAD:
+                self.head += data[: sniff.HEAD - len(self.head)]
+            parts.append(data)
+            wanted -= len(data)
+        return b"".join(parts)
 
     def readinto(self, buffer) -> int:
         data = self.read(len(buffer))
