@@ -1,6 +1,9 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+# The local S3 endpoint (moto's server) and a bucket as the default storage, for test_s3.py.
+from tests.test_s3_storage import s3_endpoint, s3_storage  # noqa: F401
+
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100
 PDF = b"%PDF-1.7\n" + b"x" * 100
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 from apps.files import services
 from apps.files.models import File
 from tests.files.conftest import PDF, upload_of
-from tests.test_s3_storage import BUCKET, s3_endpoint, s3_storage  # noqa: F401
+from tests.test_s3_storage import BUCKET
 
 
 def keys(client) -> list[str]:
@@ -59,7 +59,7 @@ def test_upload_download_trash_and_purge_on_s3(
         "inline; filename*=utf-8''%D0%9E%D1%82%D1%87%D1%91%D1%82.pdf"
     ]
     assert query["response-content-type"] == ["application/pdf"]
-    with urllib.request.urlopen(signed) as fetched:  # noqa: S310 -- the local test endpoint
+    with urllib.request.urlopen(signed) as fetched:
         assert fetched.read() == content
 
     # Trash, then the purge after 30 days deletes the object.
