@@ -11,7 +11,7 @@ from django.core.files.storage import FileSystemStorage
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.utils.http import content_disposition_header
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from apps.collabs.permissions import get_collab_for
 from apps.core.inputs import parse_id
@@ -71,14 +71,13 @@ def _stream(handle, start: int, length: int):
         handle.close()
 
 
-@require_GET
+@require_safe
 @login_required
 def download(request, collab_id: int, file_id: int):
     collab = get_collab_for(request.user, collab_id)
-    number = request.GET.get("version")
-    number = parse_id(number) if number is not None else None
-    if request.GET.get("version") is not None and number is None:
-        number = 0  # matches no version: 404
+    raw = request.GET.get("version")
+    # No "version": the current one; a malformed one matches none (404).
+    number = None if raw is None else (parse_id(raw) or 0)
     version = services.version_for_download(request.user, collab, file_id, number)
     inline = sniff.is_inline(version.content_type)
     content_type = version.content_type if inline else sniff.OCTET

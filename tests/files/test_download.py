@@ -184,10 +184,14 @@ def test_without_the_view_right_a_member_is_refused(client, collab, owner, guest
     assert client.get(url(collab, file)).status_code == 403
 
 
-def test_only_get(client, collab, member):
+def test_only_get_and_head(client, collab, member):
     file = services.upload(collab, member, upload_of("a.txt", b"hi"))
     client.force_login(member)
     assert client.post(url(collab, file)).status_code == 405
+    head = client.head(url(collab, file))
+    assert head.status_code == 200
+    assert head["Content-Length"] == "2"
+    assert head["X-Content-Type-Options"] == "nosniff"
 
 
 def test_the_download_query_count_is_pinned(client, collab, member, django_assert_num_queries):

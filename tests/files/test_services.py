@@ -316,3 +316,25 @@ def test_changes_publish_the_files_event(collab, member, owner, committed, monke
     files_events = [m["event"] for m in sent if m["event"]["kind"] == "files"]
     assert [e["data"]["action"] for e in files_events] == ["uploaded", "renamed"]
     assert all(e["right"] is None for e in files_events)
+
+
+def test_a_failing_new_version_write_leaves_no_blob(collab, member, owner, media, monkeypatch):
+    file = services.upload(collab, member, upload_of("a.txt", b"one"))
+
+    def broken(*args, **kwargs):
+        raise IntegrityError("the database said no")
+
+    monkeypatch.setattr(services, "_version", broken)
+    with pytest.raises(IntegrityError):
+        services.new_version(collab, owner, file.pk, upload_of("a.txt", b"two"))
+    assert file.versions.count() == 1
+    assert media() == [file.current_version.blob.name]
+    assert not Message.objects.filter(collab=collab, system_type="file_version").exists()
+
+
+def test_a_trashed_file_takes_no_new_version(collab, member, owner, media):
+    file = services.upload(collab, member, upload_of("a.txt", b"one"))
+    services.trash(collab, owner, file.pk)
+    with pytest.raises(Http404):
+        services.new_version(collab, owner, file.pk, upload_of("a.txt", b"two"))
+    assert len(media()) == 1
