@@ -228,6 +228,20 @@ def version_for_download(user, collab: Collab, file_id: int, number: int | None)
     return version
 
 
+def list_files(user, collab: Collab, *, folder: Folder | None = None, query: str = "", trash=False):
+    """The collab's files, newest first, with their current version (one query whatever their
+    number): in one folder when given, whose names contain `query` (case-insensitive), or
+    the trash (for those who may delete files)."""
+    require(user, DELETE if trash else VIEW, collab)
+    qs = File.objects.filter(collab=collab, deleted_at__isnull=not trash)
+    if folder is not None:
+        qs = qs.filter(folder=_own_folder(collab, folder))
+    query = " ".join(clean_name(query).split())
+    if query:
+        qs = qs.filter(name__icontains=query)
+    return qs.select_related("current_version").order_by("-created", "-pk")
+
+
 # --- Changes ------------------------------------------------------------------------------------
 
 

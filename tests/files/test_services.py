@@ -338,3 +338,48 @@ def test_a_trashed_file_takes_no_new_version(collab, member, owner, media):
     with pytest.raises(Http404):
         services.new_version(collab, owner, file.pk, upload_of("a.txt", b"two"))
     assert len(media()) == 1
+
+
+def test_listing_and_searching_by_name(collab, member, owner, guest, django_assert_num_queries):
+    folder = services.create_folder(collab, owner, "Contracts")
+    report = services.upload(collab, member, upload_of("Annual Report.pdf", PDF))
+    services.upload(collab, member, upload_of("notes.txt", b"hi"), folder=folder)
+    gone = services.upload(collab, member, upload_of("old report.txt", b"hi"))
+    services.trash(collab, owner, gone.pk)
+
+    from apps.collabs.permissions import get_collab_for
+
+    seen_by_guest = get_collab_for(guest, collab.pk)  # as a view has it: membership in hand
+    with django_assert_num_queries(1):
+        names = [
+            (f.name, f.current_version.number) for f in services.list_files(guest, seen_by_guest)
+        ]
+    assert names == [("notes.txt", 1), ("Annual Report.pdf", 1)]
+    assert [f.name for f in services.list_files(guest, collab, query="REPORT")] == [report.name]
+    assert [f.name for f in services.list_files(guest, collab, folder=folder)] == ["notes.txt"]
+    assert [f.name for f in services.list_files(owner, collab, trash=True)] == ["old report.txt"]
+    with pytest.raises(PermissionDenied):
+        services.list_files(guest, collab, trash=True)
+
+
+def test_a_large_upload_is_never_held_in_memory(collab, member, media, tmp_path):
+    """20 MB through a temporary file, as Django hands over a large upload: the memory the
+    service takes stays a few chunks, not the file."""
+    import tracemalloc
+
+    from django.core.files.uploadedfile import TemporaryUploadedFile
+
+    upload = TemporaryUploadedFile("big.bin", "application/octet-stream", 0, None)
+    block = b"0123456789abcdef" * 65536  # 1 MB
+    for _ in range(20):
+        upload.write(block)
+    upload.size = upload.tell()
+    tracemalloc.start()
+    try:
+        file = services.upload(collab, member, upload)
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+        upload.close()
+    assert file.current_version.size == 20 * 1024 * 1024
+    assert peak < 2 * 1024 * 1024, peak
