@@ -84,3 +84,28 @@ def test_new_versions_and_refusals_on_s3(s3_storage, collab, member, owner, sett
         services.upload(collab, member, liar)
     assert len(keys(s3_storage)) == 2
     assert File.objects.count() == 1
+
+
+def test_a_file_past_the_multipart_threshold_streams_in_parts(s3_storage, collab, member):
+    """Over the S3 client's 8 MB threshold the upload goes in parts, read from the upload
+    part by part: the stored object, the size and the hash are the whole file's."""
+    from django.core.files.uploadedfile import TemporaryUploadedFile
+
+    upload = TemporaryUploadedFile("big.bin", "application/octet-stream", 0, None)
+    block = bytes(range(256)) * 4096  # 1 MB
+    digest = hashlib.sha256()
+    for n in range(9):
+        chunk = bytes([n]) + block[1:]
+        upload.write(chunk)
+        digest.update(chunk)
+    upload.size = upload.tell()
+    try:
+        file = services.upload(collab, member, upload)
+    finally:
+        upload.close()
+    version = file.current_version
+    head = s3_storage.head_object(Bucket=BUCKET, Key=version.blob.name)
+    assert head["ContentLength"] == version.size == 9 * 1024 * 1024
+    assert version.sha256 == digest.hexdigest()
+    stored = s3_storage.get_object(Bucket=BUCKET, Key=version.blob.name)["Body"].read()
+    assert hashlib.sha256(stored).hexdigest() == digest.hexdigest()
