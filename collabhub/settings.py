@@ -114,6 +114,7 @@ INSTALLED_APPS = [
     "apps.collabs",
     "apps.chat",
     "apps.invitations",
+    "apps.files",
 ]
 
 MIDDLEWARE = [
@@ -253,6 +254,8 @@ STORAGES = {
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 AVATAR_MAX_BYTES = envint("AVATAR_MAX_BYTES", 2 * 1024 * 1024)
+# The largest file a person may upload (apps.files), in bytes: 100 MB by default.
+FILES_MAX_BYTES = envint("FILES_MAX_BYTES", 100 * 1024 * 1024)
 
 # Email: SMTP when EMAIL_HOST is set, otherwise every message is written to a file in var/mail.
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
@@ -407,6 +410,7 @@ PERIODIC_JOBS = [
     "expire_guests",
     "deliver_invitations",
     "prune_presence",
+    "purge_file_trash",
 ]
 
 # Background tasks (email, text messages; later thumbnails, ICS mail, PDF signing) leave the

@@ -260,6 +260,14 @@ TABLE = {
     # The feature installed only in the tests (tests/board), mounted by the registry.
     "board:cards": ("get", {"collab_id": "collab"}, None, expect(**MEMBERS_OK, **SIGNED_OUT)),
     "board:new": ("get", {"collab_id": "collab"}, None, expect(**MEMBERS_OK, **SIGNED_OUT)),
+    # Files: every member may download ("file" is the member's upload); the headers, ranges,
+    # the trash and the S3 redirect are in tests/files/test_download.py and test_s3.py.
+    "files:download": (
+        "get",
+        {"collab_id": "collab", "file_id": "file"},
+        None,
+        expect(**MEMBERS_OK, **SIGNED_OUT),
+    ),
 }
 
 # Django admin: staff only; everyone in these fixtures is not staff and is sent to its login.
@@ -294,7 +302,13 @@ def world(people, collab, other_collab):
 
     invitation = invite_by_email(collab, people["owner"], "ivan@example.com", name="Ivan")
     create_link(collab, people["owner"])
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from apps.files.services import upload
+
+    file = upload(collab, people["member"], SimpleUploadedFile("notes.txt", b"Notes"))
     return {
+        "file": file,
         "collab": collab,
         "message": message,
         "doomed": doomed,

@@ -11,9 +11,11 @@ from html import unescape
 from urllib.parse import urldefrag, urlsplit
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from apps.chat.services import send_message
+from apps.files.services import upload
 from apps.invitations.services import create_link, invite_by_email, link_token
 from tests.test_access_matrix import TABLE, _path, all_url_names
 
@@ -30,6 +32,7 @@ def secrets_of_ours(collab, owner, member, guest):
     message = send_message(collab, member, "The budget is 42 thousand, keep it quiet")
     invitation = invite_by_email(collab, owner, "vendor@example.com", name="Vera Vendor")
     link = create_link(collab, owner)
+    file = upload(collab, member, SimpleUploadedFile("budget.txt", b"Budget line: 42 thousand"))
     return {
         "world": {
             "collab": collab,
@@ -39,6 +42,7 @@ def secrets_of_ours(collab, owner, member, guest):
             "owner": owner,
             "member": member,
             "guest": guest,
+            "file": file,
         },
         "words": [
             collab.name,
@@ -49,6 +53,7 @@ def secrets_of_ours(collab, owner, member, guest):
             member.full_name,
             "Maxim Moderator",
             link_token(link),
+            "Budget line: 42 thousand",
         ],
     }
 

@@ -96,7 +96,19 @@ def test_a_message_action_opens_the_features_page_with_the_message(client, colla
     assert 'value="Shoot the video on Friday"' in html
 
 
-def test_a_feature_not_installed_adds_nothing(client, collab, owner, without_board):
+@pytest.fixture
+def without_features():
+    """The core as it is when no feature is installed (the board, and files, which the portal
+    installs)."""
+    installed = features.features()
+    for feature in installed:
+        features.unregister_feature(feature.key)
+    yield
+    for feature in installed:
+        features.register_feature(feature)
+
+
+def test_a_feature_not_installed_adds_nothing(client, collab, owner, without_features):
     assert not BOARD_PERMS & set(RULES)
     settings_html = page(client, owner, reverse("collabs:settings", args=[collab.pk]))
     chat.send_message(collab, owner, "Hello")

@@ -47,7 +47,15 @@ def test_the_form_fields_are_the_settings_fields():
     assert set(CORE_CHANGED) == set(services.SETTINGS_FIELDS)
     form = CollabSettingsForm()
     feature_fields = {name for name in form.fields if name.startswith("feature__")}
-    assert feature_fields == {f"feature__board__{verb}" for verb in BOARD_CHANGED}
+    assert {name for name in feature_fields if name.startswith("feature__board__")} == {
+        f"feature__board__{verb}" for verb in BOARD_CHANGED
+    }
+    # And one field per right of every other installed feature (files, in the portal).
+    assert feature_fields == {
+        f"feature__{feature.key}__{right.verb}"
+        for feature in features.features()
+        for right in feature.rights
+    }
 
 
 # Who may open and post the page.

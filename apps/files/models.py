@@ -1,0 +1,114 @@
+"""Files of a collab: folders, files and their versions.
+
+A File is what people see (a name in a folder); its content lives in FileVersion rows, one per
+upload of that file, each with its own blob in the default storage (local disk or S3) under a
+random name (`files/<collab_id>/<uuid4 hex>`), so a storage path tells nothing and cannot be
+guessed. A deleted file goes to the collab's trash (deleted_at) and is purged after 30 days
+(services.purge_trash)."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from apps.collabs.models import Collab
+
+
+class Folder(models.Model):
+    class Purpose(models.TextChoices):
+        NONE = "", _("A folder people made")
+        CHAT_UPLOADS = "chat_uploads", _("Chat uploads")
+
+    collab = models.ForeignKey(Collab, on_delete=models.CASCADE, related_name="folders")
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="children"
+    )
+    name = models.CharField(_("name"), max_length=255)
+    # A folder the portal makes itself ("Chat uploads"), found by this, not by its name (which
+    # is written in the language of whoever made it first and may be renamed).
+    purpose = models.CharField(max_length=20, choices=Purpose.choices, blank=True, default="")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            # One "Chat uploads" folder per collab, however many uploads race to make it.
+            models.UniqueConstraint(
+                fields=["collab", "purpose"],
+                condition=~models.Q(purpose=""),
+                name="folder_one_per_purpose",
+            ),
+        ]
+        indexes = [
+            # A folder's listing: the subfolders of one parent in a collab, by name.
+            models.Index(fields=["collab", "parent", "name"], name="folder_collab_parent_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class File(models.Model):
+    collab = models.ForeignKey(Collab, on_delete=models.CASCADE, related_name="files")
+    folder = models.ForeignKey(
+        Folder, on_delete=models.SET_NULL, null=True, blank=True, related_name="files"
+    )
+    name = models.CharField(_("name"), max_length=255)
+    # The version people get; set right after the first version is made.
+    current_version = models.ForeignKey(
+        "FileVersion", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created = models.DateTimeField()
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        indexes = [
+            # The collab's files, newest first (the Files tab, the content counter), and its
+            # trash (deleted_at set).
+            models.Index(fields=["collab", "deleted_at", "-created"], name="file_collab_live"),
+            # The purge job: files in the trash for over 30 days, across all collabs.
+            models.Index(
+                fields=["deleted_at"],
+                condition=models.Q(deleted_at__isnull=False),
+                name="file_trashed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def in_trash(self) -> bool:
+        return self.deleted_at is not None
+
+
+class FileVersion(models.Model):
+    file = models.ForeignKey(File, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    # Saved by services._store under files/<collab_id>/<uuid4 hex>; never named by the upload.
+    blob = models.FileField(max_length=255)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    # Sniffed from the first bytes (sniff.content_type), never taken from the browser.
+    content_type = models.CharField(max_length=100)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            # Also the index of a download's "?version=N" lookup and of the version list.
+            models.UniqueConstraint(fields=["file", "number"], name="fileversion_unique_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.file_id} v{self.number}"
