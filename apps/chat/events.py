@@ -7,7 +7,7 @@ renders them for its reader here (on the event loop: no database)."""
 from apps.collabs import live
 
 from .partials import pinned_link, pushed_frame
-from .preview import Preview, render_for_viewer
+from .preview import preview_of_event, render_for_viewer
 
 
 def _message(event: dict, reader, collab) -> str:
@@ -56,7 +56,7 @@ def _links(event: dict, reader, collab) -> dict:
 def _message_summary(event: dict, viewer, collab_id: int) -> dict:
     data = event["data"]
     message = data["message"]
-    preview = Preview.of_event(message)
+    preview = preview_of_event(message)
     own = preview.by_id is not None and preview.by_id == viewer.user_id
     return {
         "type": "activity",
@@ -71,7 +71,7 @@ def _message_summary(event: dict, viewer, collab_id: int) -> dict:
 
 def _changed_summary(event: dict, viewer, collab_id: int) -> dict:
     message = event["data"]["message"]
-    preview = Preview.of_event(message)
+    preview = preview_of_event(message)
     return {
         "type": "activity",
         "collab_id": collab_id,

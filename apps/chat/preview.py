@@ -135,7 +135,25 @@ def render_preview(preview: Preview, viewer_id: int) -> str:
 
 _CACHE_SIZE = 2048
 _cache: OrderedDict[tuple, str] = OrderedDict()
+_events: OrderedDict[tuple, Preview] = OrderedDict()
 _lock = Lock()
+
+
+def _remember(store: OrderedDict, key, value):
+    with _lock:
+        store[key] = value
+        if len(store) > _CACHE_SIZE:
+            store.popitem(last=False)
+    return value
+
+
+def preview_of_event(data: dict) -> Preview:
+    """The preview of an event's message, made once per message version in this process (not
+    once per socket that hears it: the text is cleaned of markup on the way)."""
+    key = (data["id"], data["updated"])
+    with _lock:
+        found = _events.get(key)
+    return found if found is not None else _remember(_events, key, Preview.of_event(data))
 
 
 def render_for_viewer(preview: Preview, version: str, viewer) -> str:
@@ -150,9 +168,4 @@ def render_for_viewer(preview: Preview, version: str, viewer) -> str:
             _cache.move_to_end(key)
             return text
     with translation.override(viewer.language), timezone.override(zoneinfo.ZoneInfo(viewer.tz)):
-        text = render_preview(preview, viewer.user_id)
-    with _lock:
-        _cache[key] = text
-        if len(_cache) > _CACHE_SIZE:
-            _cache.popitem(last=False)
-    return text
+        return _remember(_cache, key, render_preview(preview, viewer.user_id))
