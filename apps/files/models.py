@@ -90,6 +90,13 @@ class File(models.Model):
         return self.deleted_at is not None
 
 
+class PreviewState(models.TextChoices):
+    PENDING = "pending", _("Preview being made")
+    READY = "ready", _("Preview ready")
+    NONE = "none", _("No preview for this type")
+    FAILED = "failed", _("Preview could not be made")
+
+
 class FileVersion(models.Model):
     file = models.ForeignKey(File, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
@@ -103,6 +110,18 @@ class FileVersion(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     created = models.DateTimeField()
+    # The preview a background task makes after the upload (apps/files/previews.py): a
+    # thumbnail for images (a small WebP or JPEG blob beside the original), the picture's size
+    # after EXIF rotation. Pages show a placeholder while the state is PENDING.
+    preview_state = models.CharField(
+        max_length=8, choices=PreviewState.choices, default=PreviewState.PENDING
+    )
+    # Why there is no preview (a decompression bomb, a corrupt image), in English for the
+    # admin; pages say it in the reader's language from the state.
+    preview_error = models.CharField(max_length=200, blank=True)
+    thumbnail = models.FileField(max_length=255, blank=True)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -112,3 +131,20 @@ class FileVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_id} v{self.number}"
+
+
+class FileLock(models.Model):
+    """A lock an online editor (a WOPI client: Collabora Online, OnlyOffice, Microsoft 365 for
+    the web) holds on a file while people edit it: its opaque lock id, who took it and when it
+    runs out (30 minutes after it was taken or refreshed). An expired row is no lock."""
+
+    file = models.OneToOneField(File, on_delete=models.CASCADE, related_name="lock")
+    # WOPI lock ids are opaque strings of up to 1024 ASCII characters.
+    value = models.CharField(max_length=1024)
+    locked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    expires = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.file_id} until {self.expires:%Y-%m-%d %H:%M}"

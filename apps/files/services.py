@@ -251,6 +251,12 @@ def _announce(collab: Collab, user, kind: str, file: File, action: str) -> None:
     live.publish(collab.pk, "files", {"action": action, "file": file.pk})
 
 
+def preview_finished(version: FileVersion) -> None:
+    """A background task finished the preview of `version` (previews.py): pages showing the
+    file's placeholder load the file again."""
+    live.publish(version.file.collab_id, "files", {"action": "preview", "file": version.file_id})
+
+
 def chat_uploads_folder(collab: Collab) -> Folder:
     """The collab's "Chat uploads" folder, made on first use (once, however many race)."""
     folder = Folder.objects.filter(collab=collab, purpose=Folder.Purpose.CHAT_UPLOADS).first()

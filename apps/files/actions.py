@@ -1,0 +1,68 @@
+"""What can be done with a file, registered by whoever offers it.
+
+The files app and other features (signing: "Send for signature"; online editing: "Edit
+online") register actions here in their AppConfig.ready(); the file's page, the Files
+section's rows and the Files tab show the actions a person may use on that file, in `order`.
+The files app never names the features that plug into it.
+
+    register_file_action(FileAction(
+        "sign", _("Send for signature"), "signing:start", right="signing.create_request",
+        applies=lambda file: file.current_version.content_type == "application/pdf",
+    ))
+
+An action's URL is reversed with the collab's and the file's ids (`collab_id`, `file_id`); it
+is a page that works without JavaScript (a form asking to confirm, an editor).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.functional import Promise
+
+
+@dataclass(frozen=True)
+class FileAction:
+    key: str
+    label: str | Promise
+    url_name: str
+    # The collab right a person needs to see the action ("files.change_file"); None: anyone
+    # who sees the file.
+    right: str | None = None
+    # Whether the action fits this file (a File with its current_version loaded); None: all.
+    # It must not query the database: it runs for every file of a listing.
+    applies: Callable | None = None
+    order: int = 100
+    # Destructive actions (delete) are shown apart, last, in red.
+    danger: bool = False
+
+    def url(self, collab_id: int, file_id: int) -> str:
+        return reverse(self.url_name, kwargs={"collab_id": collab_id, "file_id": file_id})
+
+
+_actions: dict[str, FileAction] = {}
+
+
+def register_file_action(action: FileAction) -> None:
+    _actions[action.key] = action
+
+
+def unregister_file_action(key: str) -> None:
+    _actions.pop(key, None)
+
+
+def registered() -> list[FileAction]:
+    return sorted(_actions.values(), key=lambda a: (a.danger, a.order, a.key))
+
+
+def actions_for(file, rights) -> list[tuple[FileAction, str]]:
+    """The actions a person with `rights` (permissions.rights_of) may use on `file`, each with
+    its URL. No query: `file.current_version` must be loaded (list_files does)."""
+    if file.in_trash:
+        return []
+    return [
+        (action, action.url(file.collab_id, file.pk))
+        for action in registered()
+        if (action.right is None or action.right in rights)
+        and (action.applies is None or action.applies(file))
+    ]
