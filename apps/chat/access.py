@@ -70,5 +70,6 @@ def list_heads(ids):
             "system_data",
             "created",
             "deleted_at",
+            "attached",
         )
     )

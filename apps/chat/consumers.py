@@ -22,7 +22,7 @@ from apps.core.inputs import parse_id
 from . import services
 from .access import visible_messages
 from .partials import frame
-from .presenters import present, with_related
+from .presenters import load_attachments, present, with_related
 
 CATCH_UP_LIMIT = 500
 CATCH_UP_MARGIN = timedelta(seconds=5)
@@ -99,6 +99,7 @@ class ChatConsumer(CollabConsumer):
                 updated__gt=F("created")
             )
             changed_rows = list(with_related(changed.order_by("pk"))[:CATCH_UP_LIMIT])
+        load_attachments(new_rows[:CATCH_UP_LIMIT] + changed_rows)
         return (
             [present(m) for m in new_rows[:CATCH_UP_LIMIT]],
             [present(m) for m in changed_rows],

@@ -14,7 +14,7 @@ from apps.collabs.models import Collab
 
 from .access import unread_messages, visible_messages
 from .models import ReadState
-from .presenters import MessageView, present, with_related
+from .presenters import MessageView, load_attachments, present, with_related
 
 
 @dataclass
@@ -67,7 +67,9 @@ def _page(qs, order: str, limit: int):
     Ordering the joined query directly lets PostgreSQL walk the whole primary key backwards
     and filter on collab_id (measured: 500 ms on a quiet collab among busy ones)."""
     ids = qs.order_by(order).values("pk")[: limit + 1]
-    return list(with_related(qs.model.objects.filter(pk__in=Subquery(ids)).order_by(order)))
+    rows = list(with_related(qs.model.objects.filter(pk__in=Subquery(ids)).order_by(order)))
+    load_attachments(rows)
+    return rows
 
 
 def _older(qs, before_id: int | None, limit: int) -> tuple[list, bool, Neighbour | None]:

@@ -66,6 +66,9 @@ class Message(models.Model):
     # A client-chosen id for the message being sent, so a double submit or a resend after a
     # reconnect never makes two messages.
     client_id = models.CharField(max_length=64, blank=True)
+    # Whether features attached something (MessageAttachment): pages look the attachments up
+    # only for the messages that have some, so a page of plain messages costs no query more.
+    attached = models.BooleanField(default=False)
 
     class Meta:
         verbose_name = _("message")
@@ -225,3 +228,35 @@ class ReadState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} read {self.collab_id} to #{self.last_read_id}"
+
+
+class MessageAttachment(models.Model):
+    """Something a feature attached to a person's message: a file (apps.files), later a task
+    or a meeting card. The chat knows only the kind's name, the id of the thing in its app and
+    a snapshot of what the message shows of it (`data`: name, size, type, thumbnail state...),
+    so rendering a page or a pushed message reads no feature's tables. The feature keeps the
+    snapshot current (services.update_attachments: a rename, a new thumbnail, the trash) and
+    registers how it looks (attachments.register_kind)."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    kind = models.CharField(max_length=32)
+    ref_id = models.BigIntegerField()
+    position = models.PositiveSmallIntegerField(default=0)
+    # One line of plain text for previews and notifications ("report.pdf").
+    label = models.CharField(max_length=255, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        indexes = [
+            # The messages showing a thing, to refresh their snapshot: WHERE kind=? AND
+            # ref_id=? (update_attachments).
+            models.Index(fields=["kind", "ref_id"], name="attachment_kind_ref"),
+            # A page's messages' attachments in order (the prefetch): WHERE message_id IN (...)
+            # ORDER BY position.
+            models.Index(fields=["message", "position"], name="attachment_message_position"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.ref_id} on #{self.message_id}"

@@ -16,6 +16,7 @@ from django.utils.html import escape
 from apps.collabs import features
 from apps.collabs.readers import Reader
 
+from . import attachments
 from .models import ALLOWED_REACTIONS
 from .presenters import MessageView
 
@@ -37,6 +38,13 @@ def message_context(message: MessageView, reader: Reader) -> dict:
     """What the message partial shows this reader: their own message or not, which actions."""
     own = bool(message.author and message.author.id == reader.user_id)
     return {
+        # Each attachment with its kind's template, or None where the reader may not see it.
+        "attached": [
+            (a, attachments.kind_of(a.kind).template)
+            if attachments.visible_to(a.kind, reader.rights)
+            else (a, None)
+            for a in message.attachments
+        ],
         "m": message,
         # A reply must not quote what a newcomer may not read.
         "reply_hidden": bool(message.reply and not reader.may_read(message.reply.created)),
@@ -63,6 +71,7 @@ def _key(message: MessageView, reader: Reader, ctx: dict) -> tuple:
         ctx["can_delete"],
         ctx["reply_hidden"],
         tuple(item.key for item in ctx["actions"]),
+        tuple(template is not None for _a, template in ctx["attached"]),
         # The author's name, avatar and badges may change without the message changing.
         message.author,
         # Reactions show "mine" differently.

@@ -9,7 +9,7 @@ from datetime import datetime
 from django.db.models import Prefetch
 
 from .markup import excerpt
-from .models import Message, Reaction
+from .models import Message, MessageAttachment, Reaction
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,14 @@ class ReactionView:
 
 
 @dataclass
+class AttachmentView:
+    kind: str
+    ref_id: int
+    label: str
+    data: dict
+
+
+@dataclass
 class MessageView:
     id: int
     collab_id: int
@@ -68,6 +76,8 @@ class MessageView:
     reactions: list[ReactionView] = field(default_factory=list)
     # Who did what a system message tells (Message.actor); None for a person's message.
     actor_id: int | None = None
+    # What features attached (files...), in order (attachments.py).
+    attachments: list[AttachmentView] = field(default_factory=list)
 
     @property
     def is_system(self) -> bool:
@@ -101,6 +111,7 @@ class MessageView:
             reply["created"] = datetime.fromisoformat(reply["created"])
             data["reply"] = ReplyView(**reply)
         data["reactions"] = [ReactionView(**r) for r in data["reactions"]]
+        data["attachments"] = [AttachmentView(**a) for a in data.get("attachments", ())]
         return cls(**data)
 
 
@@ -113,6 +124,20 @@ def with_related(queryset):
             to_attr="reaction_list",
         )
     )
+
+
+def load_attachments(messages) -> None:
+    """Set `attachment_list` on the messages: one query for those that have attachments, none
+    when none has (a page of plain messages)."""
+    attached = {m.pk: m for m in messages if m.attached}
+    for message in messages:
+        message.attachment_list = []
+    if not attached:
+        return
+    for row in MessageAttachment.objects.filter(message_id__in=attached).order_by(
+        "message_id", "position", "id"
+    ):
+        attached[row.message_id].attachment_list.append(row)
 
 
 def present(message: Message) -> MessageView:
@@ -133,6 +158,9 @@ def present(message: Message) -> MessageView:
         view.count += 1
         view.user_ids.append(reaction.user_id)
         view.names.append(reaction.user.full_name)
+    attached = getattr(message, "attachment_list", None)
+    if attached is None:
+        attached = message.attachments.order_by("position", "id") if message.attached else ()
     return MessageView(
         id=message.pk,
         collab_id=message.collab_id,
@@ -149,4 +177,7 @@ def present(message: Message) -> MessageView:
         reply=reply,
         reactions=list(grouped.values()),
         actor_id=message.actor_id,
+        attachments=[]
+        if message.is_deleted
+        else [AttachmentView(a.kind, a.ref_id, a.label, a.data) for a in attached],
     )

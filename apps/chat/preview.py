@@ -33,6 +33,16 @@ def plain_line(html: str, length: int = PREVIEW_LENGTH) -> str:
     return text
 
 
+def _with_attachments(text: str, labels: list[str]) -> str:
+    """A message's line with what is attached: "📎 report.pdf" (the first of several, and
+    how many), after the text if any."""
+    if not labels:
+        return text
+    names = labels[0] if len(labels) == 1 else f"{labels[0]} +{len(labels) - 1}"
+    line = f"{text} 📎 {names}" if text else f"📎 {names}"
+    return line if len(line) <= PREVIEW_LENGTH else line[: PREVIEW_LENGTH - 1].rstrip() + "…"
+
+
 @dataclass(frozen=True)
 class Preview:
     message_id: int
@@ -58,7 +68,12 @@ class Preview:
             author_name=(author.full_name or author.email) if author else "",
             system_type=message.system_type if message.kind == Message.Kind.SYSTEM else "",
             system_data=message.system_data,
-            text="" if message.is_deleted else plain_line(message.html),
+            text=""
+            if message.is_deleted
+            else _with_attachments(
+                plain_line(message.html),
+                [a.label for a in getattr(message, "attachment_list", ())],
+            ),
             deleted=message.is_deleted,
             created=message.created,
         )
@@ -74,7 +89,11 @@ class Preview:
             author_name=author["name"] if author else "",
             system_type=data["system_type"] if system_kind else "",
             system_data=data["system_data"],
-            text="" if data["deleted"] else plain_line(data["html"]),
+            text=""
+            if data["deleted"]
+            else _with_attachments(
+                plain_line(data["html"]), [a["label"] for a in data.get("attachments", ())]
+            ),
             deleted=data["deleted"],
             created=datetime.fromisoformat(data["created"]),
         )

@@ -10,6 +10,7 @@ from apps.collabs.signals import collab_activity
 
 from .access import last_message_of, list_heads, unread_messages
 from .models import Mention, ReadState
+from .presenters import load_attachments
 from .preview import Preview
 
 
@@ -86,6 +87,7 @@ def attach_previews(rows: list, user) -> None:
     for all the rows."""
     ids = [row.last_message_id for row in rows if row.last_message_id]
     found = {m.pk: m for m in list_heads(ids)}
+    load_attachments(list(found.values()))
     for row in rows:
         message = found.get(row.last_message_id)
         row.chat_preview = Preview.of(message) if message is not None else None

@@ -3,6 +3,7 @@ live event on commit. The WebSocket consumer and the form views both call these.
 
 import unicodedata
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 
 from django.conf import settings
@@ -20,18 +21,20 @@ from apps.core.inputs import storable, without_unstorable
 
 from . import ratelimit
 from .access import visible_messages
+from .attachments import Attached
 from .markup import render_message
 from .models import (
     ALLOWED_REACTIONS,
     MAX_BODY_LENGTH,
     Mention,
     Message,
+    MessageAttachment,
     MessageLink,
     MessageRevision,
     Reaction,
     ReadState,
 )
-from .presenters import present, with_related
+from .presenters import load_attachments, present, with_related
 from .search import index_message, unindex_message
 
 
@@ -86,12 +89,14 @@ def _publish_message(
     message: Message, kind: str, *, fresh: bool = False, mentioned: list[int] | tuple = ()
 ) -> None:
     """Publish the message as readers will see it. A message just written (fresh) has no
-    reactions yet and its relations loaded, so it is presented as it is, without a query.
-    `mentioned`: who it mentions, so that their lists of collabs count the mention live."""
+    reactions yet and its relations (and attachment_list) loaded, so it is presented as it
+    is, without a query. `mentioned`: who it mentions, so that their lists of collabs count
+    the mention live."""
     if fresh:
         message.reaction_list = []
     else:
         message = with_related(Message.objects.filter(pk=message.pk)).get()
+        load_attachments([message])
     data = {"message": present(message).to_event()}
     if mentioned:
         data["mentioned"] = sorted(mentioned)
@@ -159,13 +164,16 @@ def send_message(
     *,
     reply_to_id: int | None = None,
     client_id: str = "",
+    attachments: Sequence[Attached] = (),
 ) -> Message:
     """Post a message. A repeated client_id returns the message already sent (double submits,
-    resends after a reconnect), and counts against no limit."""
+    resends after a reconnect), and counts against no limit. `attachments`: what a feature
+    attaches (attachments.py; a file sent in the chat); a message with some may have no
+    text."""
     require(user, "chat.post_message", collab)
     # An opaque key of the page's; what no database stores is dropped from it.
     client_id = without_unstorable(str(client_id or ""))[:64]
-    body = _clean_body(body)
+    body = "" if attachments and not (body or "").strip() else _clean_body(body)
     # A resend is found by the unique (collab, author, client_id) at insert time, so the
     # usual send costs no lookup; the limit is refunded for it below.
     wait = ratelimit.hit(user.pk)
@@ -194,6 +202,18 @@ def send_message(
                 created=now,
                 updated=now,
                 client_id=client_id or uuid.uuid4().hex,
+                attached=bool(attachments),
+            )
+            message.attachment_list = MessageAttachment.objects.bulk_create(
+                MessageAttachment(
+                    message=message,
+                    kind=item.kind,
+                    ref_id=item.ref_id,
+                    position=position,
+                    label=item.label[:255],
+                    data=item.data,
+                )
+                for position, item in enumerate(attachments)
             )
             # The search index (SQLite's; nothing on PostgreSQL): in the same transaction.
             index_message(message)
@@ -269,7 +289,8 @@ def edit_message(collab: Collab, user, message_id: int, body: str, *, base_versi
         raise ValidationError(_("A deleted message cannot be edited."))
     if base_version and _parse_version(base_version) != message.updated:
         raise StaleEdit(_("The message changed while you were editing it. Reload and edit again."))
-    body = _clean_body(body)
+    # A message with attachments may lose its text and keep them.
+    body = "" if message.attached and not (body or "").strip() else _clean_body(body)
     if body == message.body:
         return message
     MessageRevision.objects.create(message=message, body=message.body)
@@ -482,3 +503,26 @@ def typing(collab: Collab, user) -> None:
 
 def page_size() -> int:
     return settings.CHAT_PAGE_SIZE
+
+
+def update_attachments(kind: str, ref_id: int, *, label: str | None = None, data: dict) -> int:
+    """A feature's thing changed (a file renamed, its thumbnail made, put in the trash): the
+    messages showing it get the new snapshot (`data` merged into the stored one) and reach
+    open pages as changed. Returns how many messages changed."""
+    now = timezone.now()
+    with transaction.atomic():
+        rows = list(
+            MessageAttachment.objects.select_for_update()
+            .filter(kind=kind, ref_id=ref_id)
+            .order_by("pk")
+        )
+        for row in rows:
+            row.data = {**row.data, **data}
+            if label is not None:
+                row.label = label[:255]
+        MessageAttachment.objects.bulk_update(rows, ["data", "label"])
+        ids = {row.message_id for row in rows}
+        Message.objects.filter(pk__in=ids, deleted_at__isnull=True).update(updated=now)
+        for message in Message.objects.filter(pk__in=ids, deleted_at__isnull=True).order_by("pk"):
+            _publish_message(message, "changed")
+    return len(ids)

@@ -27,7 +27,7 @@ from .access import visible_messages
 from .links import links_page
 from .markup import mention_syntax, render_message
 from .models import ALLOWED_REACTIONS, MAX_BODY_LENGTH, ReadState
-from .presenters import present, with_related
+from .presenters import load_attachments, present, with_related
 from .search import results as search_results
 
 
@@ -284,11 +284,14 @@ def mark_read(request: HttpRequest, collab_id: int) -> HttpResponse:
 @login_required
 def pinned(request: HttpRequest, collab_id: int) -> HttpResponse:
     collab = get_collab_for(request.user, collab_id)
-    rows = with_related(
-        visible_messages(request.user, collab)
-        .filter(pinned_at__isnull=False)
-        .order_by("-pinned_at")
-    )[:100]
+    rows = list(
+        with_related(
+            visible_messages(request.user, collab)
+            .filter(pinned_at__isnull=False)
+            .order_by("-pinned_at")
+        )[:100]
+    )
+    load_attachments(rows)
     return render_frame(
         request,
         "chat/pinned.html",
