@@ -178,7 +178,7 @@ def send_message(
     # usual send costs no lookup; the limit is refunded for it below.
     wait = ratelimit.hit(user.pk)
     if wait:
-        existing = _already_sent(collab, user, client_id)
+        existing = find_sent(collab, user, client_id)
         if existing is not None:
             return existing
         raise RateLimited(wait)
@@ -232,7 +232,7 @@ def send_message(
     except IntegrityError:
         # A resend (double submit, a retry after a reconnect) or the same client_id racing
         # itself: the message already sent is the answer, and it counts against no limit.
-        existing = _already_sent(collab, user, client_id)
+        existing = find_sent(collab, user, client_id)
         if existing is None:
             raise
         ratelimit.refund(user.pk)
@@ -240,7 +240,8 @@ def send_message(
     return message
 
 
-def _already_sent(collab: Collab, user, client_id: str) -> Message | None:
+def find_sent(collab: Collab, user, client_id: str) -> Message | None:
+    """The person's message sent with this client id, if any (a resend's answer)."""
     if not client_id:
         return None
     return Message.objects.filter(collab=collab, author=user, client_id=client_id).first()

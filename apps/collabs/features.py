@@ -54,6 +54,10 @@ class Item:
     # A sidebar tab only: the live event kinds after which an open tab loads itself again
     # (the Links tab: "links"; a files tab: its own kind).
     refresh_on: tuple[str, ...] = ()
+    # A hook for the feature's own script, rendered as data-behaviour on the control: the
+    # link works without JavaScript (a page), and the script may take the click over (the
+    # paperclip's "Upload files": files' uploads.js opens the file chooser instead).
+    behaviour: str = ""
 
     def url(self, collab_id: int, message_id: int | None = None) -> str:
         url = reverse(self.url_name, kwargs={"collab_id": collab_id})

@@ -8,8 +8,9 @@ class FilesConfig(AppConfig):
     verbose_name = _("Files")
 
     def ready(self) -> None:
-        from apps.collabs import live
-        from apps.collabs.features import Feature, FeatureRight, register_feature
+        from apps.chat.attachments import AttachmentKind, register_kind
+        from apps.collabs import live, registry
+        from apps.collabs.features import Feature, FeatureRight, Item, register_feature
         from apps.collabs.models import Level
 
         # Members (guests included) see and upload files; renaming, moving and new versions
@@ -29,8 +30,38 @@ class FilesConfig(AppConfig):
                         "delete", "files.delete_file", _("who may delete files"), Level.EMPLOYEES
                     ),
                 ),
+                # The sidebar's Files tab, live on every change of the collab's files.
+                tabs=(
+                    Item(
+                        "files",
+                        _("Files"),
+                        "files:tab",
+                        right="files.view_file",
+                        refresh_on=("files",),
+                    ),
+                ),
+                # The paperclip: a page with a file form; uploads.js opens the file chooser.
+                composer_items=(
+                    Item(
+                        "upload",
+                        _("Upload files"),
+                        "files:chat_upload",
+                        right="files.upload_file",
+                        behaviour="upload-files",
+                    ),
+                ),
                 urls="apps.files.urls",
             )
+        )
+        # A file sent in the chat shows in its message (apps/files/chat.py).
+        register_kind(AttachmentKind("file", "files/_attachment.html", right="files.view_file"))
+        # The uploader (drag and drop, paste, progress) on the chat page, for those who may
+        # upload.
+        registry.register_page_section(
+            "files_uploader",
+            "files/_chat_uploader.html",
+            _uploader_context,
+            right="files.upload_file",
         )
         # A file was uploaded, changed or deleted: an open Files tab loads itself again.
         live.register_event("files", _files_frame, right="files.view_file")
@@ -40,3 +71,9 @@ class FilesConfig(AppConfig):
 def _files_frame(event, reader, collab) -> dict:
     data = event["data"]
     return {"type": "files", "action": data.get("action"), "file": data.get("file")}
+
+
+def _uploader_context(request, collab) -> dict:
+    from django.conf import settings
+
+    return {"files_max_bytes": settings.FILES_MAX_BYTES}

@@ -248,13 +248,27 @@ def list_files(user, collab: Collab, *, folder: Folder | None = None, query: str
 def _announce(collab: Collab, user, kind: str, file: File, action: str) -> None:
     if kind:
         post_system_message(collab, kind, user, file_id=file.pk, file_name=file.name)
-    live.publish(collab.pk, "files", {"action": action, "file": file.pk})
+    _changed(collab.pk, action, file.pk)
+
+
+# What changes how a file looks in the chat messages showing it.
+_SHOWN = {"version", "preview", "renamed", "deleted", "restored"}
+
+
+def _changed(collab_id: int, action: str, file_id: int) -> None:
+    """Tell open pages (the Files tab and section: the "files" event) and the chat messages
+    showing the file (their snapshot) that it changed."""
+    live.publish(collab_id, "files", {"action": action, "file": file_id})
+    if action in _SHOWN:
+        from . import chat
+
+        chat.refresh(file_id)
 
 
 def preview_finished(version: FileVersion) -> None:
     """A background task finished the preview of `version` (previews.py): pages showing the
     file's placeholder load the file again."""
-    live.publish(version.file.collab_id, "files", {"action": "preview", "file": version.file_id})
+    _changed(version.file.collab_id, "preview", version.file_id)
 
 
 def chat_uploads_folder(collab: Collab) -> Folder:
@@ -293,9 +307,12 @@ def upload(
     name: str | None = None,
     *,
     announce: bool = True,
-) -> File:
+    then=None,
+):
     """A new file from an upload. `announce`: write "uploaded «name»" into the chat (an
-    upload made in the chat is its own message and passes False)."""
+    upload made in the chat is its own message and passes False). `then(file)`: more to do
+    in the same transaction (post the chat message showing the file); its result is
+    returned instead of the file, and should it fail, nothing of the upload stays."""
     require(user, UPLOAD, collab)
     folder = _own_folder(collab, folder)
     clean = clean_name(name or getattr(uploaded_file, "name", "")) or _("untitled")
@@ -310,7 +327,7 @@ def upload(
         file.current_version = version
         file.save(update_fields=["current_version"])
         _announce(collab, user, "file_uploaded" if announce else "", file, "uploaded")
-        return file
+        return then(file) if then is not None else file
 
     return _with_blob(blob, write)
 
@@ -358,7 +375,7 @@ def rename(collab: Collab, user, file_id: int, name: str) -> File:
     file = _file(collab, file_id)
     file.name = _required_name(name)
     file.save(update_fields=["name"])
-    live.publish(collab.pk, "files", {"action": "renamed", "file": file.pk})
+    _changed(collab.pk, "renamed", file.pk)
     return file
 
 
@@ -393,7 +410,7 @@ def restore(collab: Collab, user, file_id: int) -> File:
     file.deleted_at = None
     file.deleted_by = None
     file.save(update_fields=["deleted_at", "deleted_by"])
-    live.publish(collab.pk, "files", {"action": "restored", "file": file.pk})
+    _changed(collab.pk, "restored", file.pk)
     return file
 
 

@@ -2,8 +2,10 @@
 
 from django.urls import path
 
-from . import views
+from . import chat_views, tab, views
 
 urlpatterns = [
     path("<id:file_id>/download/", views.download, name="download"),
+    path("tab/", tab.files_tab, name="tab"),
+    path("chat-upload/", chat_views.chat_upload, name="chat_upload"),
 ]
