@@ -33,14 +33,12 @@ def plain_line(html: str, length: int = PREVIEW_LENGTH) -> str:
     return text
 
 
-def _with_attachments(text: str, labels: list[str]) -> str:
-    """A message's line with what is attached: "📎 report.pdf" (the first of several, and
-    how many), after the text if any."""
+def _attached(labels: list[str]) -> str:
+    """What a message has attached, for its preview (shown after a paperclip): the first
+    label, and how many more ("report.pdf +2")."""
     if not labels:
-        return text
-    names = labels[0] if len(labels) == 1 else f"{labels[0]} +{len(labels) - 1}"
-    line = f"{text} 📎 {names}" if text else f"📎 {names}"
-    return line if len(line) <= PREVIEW_LENGTH else line[: PREVIEW_LENGTH - 1].rstrip() + "…"
+        return ""
+    return labels[0] if len(labels) == 1 else f"{labels[0]} +{len(labels) - 1}"
 
 
 @dataclass(frozen=True)
@@ -54,6 +52,8 @@ class Preview:
     text: str  # a person's message as one line ("" for a system message or a deleted one)
     deleted: bool
     created: datetime
+    # What is attached (a file's name), shown after a paperclip; "" for nothing.
+    attached: str = ""
 
     @property
     def is_system(self) -> bool:
@@ -68,12 +68,10 @@ class Preview:
             author_name=(author.full_name or author.email) if author else "",
             system_type=message.system_type if message.kind == Message.Kind.SYSTEM else "",
             system_data=message.system_data,
-            text=""
+            text="" if message.is_deleted else plain_line(message.html),
+            attached=""
             if message.is_deleted
-            else _with_attachments(
-                plain_line(message.html),
-                [a.label for a in getattr(message, "attachment_list", ())],
-            ),
+            else _attached([a.label for a in getattr(message, "attachment_list", ())]),
             deleted=message.is_deleted,
             created=message.created,
         )
@@ -89,11 +87,10 @@ class Preview:
             author_name=author["name"] if author else "",
             system_type=data["system_type"] if system_kind else "",
             system_data=data["system_data"],
-            text=""
+            text="" if data["deleted"] else plain_line(data["html"]),
+            attached=""
             if data["deleted"]
-            else _with_attachments(
-                plain_line(data["html"]), [a["label"] for a in data.get("attachments", ())]
-            ),
+            else _attached([a["label"] for a in data.get("attachments", ())]),
             deleted=data["deleted"],
             created=datetime.fromisoformat(data["created"]),
         )

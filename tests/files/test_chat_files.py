@@ -196,7 +196,8 @@ def test_the_list_of_collabs_previews_a_file(collab, member):
     from apps.chat.presenters import load_attachments
 
     load_attachments([message])
-    assert Preview.of(message).line() == "📎 photo-report.pdf"
+    preview = Preview.of(message)
+    assert (preview.attached, preview.line()) == ("photo-report.pdf", "")
 
 
 def test_a_message_with_a_file_may_lose_its_text(collab, member):
