@@ -57,6 +57,10 @@ class FilesConfig(AppConfig):
         register_kind(AttachmentKind("file", "files/_attachment.html", right="files.view_file"))
         # The uploader (drag and drop, paste, progress) on the chat page, for those who may
         # upload.
+        # Pictures in the chat open in a viewer on the page.
+        registry.register_page_section(
+            "files_viewer", "files/_chat_viewer.html", _no_context, right="files.view_file"
+        )
         registry.register_page_section(
             "files_uploader",
             "files/_chat_uploader.html",
@@ -77,3 +81,7 @@ def _uploader_context(request, collab) -> dict:
     from django.conf import settings
 
     return {"files_max_bytes": settings.FILES_MAX_BYTES}
+
+
+def _no_context(request, collab) -> dict:
+    return {}
