@@ -74,7 +74,13 @@ def test_a_member_sees_the_features_controls(client, collab, owner, member):
 def test_without_the_right_the_controls_are_not_there(client, collab, owner, guest):
     message = chat.send_message(collab, owner, "Shoot the video on Friday")
     services.change_settings(
-        collab, owner, features={"board": {"view": Level.EMPLOYEES, "create": Level.EMPLOYEES}}
+        collab,
+        owner,
+        features={
+            "board": {"view": Level.EMPLOYEES, "create": Level.EMPLOYEES},
+            # The files' paperclip item too: with nothing to attach there is no paperclip.
+            "files": {"create": Level.EMPLOYEES},
+        },
     )
 
     html = page(client, guest, f"{detail(collab)}?message={message.pk}")
