@@ -9,7 +9,7 @@ class FilesConfig(AppConfig):
 
     def ready(self) -> None:
         from apps.collabs import live
-        from apps.collabs.features import Feature, FeatureRight, register_feature
+        from apps.collabs.features import Feature, FeatureRight, Item, register_feature
         from apps.collabs.models import Level
 
         # Members (guests included) see and upload files; renaming, moving and new versions
@@ -30,11 +30,30 @@ class FilesConfig(AppConfig):
                     ),
                 ),
                 urls="apps.files.urls",
+                # The Files section (section.py), found from the collab's header.
+                header_actions=(
+                    Item("files", _("Files"), "files:section", right="files.view_file"),
+                ),
             )
         )
         # A file was uploaded, changed or deleted: an open Files tab loads itself again.
         live.register_event("files", _files_frame, right="files.view_file")
         from . import receivers  # noqa: F401
+
+        # The Files section's own pages for a file (section.py), in every file's menu.
+        from .actions import FileAction, register_file_action
+
+        register_file_action(
+            FileAction("rename", _("Rename"), "files:rename", right="files.change_file", order=10)
+        )
+        register_file_action(
+            FileAction("move", _("Move"), "files:move", right="files.change_file", order=20)
+        )
+        register_file_action(
+            FileAction(
+                "delete", _("Delete"), "files:delete", right="files.delete_file", danger=True
+            )
+        )
 
 
 def _files_frame(event, reader, collab) -> dict:
