@@ -572,7 +572,8 @@ def move(request: HttpRequest, collab_id: int, file_id: int) -> HttpResponse:
                 _("“%(name)s” is moved to %(folder)s.")
                 % {"name": file.name, "folder": tree.path(target) if target else _("Files")},
             )
-            return redirect(_safe_next(request) or _folder_url(collab.pk, file.folder_id))
+            # Back where the person was (the file's old folder); the message says where it went.
+            return redirect(back)
     return render_frame(
         request,
         "files/move.html",
