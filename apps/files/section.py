@@ -710,16 +710,17 @@ def upload(request: HttpRequest, collab_id: int) -> HttpResponse:
         return redirect(_safe_next(request) or _folder_url(collab.pk, None))
 
     if as_json:
-        body = {
-            "files": [{"id": f.pk, "name": f.name, "url": file_url(f)} for f in stored],
-        }
+        done = [{"id": f.pk, "name": f.name, "url": file_url(f)} for f in stored]
         if refused:
-            # The uploader sends one file per request; several: the first refusal, named.
+            # The uploader sends one file per request; several: the first refusal, named,
+            # and the files stored before it.
             name, error, status = refused[0]
             if len(refused) + len(stored) > 1:
                 error = _("“%(name)s”: %(error)s") % {"name": name, "error": error}
-            body["error"] = error
-            return JsonResponse(body, status=status)
+            return JsonResponse(
+                {"error": error, **({"files": done} if done else {})}, status=status
+            )
+        body = {"files": done}
         return JsonResponse(body, status=201)
 
     if len(stored) == 1:

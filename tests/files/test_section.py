@@ -151,9 +151,9 @@ def test_outsiders_get_404_or_the_login_page_on_every_url(
             assert response.status_code == 404, name
     for name, (path, data) in posts.items():
         response = client.post(path, data)
-        assert response.status_code in ((302,) if who in ("anonymous", "deactivated") else (404,)), (
-            name
-        )
+        assert response.status_code in (
+            (302,) if who in ("anonymous", "deactivated") else (404,)
+        ), name
     # Nothing changed.
     file.refresh_from_db()
     folder.refresh_from_db()
@@ -173,7 +173,9 @@ def test_the_json_upload_answers_outsiders_404_too(client, collab, outsider, wor
     assert response.status_code == 404
 
 
-def test_a_folder_or_file_of_another_collab_is_not_found(client, collab, other_collab, owner, other_owner):
+def test_a_folder_or_file_of_another_collab_is_not_found(
+    client, collab, other_collab, owner, other_owner
+):
     theirs = services.create_folder(other_collab, other_owner, "Zeta plans")
     their_file = services.upload(other_collab, other_owner, upload_of("zeta.txt", b"z"), theirs)
     client.force_login(owner)

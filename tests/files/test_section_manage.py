@@ -118,7 +118,9 @@ def test_rename_a_file_and_go_back(client, collab, member, file):
     client.force_login(member)
     page = client.get(url("rename", collab, file_id=file.pk)).content.decode()
     assert 'value="report.txt"' in page
-    response = client.post(url("rename", collab, file_id=file.pk), {"name": "final/../report v2.txt"})
+    response = client.post(
+        url("rename", collab, file_id=file.pk), {"name": "final/../report v2.txt"}
+    )
     file.refresh_from_db()
     assert file.name == "report v2.txt"
     assert response["Location"] == url("section", collab)
@@ -139,9 +141,7 @@ def test_an_empty_name_is_refused_and_the_name_kept(client, collab, member, file
 def test_rename_goes_back_to_a_local_next_only(client, collab, member, file):
     client.force_login(member)
     back = url("section", collab) + "?sort=name"
-    response = client.post(
-        url("rename", collab, file_id=file.pk), {"name": "a.txt", "next": back}
-    )
+    response = client.post(url("rename", collab, file_id=file.pk), {"name": "a.txt", "next": back})
     assert response["Location"] == back
     response = client.post(
         url("rename", collab, file_id=file.pk), {"name": "b.txt", "next": "https://evil.example/"}

@@ -96,7 +96,9 @@ def test_upload_is_a_post(client, collab, member):
 
 def test_json_upload_answers_201_with_the_file(client, collab, member):
     client.force_login(member)
-    response = client.post(url("upload", collab), {"file": upload_of("plan.txt", b"p")}, headers=JSON)
+    response = client.post(
+        url("upload", collab), {"file": upload_of("plan.txt", b"p")}, headers=JSON
+    )
     assert response.status_code == 201
     file = File.objects.get()
     assert response.json() == {
@@ -126,14 +128,18 @@ def test_json_over_the_limit_is_413(client, collab, member, settings, media):
         url("upload", collab), {"file": upload_of("big.bin", b"x" * 1001)}, headers=JSON
     )
     assert response.status_code == 413
-    assert response.json() == {"files": [], "error": "The file is too large: at most 1000\xa0bytes."}
+    assert response.json() == {
+        "error": "The file is too large: at most 1000\xa0bytes.",
+    }
     assert not File.objects.exists()
     assert media() == []
 
 
 def test_json_empty_file_is_400(client, collab, member, media):
     client.force_login(member)
-    response = client.post(url("upload", collab), {"file": upload_of("zero.txt", b"")}, headers=JSON)
+    response = client.post(
+        url("upload", collab), {"file": upload_of("zero.txt", b"")}, headers=JSON
+    )
     assert response.status_code == 400
     assert response.json()["error"] == "The file is empty."
     assert not File.objects.exists()
@@ -158,9 +164,7 @@ def test_json_with_a_bad_folder_is_400(client, collab, member, folder):
     assert not File.objects.exists()
 
 
-def test_json_into_another_collabs_folder_is_400(
-    client, collab, other_collab, other_owner, member
-):
+def test_json_into_another_collabs_folder_is_400(client, collab, other_collab, other_owner, member):
     theirs = services.create_folder(other_collab, other_owner, "Zeta")
     client.force_login(member)
     response = client.post(
@@ -189,3 +193,15 @@ def test_path_separators_and_control_characters_leave_the_name(
     assert response.json()["files"][0]["name"] == stored
     assert File.objects.get().name == stored
 
+
+def test_json_with_several_files_names_the_refused_one(client, collab, member):
+    client.force_login(member)
+    response = client.post(
+        url("upload", collab),
+        {"file": [upload_of("ok.txt", b"ok"), upload_of("zero.txt", b"")]},
+        headers=JSON,
+    )
+    assert response.status_code == 400
+    body = response.json()
+    assert body["error"] == "“zero.txt”: The file is empty."
+    assert [f["name"] for f in body["files"]] == ["ok.txt"]
