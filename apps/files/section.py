@@ -356,6 +356,7 @@ def section(request: HttpRequest, collab_id: int, folder_id: int | None = None) 
         "sort_links": _sort_links(listing),
         "more_url": more_url,
         "paged": paged,
+        "first_url": listing.params(),
         "list_url": listing.params(view="list"),
         "grid_url": listing.params(view="grid"),
         "upload_url": reverse("files:upload", kwargs={"collab_id": collab.pk}),
