@@ -96,6 +96,7 @@ def test_an_employee_manages_files_from_the_section(page: Page, team):
     page.get_by_label("Actions for chapter one.txt").click()
     shot(page, "menu")
     page.get_by_role("menuitem", name="Rename").click()
+    shot(page, "rename")
     page.get_by_label("Name").fill("Chapter 1.txt")
     page.get_by_role("button", name="Rename").click()
     expect(page.get_by_role("heading", level=2, name="Drafts")).to_be_visible()
