@@ -268,6 +268,49 @@ TABLE = {
         None,
         expect(**MEMBERS_OK, **SIGNED_OUT),
     ),
+    # The Files section (apps/files/section.py): members browse and upload (an empty form:
+    # the "choose a file" message, 302 back); renaming, moving and deleting are for the
+    # employees by default; tests/files/test_section*.py has the rest.
+    "files:section": ("get", {"collab_id": "collab"}, None, expect(**MEMBERS_OK, **SIGNED_OUT)),
+    "files:folder": (
+        "get",
+        {"collab_id": "collab", "folder_id": "folder"},
+        None,
+        expect(**MEMBERS_OK, **SIGNED_OUT),
+    ),
+    "files:upload": ("post", {"collab_id": "collab"}, {}, expect(302, outsider=404)),
+    "files:folder_new": ("post", {"collab_id": "collab"}, {}, expect(302, outsider=404)),
+    **{
+        f"files:{name}": (
+            "get",
+            {"collab_id": "collab", "folder_id": "folder"},
+            None,
+            expect(200, guest=403, outsider=404, **SIGNED_OUT),
+        )
+        for name in ("folder_rename", "folder_delete")
+    },
+    **{
+        f"files:{name}": (
+            "get",
+            {"collab_id": "collab", "file_id": "file"},
+            None,
+            expect(200, guest=403, outsider=404, **SIGNED_OUT),
+        )
+        for name in ("rename", "move", "delete")
+    },
+    "files:trash": (
+        "get",
+        {"collab_id": "collab"},
+        None,
+        expect(200, guest=403, outsider=404, **SIGNED_OUT),
+    ),
+    # Restoring a file that is not in the trash changes nothing (302 back to the trash).
+    "files:restore": (
+        "post",
+        {"collab_id": "collab", "file_id": "file"},
+        {},
+        expect(302, guest=403, outsider=404),
+    ),
 }
 
 # Django admin: staff only; everyone in these fixtures is not staff and is sent to its login.
@@ -304,11 +347,13 @@ def world(people, collab, other_collab):
     create_link(collab, people["owner"])
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from apps.files.services import upload
+    from apps.files.services import create_folder, upload
 
     file = upload(collab, people["member"], SimpleUploadedFile("notes.txt", b"Notes"))
+    folder = create_folder(collab, people["owner"], "Designs")
     return {
         "file": file,
+        "folder": folder,
         "collab": collab,
         "message": message,
         "doomed": doomed,

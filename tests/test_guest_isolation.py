@@ -15,7 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from apps.chat.services import send_message
-from apps.files.services import upload
+from apps.files.services import create_folder, upload
 from apps.invitations.services import create_link, invite_by_email, link_token
 from tests.test_access_matrix import TABLE, _path, all_url_names
 
@@ -33,6 +33,7 @@ def secrets_of_ours(collab, owner, member, guest):
     invitation = invite_by_email(collab, owner, "vendor@example.com", name="Vera Vendor")
     link = create_link(collab, owner)
     file = upload(collab, member, SimpleUploadedFile("budget.txt", b"Budget line: 42 thousand"))
+    folder = create_folder(collab, owner, "Layoff plans")
     return {
         "world": {
             "collab": collab,
@@ -43,6 +44,7 @@ def secrets_of_ours(collab, owner, member, guest):
             "member": member,
             "guest": guest,
             "file": file,
+            "folder": folder,
         },
         "words": [
             collab.name,
@@ -54,6 +56,7 @@ def secrets_of_ours(collab, owner, member, guest):
             "Maxim Moderator",
             link_token(link),
             "Budget line: 42 thousand",
+            "Layoff plans",
         ],
     }
 

@@ -51,16 +51,20 @@ class FilesConfig(AppConfig):
                     ),
                 ),
                 urls="apps.files.urls",
+                # The Files section (section.py), found from the collab's header.
+                header_actions=(
+                    Item("files", _("Files"), "files:section", right="files.view_file"),
+                ),
             )
         )
         # A file sent in the chat shows in its message (apps/files/chat.py).
         register_kind(AttachmentKind("file", "files/_attachment.html", right="files.view_file"))
-        # The uploader (drag and drop, paste, progress) on the chat page, for those who may
-        # upload.
         # Pictures in the chat open in a viewer on the page.
         registry.register_page_section(
             "files_viewer", "files/_chat_viewer.html", _no_context, right="files.view_file"
         )
+        # The uploader (drag and drop, paste, progress) on the chat page, for those who may
+        # upload.
         registry.register_page_section(
             "files_uploader",
             "files/_chat_uploader.html",
@@ -70,6 +74,21 @@ class FilesConfig(AppConfig):
         # A file was uploaded, changed or deleted: an open Files tab loads itself again.
         live.register_event("files", _files_frame, right="files.view_file")
         from . import receivers  # noqa: F401
+
+        # The Files section's own pages for a file (section.py), in every file's menu.
+        from .actions import FileAction, register_file_action
+
+        register_file_action(
+            FileAction("rename", _("Rename"), "files:rename", right="files.change_file", order=10)
+        )
+        register_file_action(
+            FileAction("move", _("Move"), "files:move", right="files.change_file", order=20)
+        )
+        register_file_action(
+            FileAction(
+                "delete", _("Delete"), "files:delete", right="files.delete_file", danger=True
+            )
+        )
 
 
 def _files_frame(event, reader, collab) -> dict:

@@ -435,3 +435,44 @@ def purge_trash(now: datetime | None = None) -> int:
                 .get(File._meta.label, 0)
             )
     return purged
+
+
+# --- Folders (the Files section: apps/files/section.py) -------------------------------------
+
+
+def _folder(collab: Collab, folder_id) -> Folder:
+    """The collab's folder (a folder of another collab is not found)."""
+    found = Folder.objects.filter(collab=collab, pk=folder_id).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+@transaction.atomic
+def rename_folder(collab: Collab, user, folder_id: int, name: str) -> Folder:
+    require(user, EDIT, collab)
+    folder = _folder(collab, folder_id)
+    folder.name = _required_name(name)
+    folder.save(update_fields=["name"])
+    live.publish(collab.pk, "files", {"action": "folder", "folder": folder.pk})
+    return folder
+
+
+@transaction.atomic
+def delete_folder(collab: Collab, user, folder_id: int) -> None:
+    """Delete an empty folder: one holding subfolders or files (not in the trash) is refused,
+    so nothing is ever deleted by surprise. Files of the folder that are in the trash stay
+    there and come back at the top level if restored."""
+    require(user, DELETE, collab)
+    folder = _folder(collab, folder_id)
+    if (
+        Folder.objects.filter(parent=folder).exists()
+        or File.objects.filter(folder=folder, deleted_at__isnull=True).exists()
+    ):
+        raise ValidationError(
+            _("The folder “%(name)s” is not empty: move or delete what it holds first.")
+            % {"name": folder.name},
+            code="not_empty",
+        )
+    folder.delete()
+    live.publish(collab.pk, "files", {"action": "folder", "folder": folder_id})

@@ -2,10 +2,23 @@
 
 from django.urls import path
 
-from . import chat_views, tab, views
+from . import chat_views, section, tab, views
 
 urlpatterns = [
     path("<id:file_id>/download/", views.download, name="download"),
+    # The sidebar's Files tab and sending files in the chat.
     path("tab/", tab.files_tab, name="tab"),
     path("chat-upload/", chat_views.chat_upload, name="chat_upload"),
+    # The Files section (apps/files/section.py): browsing, managing, the trash, uploading.
+    path("", section.section, name="section"),
+    path("folder/<id:folder_id>/", section.section, name="folder"),
+    path("folder/new/", section.folder_new, name="folder_new"),
+    path("folder/<id:folder_id>/rename/", section.folder_rename, name="folder_rename"),
+    path("folder/<id:folder_id>/delete/", section.folder_delete, name="folder_delete"),
+    path("<id:file_id>/rename/", section.rename, name="rename"),
+    path("<id:file_id>/move/", section.move, name="move"),
+    path("<id:file_id>/delete/", section.delete, name="delete"),
+    path("trash/", section.trash, name="trash"),
+    path("trash/<id:file_id>/restore/", section.restore, name="restore"),
+    path("upload/", section.upload, name="upload"),
 ]

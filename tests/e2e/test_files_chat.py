@@ -33,7 +33,8 @@ new MutationObserver(function (records) {
       var bar = node.querySelector("progress.upload-progress");
       if (bar) {
         var box = bar.getBoundingClientRect();
-        window.__progressSeen.push({label: bar.getAttribute("aria-label"), shown: box.width > 0 && box.height > 0});
+        var shown = box.width > 0 && box.height > 0;
+        window.__progressSeen.push({label: bar.getAttribute("aria-label"), shown: shown});
       }
     });
   });
@@ -130,7 +131,8 @@ def test_files_dropped_on_the_chat_are_sent_and_an_empty_one_is_refused(open_pag
         data.items.add(new File(["three"], "third.csv", {type: "text/csv"}));
         chat.dispatchEvent(new DragEvent("dragenter", {dataTransfer: data, bubbles: true}));
         if (!chat.classList.contains("is-dropping")) throw new Error("no drop hint");
-        chat.dispatchEvent(new DragEvent("drop", {dataTransfer: data, bubbles: true, cancelable: true}));
+        const drop = {dataTransfer: data, bubbles: true, cancelable: true};
+        chat.dispatchEvent(new DragEvent("drop", drop));
     }"""
     )
     expect(log(olga).locator("article").filter(has_text="first.txt")).to_be_visible()
