@@ -279,6 +279,10 @@ TABLE = {
         expect(**MEMBERS_OK, **SIGNED_OUT),
     ),
     "files:upload": ("post", {"collab_id": "collab"}, {}, expect(302, outsider=404)),
+    # The sidebar's Files tab; sending files in the chat (an empty form: "choose a file", 302
+    # back to the form). tests/files/test_chat_files.py has the rest.
+    "files:tab": ("get", {"collab_id": "collab"}, None, expect(**MEMBERS_OK, **SIGNED_OUT)),
+    "files:chat_upload": ("post", {"collab_id": "collab"}, {}, expect(302, outsider=404)),
     "files:folder_new": ("post", {"collab_id": "collab"}, {}, expect(302, outsider=404)),
     **{
         f"files:{name}": (

@@ -73,13 +73,16 @@ def unregister_page_section(key: str) -> None:
 def page_sections(request, collab: Collab, page: str = "detail") -> tuple[list[str], dict]:
     """The templates of the sections registered for the page that the person may see, and
     their merged context."""
-    from .permissions import can
+    from .permissions import RULES, can
 
     templates, context = [], {}
     for section in _sections.values():
         if section.page != page:
             continue
-        if section.right is not None and not can(request.user, section.right, collab):
+        # A right no installed feature gives (its feature gone) is a right nobody holds.
+        if section.right is not None and (
+            section.right not in RULES or not can(request.user, section.right, collab)
+        ):
             continue
         templates.append(section.template)
         context.update(section.context(request, collab))
