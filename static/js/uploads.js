@@ -1,30 +1,66 @@
-/* Sending files to the chat: the paperclip's "Upload files", dropping files on the chat and
-   pasting them into the composer. Each file goes in its own request (one message per file,
-   sent when its upload ends), one after another, with a progress bar and a cancel button; a
-   file over the limit or empty is refused before anything is sent. The message reaches the
-   page over the socket like any other. Without this script the paperclip's item is a page
-   with a file form (apps/files/chat_views.py). */
+/* Uploading files with a progress bar per file and a cancel button, one file per request,
+   one after another; a file over the limit or empty is refused before anything is sent.
+
+   On the chat page (the script's data-chat-upload): the paperclip's "Upload files", files
+   dropped on the chat and pasted into the composer are sent to the chat, each as its own
+   message (it reaches the page over the socket like any other). Without this script the
+   paperclip's item is a page with a file form (apps/files/chat_views.py).
+
+   On the Files section (a .files-section with data-upload-url): its upload form and files
+   dropped on the section go into the folder shown; the listing is loaded again when they are
+   in, and whenever the collab's files change (the "files" live event). Without this script
+   the form posts as it is. */
 (function () {
   "use strict";
 
   var script = document.currentScript;
+  if (!script) return;
+  var cfg = script.dataset;
+  var section = document.querySelector(".files-section[data-upload-url]");
   var chat = document.getElementById("chat");
   var composer = document.getElementById("composer");
-  if (!script || !chat || !composer) return;
-  var cfg = script.dataset;
-  var url = cfg.chatUpload;
-  var maxBytes = parseInt(cfg.maxBytes, 10) || 0;
+  var inChat = Boolean(cfg.chatUpload && chat && composer);
+  if (!inChat && !section) return;
+  var zone = inChat ? chat : section;
+  var url = inChat ? cfg.chatUpload : section.dataset.uploadUrl;
+  var maxBytes = parseInt(inChat ? cfg.maxBytes : section.dataset.maxBytes, 10) || 0;
+  var form = inChat ? composer : section.querySelector("form.upload-form");
 
   var tray = null;
   var queue = [];
   var current = null;
+  var stored = false;
+
+  // The Files section's listing, loaded again (the same URL: folder, sort, view, search).
+  var reloading = null;
+  function reloadListing() {
+    stored = false;
+    if (inChat) return;
+    var listing = document.getElementById("files-listing");
+    if (!listing || reloading) return;
+    reloading = window.setTimeout(function () {
+      fetch(window.location.href, { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+        .then(function (html) {
+          var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("files-listing");
+          if (fresh) listing.replaceChildren.apply(listing, Array.prototype.slice.call(fresh.childNodes));
+        })
+        .catch(function () { /* the next change or a reload shows it */ })
+        .finally(function () { reloading = null; });
+    }, 250);
+  }
+  if (!inChat) {
+    document.addEventListener("collab:event", function (e) {
+      if (e.detail && e.detail.type === "files" && !current && !queue.length) reloadListing();
+    });
+  }
 
   function say(template, name) {
     return template.replace("{name}", name);
   }
 
   function csrfToken() {
-    var input = composer.querySelector('input[name="csrfmiddlewaretoken"]');
+    var input = document.querySelector('input[name="csrfmiddlewaretoken"]');
     return input ? input.value : "";
   }
 
@@ -40,7 +76,12 @@
     tray.id = "upload-tray";
     tray.setAttribute("aria-label", cfg.uploadingLabel);
     tray.setAttribute("aria-live", "polite");
-    composer.parentNode.insertBefore(tray, composer);
+    if (inChat) {
+      composer.parentNode.insertBefore(tray, composer);
+    } else {
+      var bar = section.querySelector(".files-bar");
+      section.insertBefore(tray, bar || null);
+    }
     return tray;
   }
 
@@ -99,7 +140,8 @@
     var item = current;
     var data = new FormData();
     data.append("file", item.file, item.file.name);
-    data.append("client_id", clientId());
+    if (inChat) data.append("client_id", clientId());
+    else data.append("folder", section.dataset.folder || "");
     var xhr = new XMLHttpRequest();
     item.xhr = xhr;
     xhr.open("POST", url);
@@ -111,10 +153,12 @@
     function done() {
       item.xhr = null;
       current = null;
+      if (!queue.length && stored) reloadListing();
       next();
     }
     xhr.addEventListener("load", function () {
       if (xhr.status >= 200 && xhr.status < 300) {
+        stored = true;
         removeItem(item);
       } else {
         var text = say(cfg.failed, item.file.name);
@@ -149,57 +193,68 @@
     next();
   }
 
-  // The paperclip's "Upload files": the file chooser instead of the form page.
-  var chooser = document.createElement("input");
-  chooser.type = "file";
-  chooser.multiple = true;
-  chooser.hidden = true;
-  chooser.setAttribute("aria-hidden", "true");
-  chooser.tabIndex = -1;
-  composer.appendChild(chooser);
-  chooser.addEventListener("change", function () {
-    if (chooser.files.length) send(chooser.files);
-    chooser.value = "";
-  });
-  document.addEventListener("click", function (e) {
-    var link = e.target.closest('[data-behaviour="upload-files"]');
-    if (!link) return;
-    e.preventDefault();
-    var menu = link.closest("details");
-    if (menu) menu.open = false;
-    chooser.click();
-  });
+  if (inChat) {
+    // The paperclip's "Upload files": the file chooser instead of the form page.
+    var chooser = document.createElement("input");
+    chooser.type = "file";
+    chooser.multiple = true;
+    chooser.hidden = true;
+    chooser.setAttribute("aria-hidden", "true");
+    chooser.tabIndex = -1;
+    composer.appendChild(chooser);
+    chooser.addEventListener("change", function () {
+      if (chooser.files.length) send(chooser.files);
+      chooser.value = "";
+    });
+    document.addEventListener("click", function (e) {
+      var link = e.target.closest('[data-behaviour="upload-files"]');
+      if (!link) return;
+      e.preventDefault();
+      var menu = link.closest("details");
+      if (menu) menu.open = false;
+      chooser.click();
+    });
+  } else if (form) {
+    // The section's upload form: its files go with progress bars instead of one post.
+    form.addEventListener("submit", function (e) {
+      var input = form.querySelector('input[type="file"]');
+      if (!input || !input.files.length) return;
+      e.preventDefault();
+      send(input.files);
+      input.value = "";
+    });
+  }
 
-  // Dropping files anywhere on the chat.
+  // Dropping files anywhere on the chat or the section.
   var depth = 0;
   function hasFiles(e) {
     return e.dataTransfer && Array.prototype.indexOf.call(e.dataTransfer.types, "Files") >= 0;
   }
-  chat.setAttribute("data-drop-label", cfg.dropLabel);
-  chat.addEventListener("dragenter", function (e) {
+  zone.setAttribute("data-drop-label", cfg.dropLabel);
+  zone.addEventListener("dragenter", function (e) {
     if (!hasFiles(e)) return;
     depth += 1;
-    chat.classList.add("is-dropping");
+    zone.classList.add("is-dropping");
   });
-  chat.addEventListener("dragleave", function () {
+  zone.addEventListener("dragleave", function () {
     depth = Math.max(0, depth - 1);
-    if (!depth) chat.classList.remove("is-dropping");
+    if (!depth) zone.classList.remove("is-dropping");
   });
-  chat.addEventListener("dragover", function (e) {
+  zone.addEventListener("dragover", function (e) {
     if (!hasFiles(e)) return;
     e.preventDefault();
     e.dataTransfer.dropEffect = "copy";
   });
-  chat.addEventListener("drop", function (e) {
+  zone.addEventListener("drop", function (e) {
     if (!hasFiles(e)) return;
     e.preventDefault();
     depth = 0;
-    chat.classList.remove("is-dropping");
+    zone.classList.remove("is-dropping");
     if (e.dataTransfer.files.length) send(e.dataTransfer.files);
   });
 
   // Pasting a file (a screenshot) into the composer.
-  var box = document.getElementById("composer-body");
+  var box = inChat && document.getElementById("composer-body");
   if (box) {
     box.addEventListener("paste", function (e) {
       var files = e.clipboardData && e.clipboardData.files;
