@@ -98,7 +98,7 @@ def test_an_over_long_message_comes_back_with_the_error_and_the_text_kept(
     assert response["Location"] == collab_page(collab)
     assert not Message.objects.filter(author=member).exists()
     page = as_member.get(response["Location"]).content.decode()
-    flash = re.search(r'<ul class="flash" role="status">(.*?)</ul>', page, re.S)[1]
+    flash = re.search(r'<div role="status"><ul class="flash">(.*?)</ul>', page, re.S)[1]
     assert str(MAX_BODY_LENGTH + 1) in flash
     assert str(MAX_BODY_LENGTH) in flash.replace(str(MAX_BODY_LENGTH + 1), "")
     composer = re.search(r'<textarea id="composer-body"[^>]*>(.*?)</textarea>', page, re.S)[1]

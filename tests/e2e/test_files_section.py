@@ -33,9 +33,7 @@ def shot(page: Page, name: str) -> None:
 
 
 def assert_accessible(page: Page) -> None:
-    # The flash messages of base.html are left out: their <ul role="status"> is no list to
-    # axe (a known issue of the base layout, reported; other tests read that markup).
-    results = _axe.run(page, context={"exclude": [[".flash"]]})
+    results = _axe.run(page)
     violations = [
         v for v in results.response["violations"] if v["impact"] in {"serious", "critical"}
     ]
