@@ -36,6 +36,22 @@ class FilesConfig(AppConfig):
         live.register_event("files", _files_frame, right="files.view_file")
         from . import receivers  # noqa: F401
 
+        # Online editing through the configured office server (apps/files/wopi), offered for
+        # the extensions its discovery opens; nothing without an office server.
+        from .actions import FileAction, register_file_action
+        from .wopi.views import applies as wopi_applies
+
+        register_file_action(
+            FileAction(
+                "edit_online",
+                _("Edit online"),
+                "files:edit_online",
+                right="files.change_file",
+                applies=wopi_applies,
+                order=20,
+            )
+        )
+
 
 def _files_frame(event, reader, collab) -> dict:
     data = event["data"]
