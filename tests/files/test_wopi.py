@@ -13,16 +13,14 @@ from apps.collabs.services import change_settings, remove_member
 from apps.files import services
 from apps.files.models import File, FileLock, FileVersion
 from apps.files.wopi import locks, tokens
+from tests.files import wopi_support
 from tests.files.conftest import upload_of
-from tests.files.wopi_support import (  # noqa: F401 (fixtures)
-    Office,
-    body,
-    office,
-    old_proof_key,
-    proof_key,
-    token_for,
-    wopi_url,
-)
+from tests.files.wopi_support import Office, body, token_for, wopi_url
+
+# The fixtures (an office server with its proof keys) of wopi_support.
+office = wopi_support.office
+old_proof_key = wopi_support.old_proof_key
+proof_key = wopi_support.proof_key
 
 DOCX = b"PK\x03\x04" + b"docx" * 50
 
@@ -58,8 +56,8 @@ def test_check_file_info_describes_the_file_and_the_editor(wopi, doc, member):
     assert info["Version"] == "1"
     assert info["UserCanWrite"] is True
     assert info["UserCanNotWriteRelative"] is False
-    for flag in ("SupportsLocks", "SupportsGetLock", "SupportsExtendedLockLength", "SupportsUpdate"):
-        assert info[flag] is True
+    for flag in ("Locks", "GetLock", "ExtendedLockLength", "Update"):
+        assert info[f"Supports{flag}"] is True
     assert info["LastModifiedTime"].endswith("Z")
     assert response["Cache-Control"] == "no-store"
 
@@ -284,7 +282,7 @@ def test_a_save_over_the_size_limit_is_413_and_stores_nothing(wopi, doc, member,
     assert media() == blobs
 
 
-def test_a_body_longer_than_declared_limit_is_stopped_while_streaming(doc, collab, member, settings):
+def test_a_body_over_the_limit_is_stopped_while_streaming(doc, collab, member, settings):
     """Without Content-Length (a chunked body) the limit is counted as the body streams."""
     from apps.files.wopi.services import RequestBody, save
 
@@ -321,7 +319,8 @@ def test_a_view_token_cannot_save(wopi, doc, member):
 
 
 def put_relative(wopi, file, token, content=b"%PDF-1.7\nnew", **headers):
-    return wopi.post(wopi_url(file), token, content, **{"X-WOPI-Override": "PUT_RELATIVE", **headers})
+    headers = {"X-WOPI-Override": "PUT_RELATIVE", **headers}
+    return wopi.post(wopi_url(file), token, content, **headers)
 
 
 def utf7(name: str) -> str:
@@ -344,12 +343,8 @@ def test_put_relative_with_an_extension_keeps_the_name(wopi, doc, member, collab
 
 def test_a_suggested_name_that_is_taken_gets_a_number(wopi, doc, member, collab):
     token = token_for(member, doc)
-    names = [
-        json.loads(
-            put_relative(wopi, doc, token, **{"X-WOPI-SuggestedTarget": utf7("Report.docx")}).content
-        )["Name"]
-        for _ in range(2)
-    ]
+    target = {"X-WOPI-SuggestedTarget": utf7("Report.docx")}
+    names = [json.loads(put_relative(wopi, doc, token, **target).content)["Name"] for _ in "12"]
     assert names == ["Report (2).docx", "Report (3).docx"]
 
 
@@ -481,7 +476,8 @@ def test_no_token_a_forged_one_and_an_expired_one_get_401(wopi, doc, member):
     # Signed with another salt (a token of another kind the portal signs): not a WOPI token.
     from django.core import signing
 
-    other = signing.dumps({"u": member.pk, "f": doc.pk, "c": doc.collab_id, "r": "edit", "e": 2**40})
+    payload = {"u": member.pk, "f": doc.pk, "c": doc.collab_id, "r": "edit", "e": 2**40}
+    other = signing.dumps(payload)
     assert_all(every_call(wopi, doc, other), 401)
     assert_untouched(doc)
 

@@ -31,7 +31,7 @@ class Token:
     file_id: int
     collab_id: int
     right: str  # VIEW or EDIT
-    expires: float  # seconds since the epoch
+    expires: int  # seconds since the epoch
 
     @property
     def can_write(self) -> bool:
@@ -47,9 +47,9 @@ def issue(user, file, right: str, *, now: float | None = None) -> tuple[str, Tok
     """A signed token for `user` on `file` with `right`; (the string, what it says)."""
     if right not in (VIEW, EDIT):
         raise ValueError(right)
-    expires = (now if now is not None else time.time()) + settings.WOPI_TOKEN_SECONDS
+    expires = int((now if now is not None else time.time()) + settings.WOPI_TOKEN_SECONDS)
     token = Token(user.pk, file.pk, file.collab_id, right, expires)
-    payload = {"u": user.pk, "f": file.pk, "c": file.collab_id, "r": right, "e": int(expires)}
+    payload = {"u": user.pk, "f": file.pk, "c": file.collab_id, "r": right, "e": expires}
     return signing.dumps(payload, salt=SALT, compress=False), token
 
 
