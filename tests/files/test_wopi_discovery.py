@@ -134,11 +134,33 @@ def test_cached_never_fetches_in_the_request_but_warms_in_the_background(office)
     discovery._last_thread.join(5)
     assert office.fetches == 1
     assert discovery.cached() is not None
-    # One warming at a time: a cold cache asked again within the minute starts no other.
-    forget_discovery()
-    assert discovery.cached() is None
-    assert office.fetches == 1
-    cache.delete(discovery._key() + ":warming")
+
+
+def test_one_warming_at_a_time(office, monkeypatch):
+    """A cold cache seen by another process (no memo here) within the minute starts no other
+    fetch."""
+    monkeypatch.setattr(discovery, "refresh", lambda: None)  # the fetch never lands
     assert discovery.cached() is None
     discovery._last_thread.join(5)
-    assert office.fetches == 2
+    monkeypatch.setattr(discovery, "_local", None)
+    assert discovery.cached() is None
+    assert discovery._last_thread is not None
+    started = discovery._last_thread
+    monkeypatch.setattr(discovery, "_local", None)
+    discovery.cached()
+    assert discovery._last_thread is started
+    cache.delete(discovery._key() + ":warming")
+    monkeypatch.setattr(discovery, "_local", None)
+    discovery.cached()
+    assert discovery._last_thread is not started
+
+
+def test_a_listing_reads_the_cache_once(office, monkeypatch):
+    discovery.get()
+    monkeypatch.setattr(discovery, "_local", None)
+    reads = []
+    real_get = cache.get
+    monkeypatch.setattr(cache, "get", lambda *a, **k: reads.append(a) or real_get(*a, **k))
+    for _ in range(100):
+        assert discovery.cached() is not None
+    assert len(reads) == 1

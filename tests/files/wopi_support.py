@@ -129,7 +129,9 @@ def office(settings, proof_key, old_proof_key):
     server.start()
     settings.WOPI_DISCOVERY_URL = server.url
     settings.WOPI_HOST_URL = HOST
+    discovery.forget()
     yield server
+    discovery.forget()
     server.stop()
 
 
@@ -192,7 +194,5 @@ def body(response) -> bytes:
 
 
 def forget_discovery() -> None:
-    """Drop the cached document (the autouse fixture clears the cache between tests)."""
-    from django.core.cache import cache
-
-    cache.delete(discovery._key())
+    """Drop the cached document (in the cache and in the process)."""
+    discovery.forget()

@@ -8,9 +8,10 @@ FAILURE_SECONDS as "no office server right now", so pages do not wait on a dead 
 and again.
 
 Listings never fetch: `cached()` reads the cache only (the "Edit online" action asks it for
-every file of a listing); when nothing is cached it starts one fetch in a background thread
-(`warm`), so the action shows on the next listing. The host page and the WOPI endpoints fetch
-when they need to (`get`).
+every file of a listing), and keeps what it read in the process for LOCAL_SECONDS, so a listing
+of many files reads the cache once (with Redis, a read is a round trip). When nothing is cached
+it starts one fetch in a background thread (`warm`), so the action shows on the next listing.
+The host page and the WOPI endpoints fetch when they need to (`get`).
 """
 
 import hashlib
@@ -41,6 +42,10 @@ ZONES = ("external-https", "internal-https", "external-http", "internal-http")
 EDIT, VIEW = "edit", "view"
 
 _UNAVAILABLE = "unavailable"
+# How long a process keeps what `cached()` read before reading the cache again.
+LOCAL_SECONDS = 30
+# (discovery URL, until when (monotonic), what was read)
+_local: tuple[str, float, "Discovery | None"] | None = None
 
 
 @dataclass(frozen=True)
@@ -76,11 +81,29 @@ def cached() -> Discovery | None:
     fetch failed, or when nothing is cached yet (then a background fetch is started)."""
     if not configured():
         return None
+    url, now = settings.WOPI_DISCOVERY_URL, time.monotonic()
+    if _local is not None and _local[0] == url and _local[1] > now:
+        return _local[2]
     found = cache.get(_key())
+    value = found if isinstance(found, Discovery) else None
+    _remember(url, value)
     if found is None:
         warm()
-        return None
-    return found if isinstance(found, Discovery) else None
+    return value
+
+
+def _remember(url: str, value: "Discovery | None") -> None:
+    global _local  # noqa: PLW0603 (a per-process memo)
+    _local = (url, time.monotonic() + LOCAL_SECONDS, value)
+
+
+def forget() -> None:
+    """Drop what is cached (the tests, and an operator changing office servers)."""
+    global _local  # noqa: PLW0603
+    _local = None
+    if configured():
+        cache.delete(_key())
+        cache.delete(_key() + ":warming")
 
 
 def get(*, force: bool = False) -> Discovery | None:
@@ -103,8 +126,10 @@ def refresh() -> Discovery | None:
     except (OSError, ValueError, ElementTree.ParseError) as exc:
         logger.warning("WOPI discovery from %s failed: %s", url, exc)
         cache.set(_key(), _UNAVAILABLE, FAILURE_SECONDS)
+        _remember(url, None)
         return None
     cache.set(_key(), found, CACHE_SECONDS)
+    _remember(url, found)
     return found
 
 

@@ -369,8 +369,10 @@ def put_file(request, access: Access) -> HttpResponse:
         return _conflict(exc.current, exc.reason)
     except ValidationError as exc:
         return _refused(exc)
-    except (PermissionDenied, Http404):
+    except PermissionDenied:
         return _status(401)
+    except Http404:  # trashed while the body came
+        return _status(404)
     response = _status(200)
     response["X-WOPI-ItemVersion"] = str(version.number)
     response["Cache-Control"] = "no-store"
