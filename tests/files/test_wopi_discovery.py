@@ -12,7 +12,6 @@ from tests.files.wopi_support import (
     OFFICE,
     OfficeServer,
     discovery_xml,
-    forget_discovery,
 )
 
 # The fixtures (an office server with its proof keys) of wopi_support.

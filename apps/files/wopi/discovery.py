@@ -93,13 +93,13 @@ def cached() -> Discovery | None:
 
 
 def _remember(url: str, value: "Discovery | None") -> None:
-    global _local  # noqa: PLW0603 (a per-process memo)
+    global _local
     _local = (url, time.monotonic() + LOCAL_SECONDS, value)
 
 
 def forget() -> None:
     """Drop what is cached (the tests, and an operator changing office servers)."""
-    global _local  # noqa: PLW0603
+    global _local
     _local = None
     if configured():
         cache.delete(_key())
