@@ -225,6 +225,11 @@ def test_unknown_operations_are_not_implemented(wopi, doc, member):
         response = wopi.post(wopi_url(doc), token_for(member, doc), **{"X-WOPI-Override": override})
         assert response.status_code == 501
     assert File.objects.filter(pk=doc.pk, deleted_at__isnull=True).exists()
+    # Only to a caller with a valid token: the others learn nothing, not even that.
+    response = wopi.post(wopi_url(doc), "forged", **{"X-WOPI-Override": "DELETE"})
+    assert response.status_code == 401
+    response = wopi.post(wopi_url(doc, contents=True), "forged", **{"X-WOPI-Override": "X"})
+    assert response.status_code == 401
 
 
 # --- PutFile ------------------------------------------------------------------------------------

@@ -157,12 +157,11 @@ def wopi_file(request, collab_id: int, file_id: int):
         operation = "check_file_info"
     elif request.method == "POST":
         override = request.headers.get("X-WOPI-Override", "").strip().upper()
-        operation = _FILE_OPERATIONS.get(override)
-        if operation is None:  # RENAME_FILE, DELETE, PUT_USER_INFO...: not offered
-            return _status(501)
+        # RENAME_FILE, DELETE, PUT_USER_INFO...: not offered (501, to a valid caller only).
+        operation = _FILE_OPERATIONS.get(override, "not_implemented")
     else:
         return _status(405, Allow="GET, POST")
-    write = operation not in _READ_ONLY | {"check_file_info", "put_relative"}
+    write = operation not in _READ_ONLY | {"check_file_info", "put_relative", "not_implemented"}
     access = _authorize(request, collab_id, file_id, write=write)
     if isinstance(access, HttpResponse):
         return access
@@ -334,12 +333,11 @@ def wopi_contents(request, collab_id: int, file_id: int):
             return access
         return get_file(request, access)
     if request.method == "POST":
-        if request.headers.get("X-WOPI-Override", "").strip().upper() != "PUT":
-            return _status(501)
-        access = _authorize(request, collab_id, file_id, write=True)
+        put = request.headers.get("X-WOPI-Override", "").strip().upper() == "PUT"
+        access = _authorize(request, collab_id, file_id, write=put)
         if isinstance(access, HttpResponse):
             return access
-        return put_file(request, access)
+        return put_file(request, access) if put else _status(501)
     return _status(405, Allow="GET, POST")
 
 
@@ -380,6 +378,7 @@ def put_file(request, access: Access) -> HttpResponse:
 
 
 _OPERATIONS = {
+    "not_implemented": lambda request, access: _status(501),
     "check_file_info": check_file_info,
     "lock": lock,
     "get_lock": get_lock,
