@@ -256,6 +256,15 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 AVATAR_MAX_BYTES = envint("AVATAR_MAX_BYTES", 2 * 1024 * 1024)
 # The largest file a person may upload (apps.files), in bytes: 100 MB by default.
 FILES_MAX_BYTES = envint("FILES_MAX_BYTES", 100 * 1024 * 1024)
+# Online editing (apps/files/wopi): the office server's WOPI discovery URL (Collabora Online:
+# https://office.example.com/hosting/discovery; OnlyOffice: .../hosting/discovery). Empty: no
+# office server, and "Edit online" is not offered.
+WOPI_DISCOVERY_URL = os.environ.get("WOPI_DISCOVERY_URL", "")
+# Where the office server reaches the portal (the WOPISrc it calls back), when not SITE_URL
+# (e.g. an internal address in the same network).
+WOPI_HOST_URL = os.environ.get("WOPI_HOST_URL", "").rstrip("/")
+# How long an editor's access token lives, in seconds (apps/files/wopi/tokens.py says why 4 h).
+WOPI_TOKEN_SECONDS = envint("WOPI_TOKEN_SECONDS", 4 * 3600)
 
 # Email: SMTP when EMAIL_HOST is set, otherwise every message is written to a file in var/mail.
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")

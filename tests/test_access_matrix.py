@@ -315,6 +315,17 @@ TABLE = {
         {},
         expect(302, guest=403, outsider=404),
     ),
+    # Online editing, here without an office server (the default): no host page, and the WOPI
+    # endpoints (token only, no session) do not exist. With one configured, every role and
+    # token is tried in tests/files/test_wopi.py and test_wopi_host.py.
+    "files:edit_online": (
+        "get",
+        {"collab_id": "collab", "file_id": "file"},
+        None,
+        expect(404, **SIGNED_OUT),
+    ),
+    "files:wopi_file": ("get", {"collab_id": "collab", "file_id": "file"}, None, expect(404)),
+    "files:wopi_contents": ("get", {"collab_id": "collab", "file_id": "file"}, None, expect(404)),
 }
 
 # Django admin: staff only; everyone in these fixtures is not staff and is sent to its login.

@@ -74,10 +74,22 @@ class FilesConfig(AppConfig):
         # A file was uploaded, changed or deleted: an open Files tab loads itself again.
         live.register_event("files", _files_frame, right="files.view_file")
         from . import receivers  # noqa: F401
-
-        # The Files section's own pages for a file (section.py), in every file's menu.
         from .actions import FileAction, register_file_action
+        from .wopi.views import applies as wopi_applies
 
+        # Online editing through the configured office server (apps/files/wopi), offered for
+        # the extensions its discovery opens; nothing without an office server.
+        register_file_action(
+            FileAction(
+                "edit_online",
+                _("Edit online"),
+                "files:edit_online",
+                right="files.change_file",
+                applies=wopi_applies,
+                order=5,
+            )
+        )
+        # The Files section's own pages for a file (section.py), in every file's menu.
         register_file_action(
             FileAction("rename", _("Rename"), "files:rename", right="files.change_file", order=10)
         )

@@ -1,6 +1,6 @@
 """Mounted by the feature registry at /collabs/<collab_id>/files/ (namespace "files")."""
 
-from django.urls import path
+from django.urls import include, path
 
 from . import chat_views, section, tab, views
 
@@ -22,3 +22,4 @@ urlpatterns = [
     path("trash/<id:file_id>/restore/", section.restore, name="restore"),
     path("upload/", section.upload, name="upload"),
 ]
+urlpatterns += [path("", include("apps.files.wopi.urls"))]  # online editing (WOPI)
