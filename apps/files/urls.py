@@ -7,3 +7,8 @@ from . import views
 urlpatterns = [
     path("<id:file_id>/download/", views.download, name="download"),
 ]
+
+# The built-in text editor.
+from . import editor_views  # noqa: E402
+
+urlpatterns.append(path("<id:file_id>/edit/", editor_views.edit_text, name="edit_text"))
