@@ -82,6 +82,14 @@
     }
   });
 
+  // The preview came (htmx): show it, below the text.
+  document.body.addEventListener("htmx:afterSwap", function (event) {
+    if (event.detail.target && event.detail.target.id === "editor-preview") {
+      var box = event.detail.target.closest(".editor-preview-box") || event.detail.target;
+      box.scrollIntoView({ block: "nearest" });
+    }
+  });
+
   if (labels.savedKey) store("remove", labels.savedKey);
 
   function offerDraft(draft) {
