@@ -21,6 +21,7 @@ from .conftest import PHONE, assert_clean, no_horizontal_overflow, problems_of, 
 pytestmark = pytest.mark.e2e
 
 NOTES = "# Notes\n\nFirst draft.\n"
+PLAN = "# Launch plan\n\n**Ship** on Friday.\n\n- copy\n- images\n"
 
 
 @pytest.fixture
@@ -59,24 +60,23 @@ def test_editing_a_markdown_file_with_its_preview(open_page, team):
     text = page.get_by_role("textbox", name="Text")
     expect(text).to_have_value(NOTES)
 
-    text.fill("# Launch plan\n\n**Ship** on Friday.\n\n- copy\n- images\n")
+    text.fill(PLAN)
     page.get_by_role("button", name="Preview").click()
     preview = page.locator("#editor-preview")
     expect(preview.get_by_role("heading", name="Launch plan")).to_be_visible()
     expect(preview.locator("strong")).to_have_text("Ship")
     expect(preview.get_by_role("listitem")).to_have_count(2)
     # The preview saved nothing and left the text as typed.
-    expect(text).to_have_value("# Launch plan\n\n**Ship** on Friday.\n\n- copy\n- images\n")
-    page.screenshot(path="/tmp/editor-desktop.png", full_page=True)
+    expect(text).to_have_value(PLAN)
 
     page.get_by_role("button", name="Save", exact=True).click()
     expect(page.get_by_text("Saved as version 2.")).to_be_visible()
     expect(page.get_by_text(re.compile(r"Version 2 · "))).to_be_visible()
-    expect(text).to_have_value("# Launch plan\n\n**Ship** on Friday.\n\n- copy\n- images\n")
+    expect(text).to_have_value(PLAN)
     versions = page.locator(".editor-versions")
     expect(versions.get_by_role("link", name="Version 2")).to_be_visible()
     expect(versions.get_by_role("link", name="Version 1")).to_be_visible()
-    assert download(page, "Version 2") == "# Launch plan\n\n**Ship** on Friday.\n\n- copy\n- images\n"
+    assert download(page, "Version 2") == PLAN
     assert download(page, "Version 1") == NOTES
     team["notes"].refresh_from_db()
     assert team["notes"].current_version.uploaded_by == team["owner"]
@@ -103,7 +103,6 @@ def test_a_conflicting_save_keeps_the_typed_text(open_page, team):
     expect(mine).to_have_value("# Notes\n\nOlga's careful rewrite.\n")
     expect(page.get_by_role("textbox", name="Text of version 2")).to_have_value("Max's text")
     assert download(page, "Download version 2") == "Max's text"
-    page.screenshot(path="/tmp/editor-conflict.png", full_page=True)
 
     page.get_by_role("button", name="Save over it").click()
     expect(page.get_by_text("Saved as version 3.")).to_be_visible()
@@ -154,7 +153,6 @@ def test_on_a_phone_ctrl_s_saves(open_page, team):
     page.get_by_role("button", name="Preview").click()
     expect(page.locator("#editor-preview")).to_contain_text("From a phone.")
     no_horizontal_overflow(page, 375)
-    page.screenshot(path="/tmp/editor-phone.png", full_page=True)
     text.press("Control+s")
     expect(page.get_by_text("Saved as version 2.")).to_be_visible()
     no_horizontal_overflow(page, 375)
@@ -170,5 +168,4 @@ def test_someone_who_may_only_view_reads_it(open_page, team):
     expect(page.get_by_text("You may view this file but not edit it")).to_be_visible()
     expect(page.locator(".editor-preview").get_by_role("heading", name="Notes")).to_be_visible()
     expect(page.get_by_role("button", name="Save")).to_have_count(0)
-    page.screenshot(path="/tmp/editor-readonly.png", full_page=True)
     assert_clean(page)
