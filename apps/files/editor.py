@@ -270,3 +270,36 @@ def _stale(file_id: int, user, data: bytes) -> FileVersion:
     ):
         return current
     raise StaleEdit(current)
+
+
+# --- A new text file ----------------------------------------------------------------------------
+
+DEFAULT_EXTENSION = "md"
+
+
+def new_file_name(raw: str) -> str:
+    """The name of a new text file: cleaned (services.clean_name), ".md" added when it has no
+    extension; ValidationError for an empty name or one that is not a text file's."""
+    name = services.clean_name(raw)
+    if not name:
+        raise ValidationError(_("Give it a name."), code="name")
+    if not extension(name):
+        name = services.clean_name(f"{name}.{DEFAULT_EXTENSION}")
+    if not is_text_name(name):
+        raise ValidationError(
+            _("A text file's name ends in .md, .txt, .csv or another text extension."),
+            code="name",
+        )
+    return name
+
+
+def create_text(collab: Collab, user, name: str, text: str) -> File:
+    """A new text file in the collab, written in the editor (the upload right). Its first
+    version holds `text`: the files app keeps no empty files (services refuse 0-byte uploads),
+    so the text must say something. Announced in the chat as an upload is."""
+    require(user, services.UPLOAD, collab)
+    clean = new_file_name(name)
+    data = _encode(text, "\n", False)
+    return services.upload(
+        collab, user, SimpleUploadedFile(clean, data, content_type="text/plain"), name=clean
+    )

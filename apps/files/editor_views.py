@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from apps.collabs.frame import render_frame
-from apps.collabs.permissions import can, get_collab_for
+from apps.collabs.permissions import can, get_collab_for, require
 from apps.core.inputs import parse_id
 
 from . import editor, services
@@ -112,3 +112,31 @@ def edit_text(request: HttpRequest, collab_id: int, file_id: int) -> HttpRespons
     )
     # `saved` tells the page's script which draft (by the version it was made from) is safe.
     return redirect(f"{request.path}?saved={base or 0}")
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def new_text(request: HttpRequest, collab_id: int) -> HttpResponse:
+    """A new text file (Markdown unless the name says otherwise), written here and made on
+    Create; then the editor, to go on."""
+    collab = get_collab_for(request.user, collab_id)
+    require(request.user, services.UPLOAD, collab)
+    name = request.POST.get("name", _("Notes.md")) if request.method == "POST" else _("Notes.md")
+    text = request.POST.get("text", "") if request.method == "POST" else ""
+    error = ""
+    if request.method == "POST":
+        try:
+            file = editor.create_text(collab, request.user, name, text)
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            messages.success(request, _("Created %(name)s.") % {"name": file.name})
+            return redirect("files:edit_text", collab_id=collab.pk, file_id=file.pk)
+    return render_frame(
+        request,
+        "files/new_text.html",
+        collab,
+        {"name": name, "text": text, "error": error},
+        current="files",
+        status=400 if error else 200,
+    )

@@ -12,3 +12,4 @@ urlpatterns = [
 from . import editor_views  # noqa: E402
 
 urlpatterns.append(path("<id:file_id>/edit/", editor_views.edit_text, name="edit_text"))
+urlpatterns.append(path("new-text/", editor_views.new_text, name="new_text"))

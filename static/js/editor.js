@@ -4,6 +4,7 @@
 // - The text is kept in localStorage while it differs from the saved version, under the file
 //   and the version it was started from, so a crash or a closed tab loses nothing: the next
 //   visit offers to restore it. A successful save (the page comes back with ?saved=N) drops it.
+// - A notice when someone else saves a version meanwhile (the live "files" event).
 // - One submit: the Save button is disabled once the form is sent (the server also makes one
 //   version of a double submit).
 (function () {
@@ -88,6 +89,17 @@
       var box = event.detail.target.closest(".editor-preview-box") || event.detail.target;
       box.scrollIntoView({ block: "nearest" });
     }
+  });
+
+  // Someone else saved a version while this page is open (the collab's live connection,
+  // live.js): say so now rather than at Save.
+  var newer = section.querySelector("[data-editor-newer]");
+  document.addEventListener("collab:event", function (event) {
+    var frame = event.detail || {};
+    if (submitting || !newer || frame.type !== "files" || frame.action !== "version") return;
+    if (String(frame.file) !== labels.file) return;
+    newer.textContent = labels.newerLabel;
+    newer.hidden = false;
   });
 
   if (labels.savedKey) store("remove", labels.savedKey);

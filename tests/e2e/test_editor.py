@@ -169,3 +169,26 @@ def test_someone_who_may_only_view_reads_it(open_page, team):
     expect(page.locator(".editor-preview").get_by_role("heading", name="Notes")).to_be_visible()
     expect(page.get_by_role("button", name="Save")).to_have_count(0)
     assert_clean(page)
+
+
+def test_two_people_editing_at_once(open_page, team):
+    """Max saves from his browser while Olga types in hers: her page says so at once, and her
+    Save shows his version beside her text."""
+    olga = person(open_page, team["owner"])
+    problems_of(olga).allow(r"status of 409")
+    max_ = person(open_page, team["moderator"])
+    olga.goto(editor_url(team))
+    max_.goto(editor_url(team))
+    olga.get_by_role("textbox", name="Text").fill("Olga's words")
+    max_.get_by_role("textbox", name="Text").fill("Max's words")
+    max_.get_by_role("button", name="Save", exact=True).click()
+    expect(max_.get_by_text("Saved as version 2.")).to_be_visible()
+
+    expect(olga.get_by_text("Someone just saved a new version of this file.")).to_be_visible()
+    olga.keyboard.press("Control+s")
+    expect(olga.get_by_role("alert")).to_contain_text("Version 2 was saved by Max Moderator")
+    expect(olga.get_by_role("textbox", name="Your text")).to_have_value("Olga's words")
+    expect(olga.get_by_role("textbox", name="Text of version 2")).to_have_value("Max's words")
+    assert team["notes"].versions.count() == 2
+    assert_clean(olga)
+    assert_clean(max_)

@@ -13,7 +13,7 @@ from apps.collabs.permissions import rights_of
 from apps.collabs.services import change_settings, remove_member
 from apps.files import editor, services
 from apps.files.actions import actions_for
-from apps.files.models import FileVersion
+from apps.files.models import File, FileVersion
 from tests.files.conftest import PNG, upload_of
 
 NOTES = b"# Notes\n\nFirst line.\n"
@@ -442,3 +442,68 @@ def test_the_editor_page_query_count_is_pinned(
 # versions listed; then the frame: the member count, the list of collabs beside the page and
 # their last messages. Reading the text is no query.
 EDITOR_PAGE_QUERIES = 8
+
+
+# --- A new text file -----------------------------------------------------------------------------
+
+
+def new_url(collab) -> str:
+    return reverse("files:new_text", kwargs={"collab_id": collab.pk})
+
+
+def test_a_member_creates_a_text_file_and_goes_on_in_the_editor(client, collab, guest):
+    client.force_login(guest)
+    page = client.get(new_url(collab))
+    assert page.status_code == 200
+    assert 'value="Notes.md"' in page.content.decode()
+    response = client.post(new_url(collab), {"name": "Meeting notes", "text": "# Agenda\r\n"})
+    file = File.objects.get(collab=collab, name="Meeting notes.md")
+    assert response["Location"] == url(collab, file)
+    assert read(file.current_version) == b"# Agenda\n"
+    assert file.current_version.uploaded_by == guest
+    assert "Created Meeting notes.md." in client.get(response["Location"]).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "error"),
+    [
+        ("", "text", "Give it a name."),
+        ("picture.png", "text", "name ends in .md, .txt"),
+        ("notes.md", "", "An empty file cannot be saved"),
+        ("notes.md", "a\x00", "NUL character"),
+    ],
+)
+def test_a_new_file_refused_keeps_what_was_typed(client, collab, member, name, text, error):
+    client.force_login(member)
+    response = client.post(new_url(collab), {"name": name, "text": text})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert error in html
+    assert f'value="{name}"' in html
+    assert f"required>\n{text}</textarea>" in html
+    assert not File.objects.filter(collab=collab).exists()
+
+
+def test_new_file_names(collab):
+    assert editor.new_file_name("  Plan ") == "Plan.md"
+    assert editor.new_file_name("data.csv") == "data.csv"
+    assert editor.new_file_name("../../etc/passwd.txt") == "passwd.txt"
+    with pytest.raises(ValidationError):
+        editor.new_file_name("report.docx")
+
+
+def test_creating_needs_the_upload_right(client, collab, owner, guest, outsider, deactivated):
+    change_settings(collab, owner, features={"files": {"create": "employees"}})
+    client.force_login(guest)
+    assert client.get(new_url(collab)).status_code == 403
+    assert client.post(new_url(collab), {"name": "a.md", "text": "x"}).status_code == 403
+    client.force_login(outsider)
+    assert client.post(new_url(collab), {"name": "a.md", "text": "x"}).status_code == 404
+    for person in (deactivated, None):
+        client.logout()
+        if person:
+            client.force_login(person)
+        response = client.post(new_url(collab), {"name": "a.md", "text": "x"})
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("account_login"))
+    assert not File.objects.filter(collab=collab).exists()
