@@ -192,3 +192,18 @@ def test_two_people_editing_at_once(open_page, team):
     assert team["notes"].versions.count() == 2
     assert_clean(olga)
     assert_clean(max_)
+
+
+def test_a_new_text_file_on_a_phone(open_page, team):
+    page = person(open_page, team["moderator"], **PHONE)
+    page.goto(f"/collabs/{team['collab'].pk}/files/new-text/")
+    expect(page.get_by_role("heading", name="New text file")).to_be_visible()
+    no_horizontal_overflow(page, 375)
+    page.get_by_role("textbox", name="Name").fill("Agenda")
+    page.get_by_role("textbox", name="Text").fill("# Agenda\n\n1. Budget\n")
+    page.get_by_role("button", name="Create").click()
+    expect(page.get_by_text("Created Agenda.md.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Agenda.md")).to_be_visible()
+    expect(page.get_by_role("textbox", name="Text")).to_have_value("# Agenda\n\n1. Budget\n")
+    no_horizontal_overflow(page, 375)
+    assert_clean(page)
