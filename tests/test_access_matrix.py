@@ -328,6 +328,21 @@ TABLE = {
     "files:wopi_contents": ("get", {"collab_id": "collab", "file_id": "file"}, None, expect(404)),
 }
 
+# The built-in text editor: read-only for those who may view but not edit files (the guest);
+# saving by role is in tests/files/test_editor.py.
+TABLE["files:edit_text"] = (
+    "get",
+    {"collab_id": "collab", "file_id": "file"},
+    None,
+    expect(**MEMBERS_OK, **SIGNED_OUT),
+)
+TABLE["files:new_text"] = (
+    "get",
+    {"collab_id": "collab"},
+    None,
+    expect(**MEMBERS_OK, **SIGNED_OUT),
+)
+
 # Django admin: staff only; everyone in these fixtures is not staff and is sent to its login.
 ADMIN_RULE = ("get", expect(302))
 

@@ -102,6 +102,21 @@ class FilesConfig(AppConfig):
             )
         )
 
+        # The built-in editor, for text files small enough (editor.py).
+        from .actions import FileAction, register_file_action
+        from .editor import is_editable
+
+        register_file_action(
+            FileAction(
+                "edit_text",
+                _("Edit"),
+                "files:edit_text",
+                right="files.change_file",
+                applies=is_editable,
+                order=20,
+            )
+        )
+
 
 def _files_frame(event, reader, collab) -> dict:
     data = event["data"]

@@ -347,8 +347,21 @@ def _version(file: File, number: int, blob: str, counted: _Counted, user, now) -
     return version
 
 
-def new_version(collab: Collab, user, file_id: int, uploaded_file) -> FileVersion:
-    """A new version of a file (numbered after the last), which becomes the current one."""
+class StaleVersion(ValidationError):
+    """new_version was given the version an edit started from (`base_number`), and another
+    version became the current one meanwhile. `current` is its number."""
+
+    def __init__(self, current: int | None) -> None:
+        super().__init__(_("Someone saved a new version while you were editing."), code="stale")
+        self.current = current
+
+
+def new_version(
+    collab: Collab, user, file_id: int, uploaded_file, *, base_number: int | None = None
+) -> FileVersion:
+    """A new version of a file (numbered after the last), which becomes the current one.
+    `base_number`: the version the new content was made from (an editor's save); when
+    another is current by the time the file is locked, StaleVersion, and nothing is made."""
     require(user, EDIT, collab)
     _file(collab, file_id)
     blob, counted = _store(collab, uploaded_file)
@@ -356,6 +369,14 @@ def new_version(collab: Collab, user, file_id: int, uploaded_file) -> FileVersio
     def write() -> FileVersion:
         # Locked, so two new versions at once get two numbers.
         file = File.objects.select_for_update().get(pk=file_id, deleted_at__isnull=True)
+        if base_number is not None:
+            current = (
+                FileVersion.objects.filter(pk=file.current_version_id)
+                .values_list("number", flat=True)
+                .first()
+            )
+            if current != base_number:
+                raise StaleVersion(current)
         last = file.versions.aggregate(n=Max("number"))["n"] or 0
         version = _version(file, last + 1, blob, counted, user, timezone.now())
         file.current_version = version

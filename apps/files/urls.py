@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from . import chat_views, section, tab, views
+from . import chat_views, editor_views, section, tab, views
 
 urlpatterns = [
     path("<id:file_id>/download/", views.download, name="download"),
@@ -21,5 +21,9 @@ urlpatterns = [
     path("trash/", section.trash, name="trash"),
     path("trash/<id:file_id>/restore/", section.restore, name="restore"),
     path("upload/", section.upload, name="upload"),
+    # The built-in text editor.
+    path("<id:file_id>/edit/", editor_views.edit_text, name="edit_text"),
+    path("new-text/", editor_views.new_text, name="new_text"),
 ]
-urlpatterns += [path("", include("apps.files.wopi.urls"))]  # online editing (WOPI)
+# Online editing through an office server (WOPI).
+urlpatterns += [path("", include("apps.files.wopi.urls"))]

@@ -167,7 +167,16 @@ def sms_outbox(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def live_url(django_db_setup, tmp_path_factory, smtp_server, sms_outbox) -> Iterator[str]:
+def live_media_root(tmp_path_factory) -> Path:
+    """The live server's MEDIA_ROOT: a test that makes files in its own process (services.
+    upload) points its settings.MEDIA_ROOT here, so the server finds their blobs."""
+    return tmp_path_factory.mktemp("live-media")
+
+
+@pytest.fixture(scope="session")
+def live_url(
+    django_db_setup, tmp_path_factory, smtp_server, sms_outbox, live_media_root
+) -> Iterator[str]:
     """The real server, as in production: Daphne serving HTTP and WebSockets, in a process of
     its own, on the test database. (pytest-django's live_server speaks only WSGI.)
 
@@ -193,7 +202,7 @@ def live_url(django_db_setup, tmp_path_factory, smtp_server, sms_outbox) -> Iter
         "CSRF_COOKIE_SECURE": "0",
         "SECURE_HSTS_SECONDS": "0",
         "STATIC_ROOT": str(folder / "static"),
-        "MEDIA_ROOT": str(folder / "media"),
+        "MEDIA_ROOT": str(live_media_root),
         "DJANGO_SETTINGS_MODULE": "tests.settings",
         "SITE_URL": f"http://127.0.0.1:{port}",
         "SMS_FILE_PATH": str(sms_outbox),
