@@ -41,6 +41,9 @@ UPLOAD = "files.upload_file"
 EDIT = "files.change_file"
 DELETE = "files.delete_file"
 
+# Versions a person saves within this time of their own last one are one editing session:
+# the chat hears of the first only.
+SAVING_SESSION = timedelta(minutes=30)
 # How long a deleted file stays in the trash before the periodic job purges it.
 TRASH_DAYS = 30
 CHUNK = 64 * 1024
@@ -369,19 +372,24 @@ def new_version(
     def write() -> FileVersion:
         # Locked, so two new versions at once get two numbers.
         file = File.objects.select_for_update().get(pk=file_id, deleted_at__isnull=True)
-        if base_number is not None:
-            current = (
-                FileVersion.objects.filter(pk=file.current_version_id)
-                .values_list("number", flat=True)
-                .first()
-            )
-            if current != base_number:
-                raise StaleVersion(current)
+        previous = (
+            FileVersion.objects.filter(pk=file.current_version_id)
+            .values("number", "uploaded_by_id", "created")
+            .first()
+        ) or {}
+        if base_number is not None and previous.get("number") != base_number:
+            raise StaleVersion(previous.get("number"))
         last = file.versions.aggregate(n=Max("number"))["n"] or 0
-        version = _version(file, last + 1, blob, counted, user, timezone.now())
+        now = timezone.now()
+        version = _version(file, last + 1, blob, counted, user, now)
         file.current_version = version
         file.save(update_fields=["current_version"])
-        _announce(collab, user, "file_version", file, "version")
+        # One line in the chat per editing session: saving again (an office editor saves
+        # every few minutes) within SAVING_SESSION of one's own last version says nothing new.
+        again = previous.get("uploaded_by_id") == user.pk and (
+            now - previous["created"] < SAVING_SESSION
+        )
+        _announce(collab, user, "" if again else "file_version", file, "version")
         return version
 
     try:

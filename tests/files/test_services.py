@@ -383,3 +383,25 @@ def test_a_large_upload_is_never_held_in_memory(collab, member, media, tmp_path)
         upload.close()
     assert file.current_version.size == 20 * 1024 * 1024
     assert peak < 2 * 1024 * 1024, peak
+
+
+def test_saving_again_within_a_session_tells_the_chat_once(collab, member, owner):
+    from apps.files.models import FileVersion
+
+    def version_lines() -> int:
+        return Message.objects.filter(system_type="file_version").count()
+
+    file = services.upload(collab, member, upload_of("doc.txt", b"v1"), announce=False)
+    services.new_version(collab, member, file.pk, upload_of("doc.txt", b"v2"))
+    services.new_version(collab, member, file.pk, upload_of("doc.txt", b"v3"))
+    assert version_lines() == 1  # autosaves of one session: one line
+    services.new_version(collab, owner, file.pk, upload_of("doc.txt", b"v4"))
+    assert version_lines() == 2  # someone else
+    services.new_version(collab, owner, file.pk, upload_of("doc.txt", b"v5"))
+    assert version_lines() == 2
+    FileVersion.objects.filter(file=file).update(
+        created=timezone.now() - services.SAVING_SESSION - timedelta(minutes=1)
+    )
+    services.new_version(collab, owner, file.pk, upload_of("doc.txt", b"v6"))
+    assert version_lines() == 3  # a new session
+    assert file.versions.count() == 6  # every save is a version all the same
