@@ -391,7 +391,7 @@ def test_saving_again_within_a_session_tells_the_chat_once(collab, member, owner
     def version_lines() -> int:
         return Message.objects.filter(system_type="file_version").count()
 
-    file = services.upload(collab, member, upload_of("doc.txt", b"v1"), announce=False)
+    file = services.upload(collab, owner, upload_of("doc.txt", b"v1"), announce=False)
     services.new_version(collab, member, file.pk, upload_of("doc.txt", b"v2"))
     services.new_version(collab, member, file.pk, upload_of("doc.txt", b"v3"))
     assert version_lines() == 1  # autosaves of one session: one line
