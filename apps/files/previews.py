@@ -84,9 +84,8 @@ def make_preview(version_id: int) -> str:
     from . import services
 
     mark = _mark(timezone.now())
-    claimed = (
-        FileVersion.objects.filter(_claimable(timezone.now()), pk=version_id)
-        .update(preview_error=mark)
+    claimed = FileVersion.objects.filter(_claimable(timezone.now()), pk=version_id).update(
+        preview_error=mark
     )
     if not claimed:
         return "skipped"
@@ -157,7 +156,7 @@ def _render(handle, image_format: str) -> tuple[bytes, int, int]:
             with Image.open(handle, formats=[image_format]) as image:
                 width, height = image.size
                 if width * height > (Image.MAX_IMAGE_PIXELS or float("inf")):
-                    raise Image.DecompressionBombError(f"{width}×{height} pixels")
+                    raise Image.DecompressionBombError(f"{width}x{height} pixels")
                 orientation = image.getexif().get(ExifTags.Base.Orientation)
                 image.thumbnail(THUMBNAIL_BOX)  # decodes a JPEG at reduced scale
                 upright = ImageOps.exif_transpose(image)
@@ -185,9 +184,9 @@ def enqueue_pending(now: datetime | None = None, limit: int = 1000) -> int:
     from . import tasks
 
     now = now or timezone.now()
-    due = FileVersion.objects.filter(
-        _claimable(now), created__lte=now - PENDING_TOO_LONG
-    ).order_by("pk")
+    due = FileVersion.objects.filter(_claimable(now), created__lte=now - PENDING_TOO_LONG).order_by(
+        "pk"
+    )
     return sum(
         enqueue_once(tasks.make_preview, pk, key=str(pk))
         for pk in due.values_list("pk", flat=True)[:limit]

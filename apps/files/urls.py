@@ -6,4 +6,6 @@ from . import views
 
 urlpatterns = [
     path("<id:file_id>/download/", views.download, name="download"),
+    path("<id:file_id>/thumbnail/", views.thumbnail, name="thumbnail"),
+    path("<id:file_id>/", views.file_page, name="file"),
 ]
