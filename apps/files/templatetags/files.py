@@ -15,7 +15,6 @@ register = template.Library()
 _LABELS = {
     "application/pdf": "PDF",
     "application/zip": "ZIP",
-    "text/plain": "TXT",
     "text/html": "HTML",
     "image/svg+xml": "SVG",
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "DOCX",
@@ -58,8 +57,9 @@ def has_thumbnail(version) -> bool:
 
 @register.filter
 def type_label(file) -> str:
-    """A few letters for a type icon: PDF, DOCX, MP3..., from the sniffed type, else the
-    name's extension."""
+    """A few letters for a type icon: PDF, DOCX, MP3..., from the sniffed type where it says
+    more than the name (not for text: .md, .csv and .txt are all text/plain), else the name's
+    extension."""
     version = getattr(file, "current_version", None)
     content_type = getattr(version, "content_type", "")
     if content_type in _LABELS:
@@ -69,7 +69,7 @@ def type_label(file) -> str:
         return extension.upper()
     if content_type.startswith(("image/", "audio/", "video/")):
         return content_type.split("/", 1)[1].upper()[:5]
-    return ""
+    return "TXT" if content_type == "text/plain" else ""
 
 
 @register.simple_tag
