@@ -268,6 +268,20 @@ TABLE = {
         None,
         expect(**MEMBERS_OK, **SIGNED_OUT),
     ),
+    # The file's page: the download's rules.
+    "files:file": (
+        "get",
+        {"collab_id": "collab", "file_id": "file"},
+        None,
+        expect(**MEMBERS_OK, **SIGNED_OUT),
+    ),
+    # A picture's thumbnail ("picture": its preview made): the download's rules.
+    "files:thumbnail": (
+        "get",
+        {"collab_id": "collab", "file_id": "picture"},
+        None,
+        expect(**MEMBERS_OK, **SIGNED_OUT),
+    ),
 }
 
 # Django admin: staff only; everyone in these fixtures is not staff and is sent to its login.
@@ -309,12 +323,24 @@ def world(people, collab, other_collab):
     file = upload(collab, people["member"], SimpleUploadedFile("notes.txt", b"Notes"))
     return {
         "file": file,
+        "picture": _picture(collab, people["member"]),
         "collab": collab,
         "message": message,
         "doomed": doomed,
         "invitation": invitation,
         **people,
     }
+
+
+def _picture(collab, user):
+    """An image file with its thumbnail made (the task runs after a commit the tests' own
+    transaction never makes)."""
+    from apps.files.previews import make_preview
+    from apps.files.services import upload
+
+    picture = upload(collab, user, png("picture.png"))
+    make_preview(picture.current_version_id)
+    return picture
 
 
 def _path(name: str, kwargs: dict, world) -> str:

@@ -17,7 +17,7 @@ from django.urls import reverse
 from apps.chat.services import send_message
 from apps.files.services import upload
 from apps.invitations.services import create_link, invite_by_email, link_token
-from tests.test_access_matrix import TABLE, _path, all_url_names
+from tests.test_access_matrix import TABLE, _path, _picture, all_url_names
 
 pytestmark = pytest.mark.django_db
 
@@ -43,6 +43,7 @@ def secrets_of_ours(collab, owner, member, guest):
             "member": member,
             "guest": guest,
             "file": file,
+            "picture": _picture(collab, member),
         },
         "words": [
             collab.name,

@@ -251,15 +251,15 @@ def file_page(request, collab_id: int, file_id: int):
     versions = list(
         FileVersion.objects.filter(file=file).select_related("uploaded_by").order_by("-number")
     )
-    for v in versions:
-        if v.pk == version.pk:
-            version.uploaded_by = v.uploaded_by
-    rights = rights_of(request.user, collab)
-    context.update(
-        versions=versions,
-        actions=actions_for(file, rights),
-        crumbs=_crumbs(collab, file),
-    )
+    current = next((v for v in versions if v.pk == version.pk), version)
+    context = {
+        **context,
+        # The current version with its uploader (from the list: no query of its own).
+        "version": current,
+        "versions": versions,
+        "actions": actions_for(file, rights_of(request.user, collab)),
+        "crumbs": _crumbs(collab, file),
+    }
     response = render_frame(request, "files/file.html", collab, context, current="files")
     # pdf.js runs its parser in a worker from our static files ('self', as script-src says;
     # named so the page keeps working should the default policy ever drop it). On object
