@@ -94,7 +94,6 @@
         standardFontDataUrl: box.dataset.fonts,
         cMapUrl: box.dataset.cmaps,
         cMapPacked: true,
-        withCredentials: true,
       }).promise;
     }).then(function (loaded) {
       doc = loaded;

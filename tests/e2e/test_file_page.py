@@ -152,3 +152,23 @@ def test_the_file_page_on_a_phone(open_page, team):
     page.get_by_text("Version 1").scroll_into_view_if_needed()
     shot(page, "versions-phone")
     assert_clean(page)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_file_pages_pass_the_accessibility_audit(open_page, team, scheme):
+    from .test_a11y import blocking_violations, describe
+
+    collab = team["collab"]
+    files = [
+        services.upload(collab, team["owner"], upload_of("poster.png", picture("PNG"))),
+        services.upload(collab, team["owner"], upload_of("notes.txt", b"Some notes")),
+    ]
+    page = open_page(color_scheme=scheme)
+    sign_in_by_cookie(page, team["member"])
+    for file in files:
+        page.goto(f"/collabs/{collab.pk}/files/{file.pk}/")
+        page.wait_for_load_state("networkidle")
+        shot(page, f"{file.name}-{scheme}")
+        violations = blocking_violations(page)
+        assert not violations, f"axe found on {page.url}:\n{describe(violations)}"
+    assert_clean(page)

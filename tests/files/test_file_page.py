@@ -202,3 +202,15 @@ def test_the_thumb_partial_shows_thumbnail_placeholder_or_icon(
     assert 'aria-label="pending.png: preview being made"' in shown["pending.png"]
     assert 'class="file-icon-label">MD<' in shown["notes.md"]
     assert 'role="img" aria-label="notes.md"' in shown["notes.md"]
+
+
+def test_on_object_storage_the_page_lets_the_viewer_load_from_the_bucket(
+    client, s3_storage, s3_endpoint, collab, member
+):
+    file = services.upload(collab, member, upload_of("doc.pdf", PDF))
+    client.force_login(member)
+    csp = client.get(page(collab, file))["Content-Security-Policy"]
+    directives = dict(d.strip().split(" ", 1) for d in csp.split(";") if d.strip())
+    for name in ("img-src", "media-src", "connect-src"):
+        assert s3_endpoint in directives[name], (name, directives[name])
+    assert s3_endpoint not in directives["script-src"]
