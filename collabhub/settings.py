@@ -420,6 +420,7 @@ PERIODIC_JOBS = [
     "deliver_invitations",
     "prune_presence",
     "purge_file_trash",
+    "make_previews",
 ]
 
 # Background tasks (email, text messages; later thumbnails, ICS mail, PDF signing) leave the

@@ -326,6 +326,20 @@ TABLE = {
     ),
     "files:wopi_file": ("get", {"collab_id": "collab", "file_id": "file"}, None, expect(404)),
     "files:wopi_contents": ("get", {"collab_id": "collab", "file_id": "file"}, None, expect(404)),
+    # The file's page: the download's rules.
+    "files:file": (
+        "get",
+        {"collab_id": "collab", "file_id": "file"},
+        None,
+        expect(**MEMBERS_OK, **SIGNED_OUT),
+    ),
+    # A picture's thumbnail ("picture": its preview made): the download's rules.
+    "files:thumbnail": (
+        "get",
+        {"collab_id": "collab", "file_id": "picture"},
+        None,
+        expect(**MEMBERS_OK, **SIGNED_OUT),
+    ),
 }
 
 # The built-in text editor: read-only for those who may view but not edit files (the guest);
@@ -384,12 +398,24 @@ def world(people, collab, other_collab):
     return {
         "file": file,
         "folder": folder,
+        "picture": _picture(collab, people["member"]),
         "collab": collab,
         "message": message,
         "doomed": doomed,
         "invitation": invitation,
         **people,
     }
+
+
+def _picture(collab, user):
+    """An image file with its thumbnail made (the task runs after a commit the tests' own
+    transaction never makes)."""
+    from apps.files.previews import make_preview
+    from apps.files.services import upload
+
+    picture = upload(collab, user, png("picture.png"))
+    make_preview(picture.current_version_id)
+    return picture
 
 
 def _path(name: str, kwargs: dict, world) -> str:

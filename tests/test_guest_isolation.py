@@ -17,7 +17,7 @@ from django.urls import reverse
 from apps.chat.services import send_message
 from apps.files.services import create_folder, upload
 from apps.invitations.services import create_link, invite_by_email, link_token
-from tests.test_access_matrix import TABLE, _path, all_url_names
+from tests.test_access_matrix import TABLE, _path, _picture, all_url_names
 
 pytestmark = pytest.mark.django_db
 
@@ -45,6 +45,7 @@ def secrets_of_ours(collab, owner, member, guest):
             "guest": guest,
             "file": file,
             "folder": folder,
+            "picture": _picture(collab, member),
         },
         "words": [
             collab.name,

@@ -44,7 +44,7 @@ from apps.collabs.frame import render_frame
 from apps.collabs.permissions import can, get_collab_for, require, rights_of
 from apps.core.inputs import parse_id, query_text
 
-from . import actions, services
+from . import actions, icons, services
 from .models import File, Folder
 
 PAGE_SIZE = 50
@@ -84,32 +84,10 @@ def file_url(file: File) -> str:
     return reverse(_file_page_name(), kwargs={"collab_id": file.collab_id, "file_id": file.pk})
 
 
-# Icons by what a file is: sniffed types first, the name's extension for the rest (office
-# documents are zip or OLE containers to the sniffer).
-_EXTENSION_KINDS = {
-    "doc": "document", "docx": "document", "odt": "document", "rtf": "document",
-    "xls": "sheet", "xlsx": "sheet", "ods": "sheet", "csv": "sheet",
-    "ppt": "slides", "pptx": "slides", "odp": "slides",
-    "zip": "archive", "rar": "archive", "7z": "archive", "gz": "archive", "tar": "archive",
-    "txt": "text", "md": "text", "json": "text", "xml": "text", "log": "text",
-}  # fmt: skip
-
-
 def icon_kind(file: File) -> str:
     """image, pdf, audio, video, document, sheet, slides, archive, text or file."""
     version = file.current_version
-    content_type = version.content_type if version else ""
-    for prefix in ("image", "audio", "video"):
-        if content_type.startswith(prefix + "/"):
-            return prefix
-    if content_type == "application/pdf":
-        return "pdf"
-    extension = file.name.rpartition(".")[2].lower() if "." in file.name else ""
-    if extension in _EXTENSION_KINDS:
-        return _EXTENSION_KINDS[extension]
-    if content_type.startswith("text/"):
-        return "text"
-    return "file"
+    return icons.icon_kind(file.name, version.content_type if version else "")
 
 
 def _safe_next(request: HttpRequest) -> str | None:

@@ -30,8 +30,9 @@ from apps.chat.services import post_system_message
 from apps.collabs import live
 from apps.collabs.models import Collab
 from apps.collabs.permissions import can, require
+from apps.core.background import after_commit
 
-from . import sniff
+from . import sniff, tasks
 from .models import File, FileVersion, Folder
 
 logger = logging.getLogger(__name__)
@@ -347,6 +348,8 @@ def _version(file: File, number: int, blob: str, counted: _Counted, user, now) -
     )
     version.blob.name = blob
     version.save()
+    # Its preview (a thumbnail for images) is made by a background task (previews.py).
+    after_commit(tasks.make_preview, version.pk)
     return version
 
 
@@ -453,8 +456,11 @@ def purge_trash(now: datetime | None = None) -> int:
     purged = 0
     doomed = File.objects.filter(deleted_at__lt=cutoff).values_list("pk", flat=True)
     for file_id in list(doomed.iterator()):
-        for blob in FileVersion.objects.filter(file_id=file_id).values_list("blob", flat=True):
+        blobs = FileVersion.objects.filter(file_id=file_id).values_list("blob", "thumbnail")
+        for blob, thumbnail in blobs:
             default_storage.delete(blob)
+            if thumbnail:
+                default_storage.delete(thumbnail)
         with transaction.atomic():
             File.objects.filter(pk=file_id, deleted_at__lt=cutoff).update(current_version=None)
             FileVersion.objects.filter(file_id=file_id).delete()

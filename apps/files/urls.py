@@ -24,6 +24,8 @@ urlpatterns = [
     # The built-in text editor.
     path("<id:file_id>/edit/", editor_views.edit_text, name="edit_text"),
     path("new-text/", editor_views.new_text, name="new_text"),
+    path("<id:file_id>/thumbnail/", views.thumbnail, name="thumbnail"),
+    path("<id:file_id>/", views.file_page, name="file"),
 ]
 # Online editing through an office server (WOPI).
 urlpatterns += [path("", include("apps.files.wopi.urls"))]

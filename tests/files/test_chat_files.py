@@ -275,9 +275,27 @@ def test_the_chat_page_shows_the_paperclip_and_the_uploader(client, collab, memb
     assert "js/uploads" not in page
 
 
-def test_an_image_is_a_picture_in_the_message(client, collab, member):
-    png = SimpleUploadedFile("shot.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 50)
-    chat.send(collab, member, png)
+def test_an_image_is_a_picture_in_the_message(client, collab, member, committed):
+    from tests.conftest import png
+
+    with committed():  # the preview task runs after the commit
+        chat.send(collab, member, SimpleUploadedFile("shot.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 9))
+        message = chat.send(collab, member, png("photo.png", (640, 480)))
     client.force_login(member)
-    # Its preview is being made: a placeholder, named for screen readers.
-    assert "Preview being made" in chat_page(client, collab)
+    page = chat_page(client, collab)
+    file = File.objects.get(name="photo.png")
+    thumbnail = reverse("files:thumbnail", args=[collab.pk, file.pk])
+    assert f'src="{thumbnail}?version=1"' in page
+    assert 'width="320" height="240"' in page  # its place kept before it loads
+    assert "data-image-viewer" in page
+    assert MessageAttachment.objects.get(message=message).data["preview"] == "ready"
+    # A damaged picture: a file card saying there is no preview, still downloadable.
+    broken = File.objects.get(name="shot.png")
+    assert "no preview" in page
+    assert reverse("files:download", args=[collab.pk, broken.pk]) in page
+
+
+def test_a_picture_being_prepared_has_a_named_placeholder(client, collab, member):
+    chat.send(collab, member, SimpleUploadedFile("shot.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 50))
+    client.force_login(member)
+    assert "shot.png: preview being made" in chat_page(client, collab)

@@ -372,10 +372,13 @@ def test_the_view_is_remembered(client, collab, owner):
 
 
 def test_a_grid_shows_a_type_icon_per_file(client, collab, owner):
-    services.upload(collab, owner, upload_of("photo.png", PNG))
+    photo = services.upload(collab, owner, upload_of("photo.png", PNG))
+    services.upload(collab, owner, upload_of("table.csv", b"a,b\n1,2\n"))
     client.force_login(owner)
     page = client.get(url("section", collab) + "?view=grid").content.decode()
-    assert "file-icon-image" in page
+    assert "file-icon-sheet" in page
+    # A picture whose thumbnail is being made: its placeholder (loaded again when ready).
+    assert f'data-preview-pending="{photo.pk}"' in page
 
 
 @pytest.mark.parametrize("view", ["list", "grid"])
