@@ -111,6 +111,9 @@ def config(a: argparse.Namespace) -> dict:
         "page_warmup": 5 if a.quick else 20,
         "page_n": a.page_n or (30 if a.quick else 200),
         "small_collab": 10,
+        # One full page of the Files tab (apps/files/tab.py PAGE): the tab shows 10 rows for
+        # 10 files but 30 for 10,000, so this tells the rows' cost from the collab's size.
+        "page_collab": 30,
         "big_collab": 1_000 if a.quick and a.big_collab == 10_000 else a.big_collab,
     }
 
@@ -223,7 +226,12 @@ def seed(cfg: dict) -> dict:
         ("txt", "text/plain"),
         ("zip", "application/zip"),
     ]
-    for label, n in (("small", cfg["small_collab"]), ("big", cfg["big_collab"])):
+    plan = (
+        ("small", cfg["small_collab"]),
+        ("page", cfg["page_collab"]),
+        ("big", cfg["big_collab"]),
+    )
+    for label, n in plan:
         cid = collab(f"Files bench: {n:,} files")
         out["collabs"][label] = cid
         now = timezone.now()
@@ -406,130 +414,140 @@ def time_cp(src: Path, dst: Path, reps: int) -> list[float]:
 # --- Phases ---------------------------------------------------------------------------------
 
 
+def cpu_split(pid: int) -> tuple[float, float]:
+    """(user, system) CPU seconds of a process."""
+    with open(f"/proc/{pid}/stat") as f:
+        parts = f.read().rsplit(")", 1)[1].split()
+    return int(parts[11]) / stack.CLK_TCK, int(parts[12]) / stack.CLK_TCK
+
+
+def _cpu_delta(c0, c1) -> dict:
+    return {"user": round(c1[0] - c0[0], 2), "system": round(c1[1] - c0[1], 2)}
+
+
 def _io_delta(before: dict, after: dict, size: int) -> dict:
     keys = ("rchar", "wchar", "read_bytes", "write_bytes")
     return {k: round((after[k] - before[k]) / size, 2) for k in keys}
 
 
 def transfers(st, cfg: dict, seeded: dict, workdir: Path) -> dict:
-    from apps.chat.models import MessageAttachment
-    from apps.files.models import FileVersion
-
     session = seeded["sessions"][1]  # the member
     cid = seeded["collabs"]["transfers"]
     largest = max(cfg["sizes_mib"]) * MIB
-    daphne = stack.Daphne(
-        st, workdir / "daphne-transfers.log", FILES_MAX_BYTES=str(largest + 16 * MIB)
-    )
-    out: dict = {"daphne_pid": daphne.pid, "sizes": {}}
+    out: dict = {"sizes": {}, "server_errors_in_log": 0, "sync_iterator_warnings_in_log": 0}
     media = Path(st.env()["MEDIA_ROOT"])
-    try:
-        csrf = csrf_token(daphne.port, session, cid)
-        # A small upload and download first: lazily imported code is in the baseline.
-        warm = workdir / "warm.bin"
-        make_source(warm, MIB)
-        answer = upload(daphne.port, session, csrf, cid, warm, "warm.bin")["answer"]
-        fid = MessageAttachment.objects.get(message_id=answer["message"], kind="file").ref_id
-        download(daphne.port, session, cid, fid)
-        warm.unlink()
-        out["rss_after_warmup_kib"] = stack.rss_kib(daphne.pid)
-
-        for mib in cfg["sizes_mib"]:
-            size = mib * MIB
-            log(f"  {mib} MiB: writing the source ...")
-            src = workdir / f"source-{mib}MiB.bin"
-            sha = make_source(src, size)
-            runs = []
-            for rep in range(cfg["reps"]):
-                run: dict = {}
-                name = f"bench-{mib}MiB-{rep + 1}.bin"
-                time.sleep(1.0)
-                io0 = proc_io(daphne.pid)
-                cpu0 = stack.cpu_seconds(daphne.pid)
-                with RssSampler(daphne.pid) as rss:
-                    up = upload(daphne.port, session, csrf, cid, src, name)
-                io1 = proc_io(daphne.pid)
-                elapsed = up["t_done"] - up["t0"]
-                run["upload"] = {
-                    "s": round(elapsed, 3),
-                    "mb_s": round(size / MIB / elapsed, 1),
-                    "body_sent_s": round(up["t_sent"] - up["t0"], 3),
-                    "after_body_s": round(up["t_done"] - up["t_sent"], 3),
-                    "rss_before_mib": round(rss.base_kib / 1024, 1),
-                    "peak_growth_mib": round((rss.peak_kib() - rss.base_kib) / 1024, 1),
-                    "peak_growth_while_sending_mib": round(
-                        (rss.peak_kib(up["t0"], up["t_sent"]) - rss.base_kib) / 1024, 1
-                    ),
-                    "rss_after_mib": round(rss.samples[-1][1] / 1024, 1),
-                    "server_cpu_s": round(stack.cpu_seconds(daphne.pid) - cpu0, 2),
-                    "io_in_file_sizes": _io_delta(io0, io1, size),
-                }
-                fid = MessageAttachment.objects.get(
-                    message_id=up["answer"]["message"], kind="file"
-                ).ref_id
-                version = FileVersion.objects.get(file_id=fid, number=1)
-                stored = media / version.blob.name
-                run["upload"]["sha256_ok"] = version.sha256 == sha and version.size == size
-                run["upload"]["stored_blob_sha256_ok"] = file_sha256(stored) == sha
-                log(
-                    f"    upload {rep + 1}: {run['upload']['mb_s']} MB/s "
-                    f"({elapsed:.2f} s: body sent in {run['upload']['body_sent_s']} s, then "
-                    f"{run['upload']['after_body_s']} s to the answer), RSS +"
-                    f"{run['upload']['peak_growth_mib']} MiB, SHA-256 "
-                    f"{'ok' if run['upload']['sha256_ok'] else 'WRONG'}"
-                )
-
-                # Right after the upload, the same source to the same disk.
-                cp_times = time_cp(src, workdir / "cp-copy.bin", cfg["cp_reps"])
-                cp_s = statistics.median(cp_times)
-                run["cp"] = {
-                    "s": round(cp_s, 3),
-                    "mb_s": round(size / MIB / cp_s, 1),
-                    "all_s": [round(t, 3) for t in cp_times],
-                }
-                log(f"    cp: {run['cp']['mb_s']} MB/s (median of {cfg['cp_reps']})")
-
-                time.sleep(1.0)
-                io0 = proc_io(daphne.pid)
-                cpu0 = stack.cpu_seconds(daphne.pid)
-                with RssSampler(daphne.pid) as rss:
-                    down = download(daphne.port, session, cid, fid)
-                io1 = proc_io(daphne.pid)
-                elapsed = down["t_done"] - down["t0"]
-                run["download"] = {
-                    "s": round(elapsed, 3),
-                    "mb_s": round(size / MIB / elapsed, 1),
-                    "first_byte_s": round(down["t_first"] - down["t0"], 3),
-                    "headers_s": round(down["t_headers"] - down["t0"], 3),
-                    "rss_before_mib": round(rss.base_kib / 1024, 1),
-                    "peak_growth_mib": round((rss.peak_kib() - rss.base_kib) / 1024, 1),
-                    "rss_after_mib": round(rss.samples[-1][1] / 1024, 1),
-                    "server_cpu_s": round(stack.cpu_seconds(daphne.pid) - cpu0, 2),
-                    "io_in_file_sizes": _io_delta(io0, io1, size),
-                    "bytes_ok": down["bytes"] == size == down["content_length"],
-                    "etag_ok": down["etag"] == sha,
-                }
-                log(
-                    f"    download {rep + 1}: {run['download']['mb_s']} MB/s ({elapsed:.2f} s, "
-                    f"first byte after {run['download']['first_byte_s']} s), RSS +"
-                    f"{run['download']['peak_growth_mib']} MiB, bytes "
-                    f"{'ok' if run['download']['bytes_ok'] else 'WRONG'}"
-                )
-                run["upload"]["ratio_to_cp"] = round(run["upload"]["mb_s"] / run["cp"]["mb_s"], 3)
-                run["download"]["ratio_to_cp"] = round(
-                    run["download"]["mb_s"] / run["cp"]["mb_s"], 3
-                )
-                runs.append(run)
-                stored.unlink()  # the disk is not filled with copies (its row stays)
-            src.unlink()
-            out["sizes"][mib] = runs
-        out["rss_end_mib"] = round(stack.rss_kib(daphne.pid) / 1024, 1)
-    finally:
-        daphne.stop()
-    logtext = daphne.tail(2_000_000)
-    out["server_errors_in_log"] = logtext.count("Traceback")
-    out["sync_iterator_warnings_in_log"] = logtext.count("must consume synchronous iterators")
+    for mib in cfg["sizes_mib"]:
+        # A fresh server per size: memory a process keeps after a large request (freed to
+        # the allocator, not to the system) would hide the next size's growth.
+        daphne = stack.Daphne(
+            st, workdir / f"daphne-{mib}MiB.log", FILES_MAX_BYTES=str(largest + 16 * MIB)
+        )
+        try:
+            out["sizes"][mib] = _one_size(daphne, cfg, mib, session, cid, media, workdir)
+        finally:
+            daphne.stop()
+        logtext = daphne.tail(2_000_000)
+        out["server_errors_in_log"] += logtext.count("Traceback")
+        out["sync_iterator_warnings_in_log"] += logtext.count("must consume synchronous iterators")
     return out
+
+
+def _one_size(daphne, cfg, mib, session, cid, media: Path, workdir: Path) -> list[dict]:
+    from apps.chat.models import MessageAttachment
+    from apps.files.models import FileVersion
+
+    csrf = csrf_token(daphne.port, session, cid)
+    # A small upload and download first: lazily imported code is in the baseline.
+    warm = workdir / "warm.bin"
+    make_source(warm, MIB)
+    answer = upload(daphne.port, session, csrf, cid, warm, "warm.bin")["answer"]
+    fid = MessageAttachment.objects.get(message_id=answer["message"], kind="file").ref_id
+    download(daphne.port, session, cid, fid)
+    warm.unlink()
+    size = mib * MIB
+    log(f"  {mib} MiB: writing the source ...")
+    src = workdir / f"source-{mib}MiB.bin"
+    sha = make_source(src, size)
+    runs = []
+    for rep in range(cfg["reps"]):
+        run: dict = {}
+        name = f"bench-{mib}MiB-{rep + 1}.bin"
+        time.sleep(1.0)
+        io0 = proc_io(daphne.pid)
+        cpu0 = cpu_split(daphne.pid)
+        with RssSampler(daphne.pid) as rss:
+            up = upload(daphne.port, session, csrf, cid, src, name)
+        io1 = proc_io(daphne.pid)
+        elapsed = up["t_done"] - up["t0"]
+        run["upload"] = {
+            "s": round(elapsed, 3),
+            "mb_s": round(size / MIB / elapsed, 1),
+            "body_sent_s": round(up["t_sent"] - up["t0"], 3),
+            "after_body_s": round(up["t_done"] - up["t_sent"], 3),
+            "rss_before_mib": round(rss.base_kib / 1024, 1),
+            "peak_growth_mib": round((rss.peak_kib() - rss.base_kib) / 1024, 1),
+            "peak_growth_while_sending_mib": round(
+                (rss.peak_kib(up["t0"], up["t_sent"]) - rss.base_kib) / 1024, 1
+            ),
+            "rss_after_mib": round(rss.samples[-1][1] / 1024, 1),
+            "server_cpu_s": _cpu_delta(cpu0, cpu_split(daphne.pid)),
+            "io_in_file_sizes": _io_delta(io0, io1, size),
+        }
+        fid = MessageAttachment.objects.get(message_id=up["answer"]["message"], kind="file").ref_id
+        version = FileVersion.objects.get(file_id=fid, number=1)
+        stored = media / version.blob.name
+        run["upload"]["sha256_ok"] = version.sha256 == sha and version.size == size
+        run["upload"]["stored_blob_sha256_ok"] = file_sha256(stored) == sha
+        log(
+            f"    upload {rep + 1}: {run['upload']['mb_s']} MB/s "
+            f"({elapsed:.2f} s: body sent in {run['upload']['body_sent_s']} s, then "
+            f"{run['upload']['after_body_s']} s to the answer), RSS +"
+            f"{run['upload']['peak_growth_mib']} MiB, SHA-256 "
+            f"{'ok' if run['upload']['sha256_ok'] else 'WRONG'}"
+        )
+
+        # Right after the upload, the same source to the same disk.
+        cp_times = time_cp(src, workdir / "cp-copy.bin", cfg["cp_reps"])
+        cp_s = statistics.median(cp_times)
+        run["cp"] = {
+            "s": round(cp_s, 3),
+            "mb_s": round(size / MIB / cp_s, 1),
+            "all_s": [round(t, 3) for t in cp_times],
+        }
+        log(f"    cp: {run['cp']['mb_s']} MB/s (median of {cfg['cp_reps']})")
+
+        time.sleep(1.0)
+        io0 = proc_io(daphne.pid)
+        cpu0 = cpu_split(daphne.pid)
+        with RssSampler(daphne.pid) as rss:
+            down = download(daphne.port, session, cid, fid)
+        io1 = proc_io(daphne.pid)
+        elapsed = down["t_done"] - down["t0"]
+        run["download"] = {
+            "s": round(elapsed, 3),
+            "mb_s": round(size / MIB / elapsed, 1),
+            "first_byte_s": round(down["t_first"] - down["t0"], 3),
+            "headers_s": round(down["t_headers"] - down["t0"], 3),
+            "rss_before_mib": round(rss.base_kib / 1024, 1),
+            "peak_growth_mib": round((rss.peak_kib() - rss.base_kib) / 1024, 1),
+            "rss_after_mib": round(rss.samples[-1][1] / 1024, 1),
+            "server_cpu_s": _cpu_delta(cpu0, cpu_split(daphne.pid)),
+            "io_in_file_sizes": _io_delta(io0, io1, size),
+            "bytes_ok": down["bytes"] == size == down["content_length"],
+            "etag_ok": down["etag"] == sha,
+        }
+        log(
+            f"    download {rep + 1}: {run['download']['mb_s']} MB/s ({elapsed:.2f} s, "
+            f"first byte after {run['download']['first_byte_s']} s), RSS +"
+            f"{run['download']['peak_growth_mib']} MiB, bytes "
+            f"{'ok' if run['download']['bytes_ok'] else 'WRONG'}"
+        )
+        run["upload"]["ratio_to_cp"] = round(run["upload"]["mb_s"] / run["cp"]["mb_s"], 3)
+        run["download"]["ratio_to_cp"] = round(run["download"]["mb_s"] / run["cp"]["mb_s"], 3)
+        runs.append(run)
+        stored.unlink()  # the disk is not filled with copies (its row stays)
+    src.unlink()
+    return runs
 
 
 def pages(st, cfg: dict, seeded: dict, workdir: Path) -> dict:
@@ -541,6 +559,7 @@ def pages(st, cfg: dict, seeded: dict, workdir: Path) -> dict:
     tab_headers = {**headers, "HX-Request": "true", "HX-Target": "tab-files"}
     collabs = {
         "small": (seeded["collabs"]["small"], cfg["small_collab"]),
+        "page": (seeded["collabs"]["page"], cfg["page_collab"]),
         "big": (seeded["collabs"]["big"], cfg["big_collab"]),
     }
     views = {
@@ -584,6 +603,7 @@ def pages(st, cfg: dict, seeded: dict, workdir: Path) -> dict:
             }
             res["ratio_p50"] = round(res["big"]["p50"] / res["small"]["p50"], 3)
             res["ratio_p95"] = round(res["big"]["p95"] / res["small"]["p95"], 3)
+            res["ratio_to_page_p50"] = round(res["big"]["p50"] / res["page"]["p50"], 3)
             out[view] = res
     finally:
         conn.close()
@@ -635,17 +655,18 @@ def print_report(results: dict) -> None:
         for mib, runs in t["sizes"].items():
             up, down = runs[0]["upload"], runs[0]["download"]
             io_up, io_down = up["io_in_file_sizes"], down["io_in_file_sizes"]
+            cu, cd = up["server_cpu_s"], down["server_cpu_s"]
             log(
                 f"    {mib} MiB upload: body sent in {up['body_sent_s']} s (RSS +"
                 f"{up['peak_growth_while_sending_mib']} MiB meanwhile), then "
-                f"{up['after_body_s']} s until the 201; server CPU {up['server_cpu_s']} s; "
-                f"server I/O in file sizes: read() {io_up['rchar']}, write() {io_up['wchar']}, "
-                f"disk writes {io_up['write_bytes']}"
+                f"{up['after_body_s']} s until the 201; server CPU user {cu['user']} s, "
+                f"system {cu['system']} s; server I/O in file sizes: read() {io_up['rchar']}, "
+                f"write() {io_up['wchar']}, disk writes {io_up['write_bytes']}"
             )
             log(
-                f"    {mib} MiB download: first byte after {down['first_byte_s']} s; server CPU "
-                f"{down['server_cpu_s']} s; server I/O in file sizes: read() {io_down['rchar']}, "
-                f"write() {io_down['wchar']}"
+                f"    {mib} MiB download: first byte after {down['first_byte_s']} s; server "
+                f"CPU user {cd['user']} s, system {cd['system']} s; server I/O in file "
+                f"sizes: read() {io_down['rchar']}, write() {io_down['wchar']}"
             )
         log(
             f"  server log: {t['server_errors_in_log']} tracebacks, "
@@ -654,13 +675,15 @@ def print_report(results: dict) -> None:
     p = results.get("pages")
     if p:
         n_small, n_big = p["files"]["small"], p["files"]["big"]
+        n_page = p["files"].get("page")
         log(f"\nPages, server time as the client sees it, {n_small} vs {n_big:,} files (ms):")
         for view, label in (("tab", "Files tab (partial)"), ("section", "Files section")):
             res = p.get(view) or {}
             if not res or res.get("available") is False:
                 log(f"  {label}: not available (404 in this tree)")
                 continue
-            for key, n in (("small", n_small), ("big", n_big)):
+            rows = [("small", n_small), ("page", n_page), ("big", n_big)]
+            for key, n in [(k, n) for k, n in rows if k in res]:
                 s = res[key]
                 log(
                     f"  {label:<20} {n:>6,} files: p50 {s['p50']:>7}  p95 {s['p95']:>7}  "
@@ -670,6 +693,11 @@ def print_report(results: dict) -> None:
                 f"  {label:<20} ratio {n_big:,} / {n_small}: p50 {res['ratio_p50']}x, "
                 f"p95 {res['ratio_p95']}x (target {TARGET_PAGE_RATIO}x)"
             )
+            if "ratio_to_page_p50" in res:
+                log(
+                    f"  {label:<20} ratio {n_big:,} / {n_page} (both a full page): p50 "
+                    f"{res['ratio_to_page_p50']}x"
+                )
     busy = results.get("machine_busy_pct")
     if busy:
         log(
@@ -725,7 +753,8 @@ def main() -> None:
     django.setup()
 
     log(
-        f"[2/4] seeding: 2 people, collabs of {cfg['small_collab']} and {cfg['big_collab']:,} files"
+        f"[2/4] seeding: 2 people, collabs of {cfg['small_collab']}, {cfg['page_collab']} and "
+        f"{cfg['big_collab']:,} files"
     )
     seeded = seed(cfg)
     results["seed_s"] = seeded["seed_s"]
