@@ -11,11 +11,12 @@ django_asgi_app = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
-from collabhub import wsguard  # noqa: E402
+from collabhub import httpbody, wsguard  # noqa: E402
 from collabhub.routing import websocket_urlpatterns  # noqa: E402
 from collabhub.wsorigin import OriginValidator  # noqa: E402
 
 wsguard.install()
+httpbody.install()
 
 application = ProtocolTypeRouter(
     {

@@ -13,7 +13,10 @@ import time
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parents[2]
+# The project's venv; from a git worktree without one, the interpreter running the bench.
 PYTHON = PROJECT / ".venv" / "bin" / "python"
+if not PYTHON.exists():
+    PYTHON = Path(sys.executable)
 HOST = "127.0.0.1"
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
