@@ -25,25 +25,25 @@
 
   function build() {
     dialog = document.createElement("dialog");
-    dialog.className = "image-viewer";
+    dialog.className = "picture-viewer";
     dialog.setAttribute("aria-label", cfg.viewerLabel);
     var bar = document.createElement("div");
-    bar.className = "image-viewer-bar";
+    bar.className = "picture-viewer-bar";
     caption = document.createElement("span");
-    caption.className = "image-viewer-name";
+    caption.className = "picture-viewer-name";
     download = document.createElement("a");
     download.className = "btn btn-small";
     download.textContent = cfg.downloadLabel;
     download.setAttribute("download", "");
-    var close = button("image-viewer-close", cfg.closeLabel, "×");
+    var close = button("picture-viewer-close", cfg.closeLabel, "×");
     close.addEventListener("click", function () { dialog.close(); });
     bar.append(caption, download, close);
     var stage = document.createElement("div");
-    stage.className = "image-viewer-stage";
-    previous = button("image-viewer-prev", cfg.previousLabel, "‹");
-    next = button("image-viewer-next", cfg.nextLabel, "›");
+    stage.className = "picture-viewer-stage";
+    previous = button("picture-viewer-prev", cfg.previousLabel, "‹");
+    next = button("picture-viewer-next", cfg.nextLabel, "›");
     picture = document.createElement("img");
-    picture.className = "image-viewer-img";
+    picture.className = "picture-viewer-img";
     picture.alt = "";
     stage.append(previous, picture, next);
     dialog.append(bar, stage);
