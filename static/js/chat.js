@@ -180,9 +180,19 @@
     markRead();
   }
 
+  // A change can overtake the message it changes (a file's thumbnail made right after the
+  // upload, on another server process): kept until the message comes, then applied.
+  var early = {};
+
   function replaceMessage(data) {
     var old = document.getElementById("m" + data.id);
-    if (!old || old.dataset.version === data.version) return;
+    if (!old) {
+      var all = messages();
+      var newest = all[all.length - 1];
+      if (atLatest && (!newest || Number(newest.dataset.id) < data.id)) early[data.id] = data;
+      return;
+    }
+    if (old.dataset.version === data.version) return;
     var node = fragment(data.html);
     if (old.classList.contains("msg-cont")) node.classList.add("msg-cont");
     old.replaceWith(node);
@@ -194,6 +204,10 @@
       case "message":
         if (data.author_id && typingBox.dataset.user === String(data.author_id)) typingBox.textContent = "";
         addMessage(data);
+        if (early[data.id]) {
+          if (early[data.id].version > data.version) replaceMessage(early[data.id]);
+          delete early[data.id];
+        }
         break;
       case "changed":
         replaceMessage(data);

@@ -5,6 +5,7 @@ the chat and in the Files tab, an empty file refused before sending, and a guest
 Screenshots go to $FILES_SHOTS when it is set (a folder), for looking at them."""
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -171,3 +172,53 @@ def test_a_guest_sends_a_file_from_a_phone(open_page, team):
     no_horizontal_overflow(gleb, 375)
     shot(gleb, "files-tab")
     assert_clean(gleb)
+
+
+def picture(name: str, size=(800, 600)) -> dict:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (40, 90, 160)).save(buffer, "PNG")
+    return {"name": name, "mimeType": "image/png", "buffer": buffer.getvalue()}
+
+
+def test_a_picture_shows_as_a_thumbnail_everywhere_and_opens_in_the_viewer(open_page, team):
+    collab = team["collab"]
+    anna = person(open_page, team["anna"])
+    open_chat(anna, collab)
+    olga = person(open_page, team["owner"])
+    open_chat(olga, collab)
+
+    choose_files(olga, picture("site-map.png"))
+
+    # The message shows the picture once its thumbnail is made (a background task), for her
+    # and, live, for Anna.
+    for page in (olga, anna):
+        thumb = log(page).get_by_role("img", name="site-map.png")
+        expect(thumb).to_be_visible()
+        expect(thumb).to_have_attribute("src", re.compile(r"/thumbnail/\?version=1$"))
+    assert olga.evaluate("window.__progressSeen")[0]["label"] == "site-map.png"
+    # The viewer: the full picture on the page, Escape goes back.
+    log(anna).get_by_role("link", name="Open site-map.png").click()
+    viewer = anna.get_by_role("dialog", name="Picture")
+    expect(viewer).to_be_visible()
+    expect(viewer.get_by_role("img", name="site-map.png")).to_have_attribute(
+        "src", re.compile(r"/download/\?version=1$")
+    )
+    shot(anna, "picture-viewer")
+    anna.keyboard.press("Escape")
+    expect(viewer).to_be_hidden()
+    # The Files tab and the Files section have the same file, with its thumbnail.
+    tab = files_tab(anna)
+    expect(
+        tab.get_by_role("listitem").filter(has_text="site-map.png").locator("img")
+    ).to_be_visible()
+    anna.goto(f"/collabs/{collab.pk}/files/folder/{File.objects.get().folder_id}/")
+    listing = anna.locator("#files-listing")
+    expect(listing.get_by_role("link", name="site-map.png")).to_be_visible()
+    expect(listing.locator("img.file-thumb")).to_be_visible()
+    shot(anna, "files-section")
+    assert_clean(olga)
+    assert_clean(anna)
