@@ -6,7 +6,6 @@ application/octet-stream; and every response carries nosniff and a sandboxing CS
 
 import re
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from csp.constants import SELF
 from django.contrib.auth.decorators import login_required
@@ -226,15 +225,6 @@ def _crumbs(collab, file) -> list[tuple[str, str | None]]:
     return crumbs
 
 
-def _storage_origin(storage) -> str | None:
-    """The origin of the object storage's signed URLs, which this page's viewer loads the
-    content from after the redirect; None for the local disk (our own origin)."""
-    if isinstance(storage, FileSystemStorage):
-        return None
-    parts = urlsplit(storage.url("probe"))
-    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None
-
-
 @require_safe
 @login_required
 def file_page(request, collab_id: int, file_id: int):
@@ -263,10 +253,7 @@ def file_page(request, collab_id: int, file_id: int):
     response = render_frame(request, "files/file.html", collab, context, current="files")
     # pdf.js runs its parser in a worker from our static files ('self', as script-src says;
     # named so the page keeps working should the default policy ever drop it). On object
-    # storage the viewer's content comes from the bucket's origin, after the redirect.
-    update = {"worker-src": [SELF]}
-    origin = _storage_origin(version.blob.storage)
-    if origin:
-        update.update({"img-src": [origin], "media-src": [origin], "connect-src": [origin]})
-    response._csp_update = update
+    # storage the viewer's content comes from the bucket's origin, after the redirect: every
+    # page allows it (collabhub/csp.py).
+    response._csp_update = {"worker-src": [SELF]}
     return response

@@ -214,3 +214,23 @@ def test_on_object_storage_the_page_lets_the_viewer_load_from_the_bucket(
     for name in ("img-src", "media-src", "connect-src"):
         assert s3_endpoint in directives[name], (name, directives[name])
     assert s3_endpoint not in directives["script-src"]
+
+
+def test_on_object_storage_every_page_may_show_what_comes_from_the_bucket(
+    client, s3_storage, s3_endpoint, collab, member
+):
+    # The chat shows thumbnails, pictures, audio and video by redirects to the bucket.
+    client.force_login(member)
+    csp = client.get(reverse("collabs:detail", args=[collab.pk]))["Content-Security-Policy"]
+    directives = dict(d.strip().split(" ", 1) for d in csp.split(";") if d.strip())
+    for name in ("img-src", "media-src", "connect-src"):
+        assert s3_endpoint in directives[name], (name, directives[name])
+    assert s3_endpoint not in directives["script-src"]
+
+
+def test_on_the_local_disk_pages_load_from_our_origin_only(client, collab, member):
+    client.force_login(member)
+    csp = client.get(reverse("collabs:detail", args=[collab.pk]))["Content-Security-Policy"]
+    directives = dict(d.strip().split(" ", 1) for d in csp.split(";") if d.strip())
+    assert directives["img-src"] == "'self' data: blob:"
+    assert directives["media-src"] == "'self' blob:"
