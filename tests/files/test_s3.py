@@ -109,3 +109,37 @@ def test_a_file_past_the_multipart_threshold_streams_in_parts(s3_storage, collab
     assert version.sha256 == digest.hexdigest()
     stored = s3_storage.get_object(Bucket=BUCKET, Key=version.blob.name)["Body"].read()
     assert hashlib.sha256(stored).hexdigest() == digest.hexdigest()
+
+
+def test_a_picture_sent_in_the_chat_trashed_and_restored_on_s3(
+    client, s3_storage, collab, member, owner, committed
+):
+
+    from apps.chat.models import MessageAttachment
+    from tests.conftest import png
+
+    client.force_login(member)
+    with committed():  # the thumbnail's task runs after the commit
+        response = client.post(
+            reverse("files:chat_upload", args=[collab.pk]),
+            {"file": png("plan.png", (300, 200))},
+            headers={"accept": "application/json"},
+        )
+    assert response.status_code == 201
+    file = File.objects.get()
+    version = file.current_version
+    version.refresh_from_db()
+    assert version.preview_state == "ready"
+    assert sorted(keys(s3_storage)) == sorted([version.blob.name, version.thumbnail.name])
+    assert MessageAttachment.objects.get().data["preview"] == "ready"
+    thumbnail = client.get(reverse("files:thumbnail", args=[collab.pk, file.pk]))
+    assert thumbnail.status_code == 302
+    with urllib.request.urlopen(thumbnail["Location"]) as fetched:
+        assert fetched.read()[:4] == b"RIFF"  # WebP
+
+    services.trash(collab, owner, file.pk)
+    services.restore(collab, owner, file.pk)
+    response = client.get(url(collab, file))
+    assert response.status_code == 302
+    with urllib.request.urlopen(response["Location"]) as fetched:
+        assert fetched.read()[:8] == b"\x89PNG\r\n\x1a\n"
