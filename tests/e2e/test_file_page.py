@@ -2,8 +2,8 @@
 gives way to the picture when the preview is made (the live event); a PDF's first page is
 drawn by pdf.js in its worker with the CSP kept strict (no eval); the page fits a phone.
 
-Files are stored where the server process reads them (its MEDIA_ROOT, under the session's
-"daphne" folder), and their previews are made here, as the worker would."""
+Files are stored where the server process reads them (its MEDIA_ROOT: live_media_root), and
+their previews are made here, as the worker would."""
 
 import io
 import os
@@ -35,10 +35,9 @@ def picture(fmt: str, size=(900, 600)) -> bytes:
 
 
 @pytest.fixture
-def team(transactional_db, live_url, tmp_path_factory, settings, monkeypatch):
+def team(transactional_db, live_url, live_media_root, settings, monkeypatch):
     # Where the server reads the files (tests/e2e/conftest.py: live_url).
-    (folder,) = Path(tmp_path_factory.getbasetemp()).glob("daphne[0-9]*")
-    settings.MEDIA_ROOT = folder / "media"
+    settings.MEDIA_ROOT = live_media_root
     owner = make_user("olga@example.com", "Olga Owner")
     member = make_user("mark@example.com", "Mark Member")
     collab = collabs.create_collab(owner, name="Website redesign")

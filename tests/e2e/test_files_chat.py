@@ -44,7 +44,7 @@ new MutationObserver(function (records) {
 
 
 @pytest.fixture
-def team(transactional_db, monkeypatch):
+def team(transactional_db):
     owner = make_user("olga@example.com", "Olga Owner")
     anna = make_user("anna@example.com", "Anna Smirnova")
     guest = make_user("gleb@example.com", "Gleb Guest", kind="guest")

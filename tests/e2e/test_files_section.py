@@ -47,7 +47,9 @@ def a_file(name: str, content: bytes = b"Hello, files.") -> dict:
 
 
 @pytest.fixture
-def team(transactional_db):
+def team(transactional_db, settings, live_media_root):
+    # Files made here are stored where the server reads them.
+    settings.MEDIA_ROOT = live_media_root
     owner = make_user("olga@example.com", "Olga Owner")
     guest = make_user("gleb@agency.example", "Gleb Guest", kind=User.Kind.GUEST)
     collab = services.create_collab(owner, name="Annual report")
