@@ -1,8 +1,9 @@
-"""Daphne's HTTP requests hand their body to Django lazily, and unparsed by Twisted.
+"""Daphne's HTTP requests hand their body to Django lazily (unparsed by Twisted), and make
+the application's `send` wait while the client is not reading the response.
 
-Two things Daphne 4 does with a request body cost memory in proportion to it; both are
-replaced here, in the request class Daphne's HTTP factory builds (daphne.http_protocol
-.WebRequest), before any middleware, authentication or size check runs:
+Three things Daphne 4 does cost memory in proportion to a request's or a response's body; all
+are replaced here, in the request class Daphne's HTTP factory builds (daphne.http_protocol
+.WebRequest) and in the server's `send`:
 
 1. **Twisted's form parse.** Twisted's Request parses a POSTed multipart/form-data or
    urlencoded body into `request.args` as soon as the whole body is in (requestReceived,
@@ -31,13 +32,26 @@ replaced here, in the request class Daphne's HTTP factory builds (daphne.http_pr
    closes the file then anyway). The application sees what ASGI promises: `http.request`
    messages with the exact body bytes, the last with more_body False, then `http.disconnect`.
 
+3. **No back-pressure on the response.** The application's `send` (Daphne's
+   Server.handle_reply) writes the body message into Twisted's transport and returns at once,
+   whether the client reads or not; what the socket does not take waits in the transport's
+   buffer. A download streamed from disk to a client slower than the disk (any client on a
+   real network) would pile up in memory up to the file's size. Here the request registers a
+   streaming producer (`TransportPacer`) with its channel when the response starts; Twisted
+   pauses it when the transport's buffer is full (64 KiB) and resumes it when it has drained,
+   and `send` (Server.handle_reply, wrapped by `paced_handle_reply`) waits while it is paused,
+   so the application produces the next chunk only when the previous one is on its way. The
+   wait ends as well when the connection is lost (the application then gets its disconnect)
+   and when the response is finished.
+
 `install()` runs when collabhub.asgi is imported, before Daphne's HTTP factory builds any
 connection (it reads daphne.http_protocol.WebRequest for each). `check()` fails the start-up
 loudly, as collabhub/wsguard.py does, on a Twisted without parsePOSTFormSubmission, on another
-replacement of Daphne's request class, and on a Daphne whose `WebRequest.process` or
-`Server.create_application` is not the one this module was written against (their source's
-SHA-256; see DAPHNE_SOURCES): a changed `process` must be copied again, a changed queue must be
-checked against LazyBody.
+replacement of Daphne's request class or of its server's `handle_reply`, and on a Daphne whose
+`WebRequest.process`, `Server.create_application` or `Server.handle_reply` is not the one this
+module was written against (their source's SHA-256; see DAPHNE_SOURCES): a changed `process`
+must be copied again, a changed queue checked against LazyBody, a changed `handle_reply`
+checked against the wrapper.
 """
 
 import asyncio
@@ -52,9 +66,12 @@ from daphne import server as daphne_server
 from django.core.exceptions import ImproperlyConfigured
 from twisted.internet.defer import inlineCallbacks, maybeDeferred
 from twisted.protocols.policies import ProtocolWrapper
+from twisted.internet.interfaces import IPushProducer
 from twisted.web import http
+from zope.interface import implementer
 
 _DAPHNE_REQUEST = http_protocol.WebRequest
+_DAPHNE_HANDLE_REPLY = daphne_server.Server.handle_reply
 logger = http_protocol.logger
 
 # Bytes of the body read per message. Daphne's request_buffer_size is 8 KiB (and not an
@@ -70,6 +87,8 @@ DAPHNE_SOURCES = {
     "WebRequest.process": "e9babd1c97ce710bda699578b21feafd1f490df6ad8bec45960eba4bbb31e306",
     # Makes the asyncio.Queue whose `get` is the application's `receive`.
     "Server.create_application": "f1e300b4ecf636c85e1a66250e32af2ebb67728f01919678d43e80c794a79a87",
+    # Wrapped (paced_handle_reply): it hands the message to protocol.handle_reply and returns.
+    "Server.handle_reply": "9d9dbaea6de0657aab6d5eaa7e38781b5fd80924c5ddf334bada16aebed09413",
 }
 
 
@@ -180,13 +199,84 @@ class LazyBody:
         loop.call_soon(self._queue.put_nowait, _RESTED)
 
 
+@implementer(IPushProducer)
+class TransportPacer:
+    """A streaming producer for a response: Twisted pauses it while the transport's buffer is
+    full and resumes it once drained; `wait()` returns when it is not paused."""
+
+    def __init__(self):
+        self.paused = False
+        self.pauses = 0  # for the tests and the curious
+        self._waiters: list[asyncio.Future] = []
+
+    def pauseProducing(self) -> None:
+        if not self.paused:
+            self.pauses += 1
+        self.paused = True
+
+    def resumeProducing(self) -> None:
+        self.paused = False
+        self._wake()
+
+    def stopProducing(self) -> None:
+        """The connection is going away, or the response is done: nothing to wait for."""
+        self.resumeProducing()
+
+    def _wake(self) -> None:
+        waiters, self._waiters = self._waiters, []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+
+    async def wait(self) -> None:
+        while self.paused:
+            waiter = asyncio.get_running_loop().create_future()
+            self._waiters.append(waiter)
+            await waiter
+
+
+async def paced_handle_reply(self, protocol, message):
+    """Daphne's Server.handle_reply (the application's `send`), then, for a request that
+    paces its response, a wait while the client is not reading."""
+    await _DAPHNE_HANDLE_REPLY(self, protocol, message)
+    pacer = getattr(protocol, "pacer", None)
+    if pacer is not None:
+        await pacer.wait()
+
+
 class UnparsedBodyRequest(_DAPHNE_REQUEST):
     """Daphne's request, without Twisted's parse of the form body into `args`, handing the
     body to the application as it reads it."""
 
+    pacer = None
+
     def __init__(self, *args, **kwargs):
         kwargs["parsePOSTFormSubmission"] = False
         super().__init__(*args, **kwargs)
+
+    # The response's pace (see the module's docstring, 3).
+
+    def handle_reply(self, message):
+        starts = message.get("type") == "http.response.start"
+        super().handle_reply(message)
+        if starts and not self.finished and self.channel is not None and self.producer is None:
+            self.pacer = TransportPacer()
+            self.registerProducer(self.pacer, True)
+
+    def _stop_pacing(self) -> None:
+        if self.pacer is None:
+            return
+        if self.producer is self.pacer and self.channel is not None:
+            self.unregisterProducer()
+        self.pacer.stopProducing()
+
+    def finish(self):
+        self._stop_pacing()  # before Twisted's finish, which frowns on a producer left behind
+        super().finish()
+
+    def connectionLost(self, reason):
+        self._stop_pacing()
+        super().connectionLost(reason)
 
     # Daphne 4.2.3's WebRequest.process (DAPHNE_SOURCES pins it), the same up to its "Run
     # application against request" step, which is the change (see the module's docstring);
@@ -338,9 +428,16 @@ def check() -> None:
             f"collabhub.httpbody: daphne.http_protocol.WebRequest is {current!r}, another "
             "replacement; Twisted's parse of form bodies cannot be turned off over it."
         )
+    handle_reply = daphne_server.Server.handle_reply
+    if handle_reply is not _DAPHNE_HANDLE_REPLY and handle_reply is not paced_handle_reply:
+        raise ImproperlyConfigured(
+            f"collabhub.httpbody: daphne.server.Server.handle_reply is {handle_reply!r}, "
+            "another replacement; the response's pace cannot be installed over it."
+        )
     found = {
         "WebRequest.process": _source_sha256(_DAPHNE_REQUEST.process),
         "Server.create_application": _source_sha256(daphne_server.Server.create_application),
+        "Server.handle_reply": _source_sha256(_DAPHNE_HANDLE_REPLY),
     }
     changed = sorted(name for name, sha in found.items() if sha != DAPHNE_SOURCES[name])
     if changed:
@@ -356,7 +453,11 @@ def check() -> None:
 def install() -> None:
     check()
     http_protocol.WebRequest = UnparsedBodyRequest
+    daphne_server.Server.handle_reply = paced_handle_reply
 
 
 def installed() -> bool:
-    return http_protocol.WebRequest is UnparsedBodyRequest
+    return (
+        http_protocol.WebRequest is UnparsedBodyRequest
+        and daphne_server.Server.handle_reply is paced_handle_reply
+    )

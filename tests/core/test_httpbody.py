@@ -8,6 +8,7 @@ import asyncio
 
 import pytest
 from daphne import http_protocol
+from daphne import server as daphne_server
 from django.core.exceptions import ImproperlyConfigured
 from django.core.handlers.asgi import ASGIHandler
 from twisted.internet.address import IPv4Address
@@ -131,6 +132,7 @@ async def turns_of_another_task_while_reading(queue: asyncio.Queue) -> tuple[byt
 def test_the_application_installs_it():
     assert httpbody.installed()
     assert http_protocol.WebRequest is httpbody.UnparsedBodyRequest
+    assert daphne_server.Server.handle_reply is httpbody.paced_handle_reply
 
 
 def test_a_multipart_body_reaches_the_application_unparsed():
@@ -279,13 +281,24 @@ def test_a_twisted_without_the_switch_fails_the_start_up(monkeypatch):
         httpbody.install()
 
 
+def test_another_replacement_of_daphnes_send_fails_the_start_up(monkeypatch):
+    async def other(self, protocol, message):
+        pass
+
+    monkeypatch.setattr(daphne_server.Server, "handle_reply", other)
+    with pytest.raises(ImproperlyConfigured, match="handle_reply"):
+        httpbody.install()
+
+
 def test_another_replacement_of_daphnes_request_fails_the_start_up(monkeypatch):
     monkeypatch.setattr(http_protocol, "WebRequest", type("Other", (), {}))
     with pytest.raises(ImproperlyConfigured, match="another replacement"):
         httpbody.install()
 
 
-@pytest.mark.parametrize("name", ["WebRequest.process", "Server.create_application"])
+@pytest.mark.parametrize(
+    "name", ["WebRequest.process", "Server.create_application", "Server.handle_reply"]
+)
 def test_a_daphne_whose_code_changed_fails_the_start_up(monkeypatch, name):
     monkeypatch.setitem(httpbody.DAPHNE_SOURCES, name, "0" * 64)
     with pytest.raises(ImproperlyConfigured, match=name):
@@ -294,3 +307,136 @@ def test_a_daphne_whose_code_changed_fails_the_start_up(monkeypatch, name):
 
 def test_the_pinned_daphne_sources_are_this_daphnes():
     httpbody.check()  # what start-up runs: no error on the Daphne installed
+
+
+# --- The response's pace: the application's send waits while the client does not read ------
+
+RESPONSE_CHUNK = 64 * 1024
+
+
+class ClientTransport(StringTransport):
+    """A connection's transport as Twisted's TCP one behaves: once more than BUFFER bytes are
+    written and not yet taken by the client, each write pauses its producer (the HTTP
+    channel); the client's read takes what is there and resumes it."""
+
+    BUFFER = 64 * 1024
+
+    def __init__(self):
+        super().__init__()
+        self.unread = 0
+        self.most_unread = 0
+
+    def write(self, data):
+        super().write(data)
+        self.unread += len(data)
+        self.most_unread = max(self.most_unread, self.unread)
+        if self.producer is not None and self.unread > self.BUFFER:
+            self.producer.pauseProducing()
+
+    def writeSequence(self, data):
+        self.write(b"".join(data))
+
+    def client_reads(self) -> int:
+        taken, self.unread = self.unread, 0
+        if self.producer is not None:
+            self.producer.resumeProducing()
+        return taken
+
+
+def streaming_app(chunks: int, progress: dict):
+    """An ASGI application that sends `chunks` body chunks of RESPONSE_CHUNK bytes."""
+
+    async def app(scope, receive, send):
+        await receive()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        for i in range(chunks):
+            await send(
+                {"type": "http.response.body", "body": b"r" * RESPONSE_CHUNK, "more_body": True}
+            )
+            progress["sent"] = i + 1
+        await send({"type": "http.response.body"})
+        progress["done"] = True
+
+    return app
+
+
+def daphne_connection(app, request_factory=None):
+    """Daphne's own Server and HTTP factory (with the application) on a ClientTransport, a GET
+    received; run inside an event loop."""
+    server = daphne_server.Server(app, endpoints=["tcp:port=0"], signal_handlers=False)
+    server.connections = {}
+    channel = http_protocol.HTTPFactory(server).buildProtocol(IPv4Address("TCP", "127.0.0.1", 8000))
+    if request_factory is not None:
+        channel.requestFactory = request_factory
+    transport = ClientTransport()
+    channel.makeConnection(transport)
+    channel.dataReceived(b"GET /files/1/download/ HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    return server, channel, transport
+
+
+async def settle(rounds: int = 200) -> None:
+    for _ in range(rounds):
+        await asyncio.sleep(0)
+
+
+def test_the_application_sends_no_faster_than_the_client_reads():
+    progress = {"sent": 0, "done": False}
+
+    async def scenario():
+        server, channel, transport = daphne_connection(streaming_app(100, progress))
+        await settle()
+        sent_while_not_read = progress["sent"]
+        held_while_not_read = transport.unread
+        received = transport.client_reads()
+        while not progress["done"]:
+            await settle(5)
+            received += transport.client_reads()
+        (request,) = server.connections
+        return sent_while_not_read, held_while_not_read, received, transport, request
+
+    sent_while_not_read, held, received, transport, request = asyncio.run(scenario())
+
+    # Nobody read: the application stopped after the buffer filled, one chunk over it.
+    assert sent_while_not_read <= 2
+    assert held <= ClientTransport.BUFFER + RESPONSE_CHUNK + 1024
+    assert transport.most_unread <= ClientTransport.BUFFER + RESPONSE_CHUNK + 1024
+    # Then everything arrived, and the producer is gone with the response.
+    assert received >= 100 * RESPONSE_CHUNK
+    assert request.pacer.pauses >= 50
+    assert request.producer is None and request.finished
+
+
+def test_without_it_daphne_buffers_all_the_application_sends():
+    """What the pace prevents (so the test above can fail): Daphne's own send."""
+    progress = {"sent": 0, "done": False}
+
+    async def scenario():
+        server, channel, transport = daphne_connection(
+            streaming_app(100, progress), request_factory=httpbody._DAPHNE_REQUEST
+        )
+        await settle()
+        return progress["sent"], transport.unread
+
+    sent, held = asyncio.run(scenario())
+
+    assert sent == 100
+    assert held >= 100 * RESPONSE_CHUNK
+
+
+def test_a_client_gone_while_the_application_waits_releases_it():
+    progress = {"sent": 0, "done": False}
+
+    async def scenario():
+        server, channel, transport = daphne_connection(streaming_app(100, progress))
+        await settle()
+        (request,) = server.connections
+        assert request.pacer.paused
+        channel.connectionLost(Failure(ConnectionDone()))
+        await settle()
+        return request
+
+    request = asyncio.run(scenario())
+
+    # The send returned (the rest went nowhere: Daphne drops replies to a closed connection).
+    assert progress["done"]
+    assert not request.pacer.paused
