@@ -65,8 +65,8 @@ from daphne import http_protocol
 from daphne import server as daphne_server
 from django.core.exceptions import ImproperlyConfigured
 from twisted.internet.defer import inlineCallbacks, maybeDeferred
-from twisted.protocols.policies import ProtocolWrapper
 from twisted.internet.interfaces import IPushProducer
+from twisted.protocols.policies import ProtocolWrapper
 from twisted.web import http
 from zope.interface import implementer
 

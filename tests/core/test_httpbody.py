@@ -383,7 +383,7 @@ def test_the_application_sends_no_faster_than_the_client_reads():
     progress = {"sent": 0, "done": False}
 
     async def scenario():
-        server, channel, transport = daphne_connection(streaming_app(100, progress))
+        server, _channel, transport = daphne_connection(streaming_app(100, progress))
         await settle()
         sent_while_not_read = progress["sent"]
         held_while_not_read = transport.unread
@@ -411,7 +411,7 @@ def test_without_it_daphne_buffers_all_the_application_sends():
     progress = {"sent": 0, "done": False}
 
     async def scenario():
-        server, channel, transport = daphne_connection(
+        _server, _channel, transport = daphne_connection(
             streaming_app(100, progress), request_factory=httpbody._DAPHNE_REQUEST
         )
         await settle()
@@ -427,7 +427,7 @@ def test_a_client_gone_while_the_application_waits_releases_it():
     progress = {"sent": 0, "done": False}
 
     async def scenario():
-        server, channel, transport = daphne_connection(streaming_app(100, progress))
+        server, channel, _transport = daphne_connection(streaming_app(100, progress))
         await settle()
         (request,) = server.connections
         assert request.pacer.paused
