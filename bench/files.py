@@ -25,7 +25,10 @@ Transfers, for each size, with one Daphne (FILES_MAX_BYTES raised above the larg
 - cp: `cp` of the same source to the same disk right after the upload (warm page cache for
   both, no fsync for either: the server does not fsync either), median of 3;
 - download: GET /collabs/<id>/files/<file_id>/download/ read in 1 MiB blocks and discarded
-  (to /dev/null: nothing written on the client side), byte count and ETag checked;
+  (to /dev/null: nothing written on the client side), byte count and ETag checked; for the
+  smallest size, once more by a client reading no faster than SLOW_MIB_S (32 MiB/s, slower
+  than the disk, as a client on a real network is): the server must wait for it
+  (back-pressure) or hold what it read ahead;
 - during each: Daphne's RSS every 50 ms (/proc/<pid>/status VmRSS) -> peak growth over the
   RSS right before the request, and its I/O (/proc/<pid>/io): bytes through read()/write()
   and bytes written to the disk, in file sizes, which counts the copies the server makes.
@@ -66,6 +69,9 @@ BLOCK = MIB  # the client's read and send size
 QUIET_PCT = 25.0  # % of one core other processes may use before measuring
 TARGET_RSS_MIB = 64
 TARGET_PAGE_RATIO = 1.3
+# The slow client's pace: a download of the smallest size read no faster than this, so the
+# server has to wait for the client (back-pressure) or hold what it read ahead.
+SLOW_MIB_S = 32
 
 
 def parse_args() -> argparse.Namespace:
@@ -350,8 +356,11 @@ def upload(port: int, session: str, csrf: str, collab_id: int, src: Path, name: 
     return {"t0": t0, "t_sent": t_sent, "t_done": t_done, "answer": json.loads(body)}
 
 
-def download(port: int, session: str, collab_id: int, file_id: int) -> dict:
-    """GET the file, reading 1 MiB at a time and discarding it (/dev/null)."""
+def download(
+    port: int, session: str, collab_id: int, file_id: int, rate_mib_s: float | None = None
+) -> dict:
+    """GET the file, reading 1 MiB at a time and discarding it (/dev/null); with
+    `rate_mib_s`, no faster than that (a client on a real network, slower than the disk)."""
     conn = _conn(port)
     path = f"/collabs/{collab_id}/files/{file_id}/download/"
     try:
@@ -367,6 +376,10 @@ def download(port: int, session: str, collab_id: int, file_id: int) -> dict:
             if t_first is None:
                 t_first = time.perf_counter()
             received += len(block)
+            if rate_mib_s:
+                ahead = t_first + received / MIB / rate_mib_s - time.perf_counter()
+                if ahead > 0:
+                    time.sleep(ahead)
         t_done = time.perf_counter()
     finally:
         conn.close()
@@ -542,6 +555,21 @@ def _one_size(daphne, cfg, mib, session, cid, media: Path, workdir: Path) -> lis
             f"{run['download']['peak_growth_mib']} MiB, bytes "
             f"{'ok' if run['download']['bytes_ok'] else 'WRONG'}"
         )
+        if rep == 0 and mib == min(cfg["sizes_mib"]):
+            time.sleep(1.0)
+            with RssSampler(daphne.pid) as rss:
+                slow = download(daphne.port, session, cid, fid, rate_mib_s=SLOW_MIB_S)
+            run["slow_download"] = {
+                "rate_mib_s": SLOW_MIB_S,
+                "s": round(slow["t_done"] - slow["t0"], 3),
+                "peak_growth_mib": round((rss.peak_kib() - rss.base_kib) / 1024, 1),
+                "bytes_ok": slow["bytes"] == size,
+            }
+            log(
+                f"    download read at {SLOW_MIB_S} MiB/s: {run['slow_download']['s']} s, RSS +"
+                f"{run['slow_download']['peak_growth_mib']} MiB, bytes "
+                f"{'ok' if run['slow_download']['bytes_ok'] else 'WRONG'}"
+            )
         run["upload"]["ratio_to_cp"] = round(run["upload"]["mb_s"] / run["cp"]["mb_s"], 3)
         run["download"]["ratio_to_cp"] = round(run["download"]["mb_s"] / run["cp"]["mb_s"], 3)
         runs.append(run)
@@ -651,6 +679,14 @@ def print_report(results: dict) -> None:
             f"  (RSS+: the Daphne process's peak RSS growth over the RSS before the request, "
             f"worst run; target {TARGET_RSS_MIB} MiB, flat in the size)"
         )
+        for mib, runs in t["sizes"].items():
+            slow = runs[0].get("slow_download")
+            if slow:
+                log(
+                    f"  {mib} MiB read by a client at {slow['rate_mib_s']} MiB/s (slower than "
+                    f"the disk): RSS +{slow['peak_growth_mib']} MiB, bytes "
+                    f"{'ok' if slow['bytes_ok'] else 'WRONG'}"
+                )
         log("  Where the time and memory go, per size (first run):")
         for mib, runs in t["sizes"].items():
             up, down = runs[0]["upload"], runs[0]["download"]

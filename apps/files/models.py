@@ -71,9 +71,23 @@ class File(models.Model):
 
     class Meta:
         indexes = [
-            # The collab's files, newest first (the Files tab, the content counter), and its
-            # trash (deleted_at set).
-            models.Index(fields=["collab", "deleted_at", "-created"], name="file_collab_live"),
+            # The collab's live files, newest first: services.list_files() ordered by
+            # (-created, -pk), the Files tab and the Files section's default sort (LIMIT 31
+            # and 51: an index scan, not a sort of all the collab's files), and the content
+            # counter. Partial, so the order is the index's: PostgreSQL does not take
+            # "deleted_at IS NULL" as fixing a column of the index, and (collab, deleted_at,
+            # -created) sorted every file of the collab for each page (16 ms at 10,000).
+            models.Index(
+                fields=["collab", "-created", "-id"],
+                condition=models.Q(deleted_at__isnull=True),
+                name="file_collab_live",
+            ),
+            # The collab's trash, last deleted first (section.trash: -deleted_at, -pk).
+            models.Index(
+                fields=["collab", "-deleted_at", "-id"],
+                condition=models.Q(deleted_at__isnull=False),
+                name="file_collab_trash",
+            ),
             # The purge job: files in the trash for over 30 days, across all collabs.
             models.Index(
                 fields=["deleted_at"],

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from csp.constants import SELF
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import FileSystemStorage
-from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import content_disposition_header
@@ -24,13 +24,13 @@ from apps.core.inputs import parse_id
 from . import previews, services, sniff
 from .actions import actions_for
 from .models import FileVersion, PreviewState
+from .streaming import FileStream
 
 # A signed URL of the object storage lives this long: enough to start the download.
 SIGNED_URL_SECONDS = 60
 # For the uploaded content itself: no script, no plugins, no forms, a unique origin; only its
 # own pictures and media may load (a PDF viewer's styles inline).
 SANDBOX = "sandbox; default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'"
-CHUNK = 64 * 1024
 
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)")
 
@@ -75,19 +75,6 @@ def _byte_range(header: str, size: int) -> tuple[int, int] | bool | None:
     if start >= size or (last and int(last) < start):
         return False
     return start, end
-
-
-def _stream(handle, start: int, length: int):
-    try:
-        handle.seek(start)
-        while length > 0:
-            data = handle.read(min(CHUNK, length))
-            if not data:
-                break
-            length -= len(data)
-            yield data
-    finally:
-        handle.close()
 
 
 def _version(request, collab_id: int, file_id: int) -> FileVersion:
@@ -141,15 +128,17 @@ def serve(request, blob: Blob, storage):
             return response
         if span is not None:
             start, end = span
-            response = StreamingHttpResponse(
-                _stream(handle, start, end - start + 1), status=206, content_type=blob.content_type
+            response = FileStream(
+                handle, start, end - start + 1, status=206, content_type=blob.content_type
             )
             response["Content-Range"] = f"bytes {start}-{end}/{size}"
             response["Content-Length"] = str(end - start + 1)
             response["Accept-Ranges"] = "bytes"
             _headers(response, blob)
             return response
-    response = FileResponse(handle, content_type=blob.content_type)
+    # Streamed a chunk at a time, synchronously or not (apps/files/streaming.py): never
+    # read whole into memory, as Django's ASGI handler does with a FileResponse.
+    response = FileStream(handle, 0, size, content_type=blob.content_type)
     response["Content-Length"] = str(size)
     response["Accept-Ranges"] = "bytes"
     _headers(response, blob)
