@@ -27,7 +27,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
@@ -38,6 +38,7 @@ from apps.collabs.permissions import can, get_collab_for
 
 from .. import services as files
 from ..models import File
+from ..streaming import FileStream
 from . import discovery, locks, proofkeys, tokens
 from . import services as wopi
 
@@ -352,7 +353,8 @@ def get_file(request, access: Access) -> HttpResponse:
         handle = version.blob.storage.open(version.blob.name, "rb")
     except OSError:
         return _status(404)
-    response = FileResponse(handle, content_type="application/octet-stream")
+    # Streamed a chunk at a time (also from object storage), never read whole (streaming.py).
+    response = FileStream(handle, 0, version.size, content_type="application/octet-stream")
     response["Content-Length"] = str(version.size)
     return _item_version(response, access.file)
 
