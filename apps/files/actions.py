@@ -16,9 +16,28 @@ is a page that works without JavaScript (a form asking to confirm, an editor).
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
-from django.urls import reverse
+from django.urls import get_urlconf, reverse
 from django.utils.functional import Promise
+
+# A file id no file has, reversed once per URL name and collab, then replaced: a listing of 50
+# files with five links each costs no reverse() per link (55 µs each, the rows' largest cost).
+_SENTINEL = "7777777777777777777"
+
+
+@lru_cache(maxsize=4096)
+def _pattern(url_name: str, collab_id: int, urlconf) -> tuple[str, str]:
+    url = reverse(url_name, kwargs={"collab_id": collab_id, "file_id": int(_SENTINEL)})
+    head, _found, tail = url.rpartition(_SENTINEL)
+    return head, tail
+
+
+def file_url(url_name: str, collab_id: int, file_id: int) -> str:
+    """reverse(url_name, collab_id=..., file_id=...) for the URLs of a file, without reversing
+    for every file of a listing."""
+    head, tail = _pattern(url_name, collab_id, get_urlconf())
+    return f"{head}{file_id}{tail}"
 
 
 @dataclass(frozen=True)
@@ -37,7 +56,7 @@ class FileAction:
     danger: bool = False
 
     def url(self, collab_id: int, file_id: int) -> str:
-        return reverse(self.url_name, kwargs={"collab_id": collab_id, "file_id": file_id})
+        return file_url(self.url_name, collab_id, file_id)
 
 
 _actions: dict[str, FileAction] = {}

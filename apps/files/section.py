@@ -20,7 +20,6 @@ import binascii
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache
 
 from django import forms
 from django.conf import settings
@@ -32,7 +31,7 @@ from django.db.models.functions import Lower
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -70,18 +69,9 @@ def wants_json(request: HttpRequest) -> bool:
     return "application/json" in request.headers.get("Accept", "")
 
 
-@lru_cache(maxsize=1)
-def _file_page_name() -> str:
-    """The file's own page (files:file) once it exists, else its download."""
-    try:
-        reverse("files:file", kwargs={"collab_id": 1, "file_id": 1})
-    except NoReverseMatch:
-        return "files:download"
-    return "files:file"
-
-
 def file_url(file: File) -> str:
-    return reverse(_file_page_name(), kwargs={"collab_id": file.collab_id, "file_id": file.pk})
+    """The file's own page."""
+    return actions.file_url("files:file", file.collab_id, file.pk)
 
 
 def icon_kind(file: File) -> str:

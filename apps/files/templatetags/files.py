@@ -121,3 +121,12 @@ def fit(width, height, box: int = 320) -> dict:
         return {"w": box, "h": box * 3 // 4}
     scale = min(1.0, box / max(width, height))
     return {"w": max(1, round(width * scale)), "h": max(1, round(height * scale))}
+
+
+@register.simple_tag
+def file_link(url_name: str, file) -> str:
+    """{% url url_name collab_id file_id %} for a File, reversed once per listing
+    (actions.file_url)."""
+    from ..actions import file_url
+
+    return file_url(url_name, file.collab_id, file.pk)
