@@ -400,27 +400,31 @@ def folder_new(request: HttpRequest, collab_id: int) -> HttpResponse:
     return redirect(_folder_url(collab.pk, created.pk))
 
 
+def _rename_page(request, collab, target, rename, done: str, back: str, next_url=None):
+    """The rename form of a file or a folder (`rename`: the service), back to `back` when
+    done."""
+    form = NameForm(request.POST or None, initial={"name": target.name})
+    if request.method == "POST" and form.is_valid():
+        try:
+            rename(collab, request.user, target.pk, form.cleaned_data["name"])
+        except ValidationError as exc:
+            form.add_error("name", exc)
+        else:
+            messages.success(request, done)
+            return redirect(back)
+    context = {"form": form, "target": target, "is_folder": isinstance(target, Folder)}
+    context.update(back=back, next=next_url)
+    return render_frame(request, "files/rename.html", collab, context, current="files")
+
+
 @login_required
 def folder_rename(request: HttpRequest, collab_id: int, folder_id: int) -> HttpResponse:
     collab = get_collab_for(request.user, collab_id)
     require(request.user, services.EDIT, collab)
     folder = _own_folder_or_404(collab, folder_id)
     back = _folder_url(collab.pk, folder.parent_id)
-    form = NameForm(request.POST or None, initial={"name": folder.name})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.rename_folder(collab, request.user, folder.pk, form.cleaned_data["name"])
-        except ValidationError as exc:
-            form.add_error("name", exc)
-        else:
-            messages.success(request, _("The folder is renamed."))
-            return redirect(back)
-    return render_frame(
-        request,
-        "files/rename.html",
-        collab,
-        {"form": form, "target": folder, "is_folder": True, "back": back},
-        current="files",
+    return _rename_page(
+        request, collab, folder, services.rename_folder, _("The folder is renamed."), back
     )
 
 
@@ -476,27 +480,14 @@ def rename(request: HttpRequest, collab_id: int, file_id: int) -> HttpResponse:
     require(request.user, services.EDIT, collab)
     file = _live_file(collab, file_id)
     back = _back_for(request, file)
-    form = NameForm(request.POST or None, initial={"name": file.name})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.rename(collab, request.user, file.pk, form.cleaned_data["name"])
-        except ValidationError as exc:
-            form.add_error("name", exc)
-        else:
-            messages.success(request, _("The file is renamed."))
-            return redirect(back)
-    return render_frame(
+    return _rename_page(
         request,
-        "files/rename.html",
         collab,
-        {
-            "form": form,
-            "target": file,
-            "is_folder": False,
-            "back": back,
-            "next": _safe_next(request),
-        },
-        current="files",
+        file,
+        services.rename,
+        _("The file is renamed."),
+        back,
+        next_url=_safe_next(request),
     )
 
 

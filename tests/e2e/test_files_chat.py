@@ -11,14 +11,18 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from apps.collabs import services
 from apps.files.models import File
-from tests.conftest import make_user
 
-from .conftest import DESKTOP, PHONE, assert_clean, no_horizontal_overflow, sign_in_by_cookie
-from .test_chat import _SOCKET_WATCH, open_chat
+from .conftest import DESKTOP, PHONE, assert_clean, no_horizontal_overflow
+from .test_chat import open_chat
+
+# The same team (Olga owns the collab; Anna; Gleb, a guest) as the writing tests.
+from .test_chat_writing import person as writing_person
+from .test_chat_writing import team as writing_team
 
 pytestmark = pytest.mark.e2e
+
+team = writing_team  # the fixture, under its name here
 
 TALL_PHONE = {**PHONE, "viewport": {"width": 375, "height": 812}}
 SHOTS = os.environ.get("FILES_SHOTS", "")
@@ -43,22 +47,11 @@ new MutationObserver(function (records) {
 """
 
 
-@pytest.fixture
-def team(transactional_db):
-    owner = make_user("olga@example.com", "Olga Owner")
-    anna = make_user("anna@example.com", "Anna Smirnova")
-    guest = make_user("gleb@example.com", "Gleb Guest", kind="guest")
-    collab = services.create_collab(owner, name="Website redesign")
-    services.add_member(collab, owner, anna)
-    services.add_member(collab, owner, guest)
-    return {"owner": owner, "anna": anna, "guest": guest, "collab": collab}
-
-
 def person(open_page, user, screen=DESKTOP) -> Page:
-    page = open_page(**screen)
-    page.add_init_script(_SOCKET_WATCH)
+    """A signed-in page of `user` (test_chat_writing.person) that also records its upload
+    progress bars."""
+    page = writing_person(open_page, user, screen)
     page.add_init_script(_PROGRESS_WATCH)
-    sign_in_by_cookie(page, user)
     return page
 
 
