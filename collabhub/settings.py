@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "apps.chat",
     "apps.invitations",
     "apps.files",
+    "apps.tasks",
 ]
 
 MIDDLEWARE = [

@@ -204,17 +204,7 @@ def send_message(
                 client_id=client_id or uuid.uuid4().hex,
                 attached=bool(attachments),
             )
-            message.attachment_list = MessageAttachment.objects.bulk_create(
-                MessageAttachment(
-                    message=message,
-                    kind=item.kind,
-                    ref_id=item.ref_id,
-                    position=position,
-                    label=item.label[:255],
-                    data=item.data,
-                )
-                for position, item in enumerate(attachments)
-            )
+            message.attachment_list = _store_attachments(message, attachments)
             # The search index (SQLite's; nothing on PostgreSQL): in the same transaction.
             index_message(message)
             mentioned = [uid for uid in rendered.mentioned_ids if uid != user.pk]
@@ -248,11 +238,19 @@ def find_sent(collab: Collab, user, client_id: str) -> Message | None:
 
 
 @transaction.atomic
-def post_system_message(collab: Collab, system_type: str, actor=None, **data) -> Message:
+def post_system_message(
+    collab: Collab,
+    system_type: str,
+    actor=None,
+    *,
+    attachments: Sequence[Attached] = (),
+    **data,
+) -> Message:
     """The one function every app uses to write an event into the chat. `data` must be
     JSON-safe; names are stored as they were, so history reads right after renames. The
     `actor` (who did it) is kept on the message too: what a person did is never unread for
-    them (access.unread_messages)."""
+    them (access.unread_messages). `attachments`: a feature's card under the sentence (a
+    task's, kept current by update_attachments)."""
     if actor is not None:
         data.setdefault("actor_id", actor.pk)
         data.setdefault("actor_name", actor.full_name or actor.email)
@@ -266,9 +264,41 @@ def post_system_message(collab: Collab, system_type: str, actor=None, **data) ->
         system_data=data,
         created=now,
         updated=now,
+        attached=bool(attachments),
     )
+    message.attachment_list = _store_attachments(message, attachments)
     _publish_message(message, "message", fresh=True)
     return message
+
+
+def _store_attachments(
+    message: Message, attachments: Sequence[Attached], start: int = 0
+) -> list[MessageAttachment]:
+    return MessageAttachment.objects.bulk_create(
+        MessageAttachment(
+            message=message,
+            kind=item.kind,
+            ref_id=item.ref_id,
+            position=position,
+            label=item.label[:255],
+            data=item.data,
+        )
+        for position, item in enumerate(attachments, start=start)
+    )
+
+
+def attach(message: Message, item: Attached) -> None:
+    """Add a feature's card to a message already in the chat (a task made from it shows
+    under it), once per thing: attaching the same thing again changes nothing. The message
+    reaches open pages as changed. Call inside the feature's transaction."""
+    if MessageAttachment.objects.filter(
+        message=message, kind=item.kind, ref_id=item.ref_id
+    ).exists():
+        return
+    last = message.attachments.order_by("-position").values_list("position", flat=True).first()
+    _store_attachments(message, [item], start=0 if last is None else last + 1)
+    Message.objects.filter(pk=message.pk).update(attached=True, updated=timezone.now())
+    _publish_message(message, "changed")
 
 
 def _own_message(user, collab: Collab, message_id: int) -> Message:

@@ -1,0 +1,78 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class TasksConfig(AppConfig):
+    name = "apps.tasks"
+    label = "tasks"
+    verbose_name = _("Tasks")
+
+    def ready(self) -> None:
+        from apps.chat.attachments import AttachmentKind, register_kind
+        from apps.collabs import live
+        from apps.collabs.features import Feature, FeatureRight, Item, register_feature
+        from apps.collabs.models import Level
+
+        from .rules import CREATE, DELETE, EDIT, VIEW
+
+        # Everyone in the collab (guests included) sees and creates tasks; editing anyone's
+        # task is for the collab's employees, deleting for the owner and moderators. A
+        # task's creator edits it, its people move it along (rules.py).
+        register_feature(
+            Feature(
+                key="tasks",
+                label=_("Tasks"),
+                rights=(
+                    FeatureRight("view", VIEW, _("who may view tasks")),
+                    FeatureRight("create", CREATE, _("who may create tasks")),
+                    FeatureRight("edit", EDIT, _("who may edit tasks"), Level.EMPLOYEES),
+                    FeatureRight("delete", DELETE, _("who may delete tasks"), Level.MODERATORS),
+                ),
+                tabs=(Item("tasks", _("Tasks"), "tasks:tab", right=VIEW, refresh_on=("tasks",)),),
+                message_actions=(
+                    Item(
+                        "task",
+                        _("Create task"),
+                        "tasks:create",
+                        right=CREATE,
+                        behaviour="task-dialog",
+                    ),
+                ),
+                composer_items=(
+                    Item(
+                        "task",
+                        _("Create task"),
+                        "tasks:create",
+                        right=CREATE,
+                        behaviour="task-dialog",
+                    ),
+                ),
+                header_actions=(
+                    Item("tasks", _("Tasks"), "tasks:list", right=VIEW),
+                    Item(
+                        "new_task",
+                        _("Create task"),
+                        "tasks:create",
+                        right=CREATE,
+                        behaviour="task-dialog",
+                    ),
+                ),
+                urls="apps.tasks.urls",
+            )
+        )
+        # The task's card under the chat's "created" sentence and under the message a task
+        # was made from, kept current as the task moves.
+        register_kind(AttachmentKind("task", "tasks/_card.html", right=VIEW))
+        # Open sidebars, boards and lists follow the collab's tasks.
+        live.register_event("tasks", _tasks_frame, right=VIEW)
+        from . import receivers  # noqa: F401
+
+
+def _tasks_frame(event, reader, collab) -> dict:
+    data = event["data"]
+    return {
+        "type": "tasks",
+        "action": data.get("action"),
+        "task": data.get("task"),
+        "status": data.get("status"),
+    }

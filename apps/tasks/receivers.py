@@ -1,0 +1,80 @@
+"""How tasks hook into the layers below: their sentences in the chat history, the counter
+that keeps a collab holding tasks from being deleted, and people leaving.
+
+The sentences follow the rules in apps/chat/system.py (past tense in English; in Russian the
+actor with a colon, then a participle agreeing with the task, never with the person):
+
+    task_created     Анна: задача «Смета» создана, ответственный — Борис
+                     Anna created the task “Estimate” for Boris
+    task_reassigned  Анна: задача «Смета» передана, ответственный — Ольга (гость)
+                     Anna reassigned the task “Estimate” to Olga (guest)
+    task_done        Борис: задача «Смета» выполнена
+                     Boris completed the task “Estimate”
+    task_reopened    Анна: задача «Смета» снова открыта
+                     Anna reopened the task “Estimate”
+    task_deleted     Анна: задача «Смета» удалена
+                     Anna deleted the task “Estimate”
+    task_overdue     Задача «Смета» просрочена, ответственный — Борис
+                     The task “Estimate” is overdue (responsible: Boris)
+"""
+
+from django.dispatch import receiver
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from apps.chat import system
+from apps.collabs import registry
+from apps.collabs.signals import collab_activity
+
+
+def _names(d: dict) -> dict:
+    return {
+        "actor": system.person(d, "actor"),
+        "title": d.get("task_title") or _("a task"),
+        "user": system.person(d, "responsible"),
+    }
+
+
+system.register(
+    "task_created",
+    lambda d: _("%(actor)s created the task “%(title)s” for %(user)s") % _names(d),
+)
+system.register(
+    "task_reassigned",
+    lambda d: _("%(actor)s reassigned the task “%(title)s” to %(user)s") % _names(d),
+)
+system.register("task_done", lambda d: _("%(actor)s completed the task “%(title)s”") % _names(d))
+system.register("task_reopened", lambda d: _("%(actor)s reopened the task “%(title)s”") % _names(d))
+system.register("task_deleted", lambda d: _("%(actor)s deleted the task “%(title)s”") % _names(d))
+system.register(
+    "task_overdue",
+    lambda d: _("The task “%(title)s” is overdue (responsible: %(user)s)") % _names(d),
+)
+
+
+def _count(collab) -> int:
+    from .models import Task
+
+    return Task.objects.filter(collab=collab).count()
+
+
+registry.register_content_counter(
+    "tasks",
+    _count,
+    lambda n: ngettext("%(count)d task", "%(count)d tasks", n) % {"count": n},
+)
+
+
+@receiver(collab_activity)
+def people_moved(sender, collab, kind, actor, **details) -> None:
+    """A responsible person who leaves (or is removed, or whose guest access ends) leaves
+    their open tasks flagged for reassignment; one who comes back takes them again."""
+    from . import services
+
+    user = details.get("user")
+    if user is None:
+        return
+    if kind in {"member_removed", "member_left", "member_expired"}:
+        services.flag_left(collab.pk, user.pk)
+    elif kind in {"member_added", "member_joined"}:
+        services.unflag_returned(collab.pk, user.pk)
