@@ -423,6 +423,8 @@ PERIODIC_JOBS = [
     "prune_presence",
     "purge_file_trash",
     "make_previews",
+    "note_overdue_tasks",
+    "remind_task_deadlines",
 ]
 
 # Background tasks (email, text messages; later thumbnails, ICS mail, PDF signing) leave the

@@ -63,9 +63,17 @@ class TasksConfig(AppConfig):
         # The task's card under the chat's "created" sentence and under the message a task
         # was made from, kept current as the task moves.
         register_kind(AttachmentKind("task", "tasks/_card.html", right=VIEW))
+        # "Create task" opens in a dialog on the chat page (tasks.js), for those who may.
+        from apps.collabs import registry
+
+        registry.register_page_section(
+            "tasks_dialog", "tasks/_dialog.html", lambda request, collab: {}, right=CREATE
+        )
         # Open sidebars, boards and lists follow the collab's tasks.
         live.register_event("tasks", _tasks_frame, right=VIEW)
-        from . import receivers  # noqa: F401
+        from . import notification_kinds, receivers  # noqa: F401
+
+        notification_kinds.register()
 
 
 def _tasks_frame(event, reader, collab) -> dict:

@@ -6,7 +6,7 @@ Berlin on the last Sunday of March) is refused with a clear message, not silentl
 time that happens twice when they go back is the first of the two (fold=0), as calendar
 programs take it."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
@@ -33,7 +33,7 @@ def combine(day: date | None, at: time | None, zone: ZoneInfo) -> datetime | Non
     local = datetime.combine(day, at or DEFAULT_TIME).replace(tzinfo=zone, fold=0)
     # A wall time that does not exist (the hour skipped when clocks go forward) does not
     # come back the same from UTC.
-    back = local.astimezone(ZoneInfo("UTC")).astimezone(zone)
+    back = local.astimezone(UTC).astimezone(zone)
     if back.replace(tzinfo=None) != local.replace(tzinfo=None):
         raise ValidationError(
             _(
@@ -59,6 +59,7 @@ def is_overdue(deadline: datetime | None, status: str, now: datetime | None = No
 
 def day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
     """The instants a local day spans in `zone` (23 or 25 hours on switch days)."""
-    start = datetime.combine(day, time(0)).replace(tzinfo=zone)
-    end = datetime.combine(day + timedelta(days=1), time(0)).replace(tzinfo=zone)
+    # In UTC: Python subtracts two times of one zone by their wall clocks.
+    start = datetime.combine(day, time(0)).replace(tzinfo=zone).astimezone(UTC)
+    end = datetime.combine(day + timedelta(days=1), time(0)).replace(tzinfo=zone).astimezone(UTC)
     return start, end

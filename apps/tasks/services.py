@@ -11,7 +11,7 @@ co-assignees) moving it along its statuses and ticking its checklist."""
 import time
 import uuid
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -808,9 +808,43 @@ def note_overdue(now: datetime | None = None) -> int:
                 responsible_name=task.responsible.full_name or task.responsible.email,
                 responsible_guest=task.responsible.is_guest,
             )
+            _refresh_cards(task)
             _publish(task, "overdue")
             from . import notify
 
             notify.overdue(task)
             noted += 1
     return noted
+
+
+# A deadline this close gets its "due soon" reminder (once; moving the deadline re-arms it).
+REMIND_BEFORE = timedelta(hours=24)
+
+
+def remind_due(now: datetime | None = None) -> int:
+    """The periodic job: the people doing each open task whose deadline is within a day are
+    told once (the notification centre, and email to whoever did not opt out). The claim (a
+    conditional UPDATE of `reminded`) makes two runs remind once."""
+    now = now or timezone.now()
+    reminded = 0
+    due = (
+        Task.objects.filter(
+            deadline__gt=now,
+            deadline__lte=now + REMIND_BEFORE,
+            reminded__isnull=True,
+            status__in=OPEN_STATUSES,
+        )
+        .order_by("deadline", "pk")
+        .values_list("pk", flat=True)[:500]
+    )
+    for task_id in list(due):
+        with transaction.atomic():
+            claimed = Task.objects.filter(pk=task_id, reminded__isnull=True).update(reminded=now)
+            if not claimed:
+                continue
+            task = Task.objects.select_related("collab", "responsible").get(pk=task_id)
+            from . import notify
+
+            notify.due_soon(task)
+            reminded += 1
+    return reminded
