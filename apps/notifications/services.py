@@ -13,6 +13,7 @@ the collab. A deactivated person sees nothing (and is signed out anyway).
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
@@ -97,7 +98,7 @@ def page(user, before: str | None = None, size: int = PAGE_SIZE) -> tuple[list, 
 
 
 def notify(
-    users: Iterable,
+    users: Iterable,  # of users or their ids
     kind: str,
     *,
     collab=None,
@@ -114,19 +115,21 @@ def notify(
     if registered is None:
         raise LookupError(f"Notification kind not registered: {kind}")
     actor_id = getattr(actor, "pk", actor)
-    recipients, seen = [], set()
-    for user in users:
-        if user.pk in seen or user.pk == actor_id or not user.is_active:
-            continue
-        seen.add(user.pk)
-        recipients.append(user)
+    wanted = {getattr(user, "pk", user) for user in users} - {actor_id}
+    # Whether each is active as of now (one query), not as the caller's objects say.
+    seen = set(
+        get_user_model()
+        .objects.filter(pk__in=wanted, is_active=True)
+        .values_list("pk", flat=True)
+    )
+    recipients = sorted(seen)
     if not recipients:
         return []
     now = timezone.now()
     created = Notification.objects.bulk_create(
         [
             Notification(
-                user=user,
+                user_id=user_id,
                 collab=collab,
                 kind=kind,
                 actor_id=actor_id,
@@ -134,7 +137,7 @@ def notify(
                 url=url,
                 created=now,
             )
-            for user in recipients
+            for user_id in recipients
         ]
     )
     if registered.email:
