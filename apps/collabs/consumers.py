@@ -102,7 +102,9 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         if self.closed_for_good:
             return
         event = message.get("event") or {}
-        await self.send_json({"type": "user.event", "kind": event.get("kind"), "data": event.get("data") or {}})
+        await self.send_json(
+            {"type": "user.event", "kind": event.get("kind"), "data": event.get("data") or {}}
+        )
 
     async def access_changed(self, event) -> None:
         """A membership of the person's was saved (joined, a new role, left): follow the

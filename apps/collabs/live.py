@@ -89,7 +89,9 @@ def check_sessions(user_id: int, ended: str | None = None) -> None:
 # --- Events for one person ----------------------------------------------------------------------
 
 
-def publish_to_user(user_id: int, kind: str, data: dict | None = None, *, now: bool = False) -> None:
+def publish_to_user(
+    user_id: int, kind: str, data: dict | None = None, *, now: bool = False
+) -> None:
     """Send an event to every open page of one person (their `/ws/me/` socket and their collab
     pages' sockets alike, all in the person's group), once the transaction commits (`now=True`:
     at once). The page gets the JSON frame {"type": "user.event", "kind": kind, "data": data}

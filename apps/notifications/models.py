@@ -67,9 +67,7 @@ class EmailOptOut(models.Model):
     """A person wants no email of one kind of notification (by default every kind that may be
     emailed is). One row per person and kind; its absence means "email me"."""
 
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
-    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=64)
 
     class Meta:

@@ -118,9 +118,7 @@ def notify(
     wanted = {getattr(user, "pk", user) for user in users} - {actor_id}
     # Whether each is active as of now (one query), not as the caller's objects say.
     seen = set(
-        get_user_model()
-        .objects.filter(pk__in=wanted, is_active=True)
-        .values_list("pk", flat=True)
+        get_user_model().objects.filter(pk__in=wanted, is_active=True).values_list("pk", flat=True)
     )
     recipients = sorted(seen)
     if not recipients:

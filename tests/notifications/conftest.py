@@ -18,9 +18,7 @@ def _render(data: dict) -> str:
 
 @pytest.fixture(autouse=True)
 def demo_kinds():
-    register_kind(
-        NotificationKind(key=DEMO, label="Someone joins", render=_render, email=True)
-    )
+    register_kind(NotificationKind(key=DEMO, label="Someone joins", render=_render, email=True))
     register_kind(NotificationKind(key=QUIET, label="Quiet things", render=_render))
     yield
     unregister_kind(DEMO)

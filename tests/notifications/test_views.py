@@ -11,9 +11,7 @@ from tests.notifications.conftest import DEMO
 
 @pytest.fixture
 def mine(collab, owner, member, tell):
-    return tell([member], collab=collab, actor=owner, name="Boris", url=f"/collabs/{collab.pk}/")[
-        0
-    ]
+    return tell([member], collab=collab, actor=owner, name="Boris", url=f"/collabs/{collab.pk}/")[0]
 
 
 def test_the_list_shows_the_persons_notifications(client, member, mine):
@@ -135,9 +133,10 @@ def test_the_settings_list_the_emailed_kinds_and_save(client, member):
     assert 'value="demo_joined" checked' in html
     client.post(reverse("notifications:settings"), {})
     assert EmailOptOut.objects.filter(user=member, kind=DEMO).exists()
-    assert 'value="demo_joined" checked' not in client.get(
-        reverse("notifications:settings")
-    ).content.decode()
+    assert (
+        'value="demo_joined" checked'
+        not in client.get(reverse("notifications:settings")).content.decode()
+    )
     client.post(reverse("notifications:settings"), {"email": DEMO})
     assert not EmailOptOut.objects.filter(user=member).exists()
 
