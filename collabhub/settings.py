@@ -113,6 +113,7 @@ INSTALLED_APPS = [
     "apps.accounts",
     "apps.collabs",
     "apps.chat",
+    "apps.notifications",
     "apps.invitations",
     "apps.files",
     "apps.tasks",
@@ -153,6 +154,7 @@ TEMPLATES = [
                 "django.template.context_processors.tz",
                 "apps.core.context_processors.site",
                 "apps.collabs.context_processors.unread",
+                "apps.collabs.context_processors.topbar",
             ],
         },
     }

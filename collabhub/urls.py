@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("apps.invitations.urls")),
     path("users/", include((user_urlpatterns, "users"))),
     path("me/", include("apps.accounts.urls")),
+    path("notifications/", include("apps.notifications.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -257,6 +257,20 @@ TABLE = {
         expect(200),
     ),
     "account_reset_password_done": ("get", {}, None, expect(200)),
+    # The notification centre: every signed-in person has their own. "notification" is the
+    # member's: only she opens it (marked read, then its link); for anybody else it is not
+    # found. Marking read is for one's own ids only (another's do nothing: 302 back).
+    "notifications:list": ("get", {}, None, expect(200, **SIGNED_OUT)),
+    "notifications:panel": ("get", {}, None, expect(200, **SIGNED_OUT)),
+    "notifications:settings": ("get", {}, None, expect(200, **SIGNED_OUT)),
+    "notifications:open": (
+        "get",
+        {"notification_id": "notification"},
+        None,
+        expect(404, member=302, **SIGNED_OUT),
+    ),
+    "notifications:read": ("post", {}, {"id": "1"}, expect(302)),
+    "notifications:read_all": ("post", {}, {}, expect(302)),
     # The feature installed only in the tests (tests/board), mounted by the registry.
     "board:cards": ("get", {"collab_id": "collab"}, None, expect(**MEMBERS_OK, **SIGNED_OUT)),
     "board:new": ("get", {"collab_id": "collab"}, None, expect(**MEMBERS_OK, **SIGNED_OUT)),
@@ -395,7 +409,14 @@ def world(people, collab, other_collab):
 
     file = upload(collab, people["member"], SimpleUploadedFile("notes.txt", b"Notes"))
     folder = create_folder(collab, people["owner"], "Designs")
+    from apps.notifications.services import notify
+    from tests.notifications.demo import CARD
+
+    (notification,) = notify(
+        [people["member"]], CARD, collab=collab, actor=people["owner"], data={"title": "Brief"}
+    )
     return {
+        "notification": notification,
         "file": file,
         "folder": folder,
         "picture": _picture(collab, people["member"]),

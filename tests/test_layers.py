@@ -14,6 +14,8 @@ LAYERS = {
     "accounts": 1,
     "collabs": 2,
     "chat": 3,
+    # Beside the chat: neither imports the other; files, tasks and calendar notify through it.
+    "notifications": 3,
     "invitations": 4,
     "files": 4,
     "tasks": 5,

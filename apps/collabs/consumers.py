@@ -95,6 +95,17 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         if text is not None:
             await self.send(text_data=text)
 
+    async def user_event(self, message) -> None:
+        """An event for this person alone (live.publish_to_user), passed on to the page as it
+        is: {"type": "user.event", "kind": ..., "data": {...}}. Every socket of the person
+        hears it, a collab page's (CollabConsumer inherits this) as the /ws/me/ one."""
+        if self.closed_for_good:
+            return
+        event = message.get("event") or {}
+        await self.send_json(
+            {"type": "user.event", "kind": event.get("kind"), "data": event.get("data") or {}}
+        )
+
     async def access_changed(self, event) -> None:
         """A membership of the person's was saved (joined, a new role, left): follow the
         groups of the collabs they are in now."""

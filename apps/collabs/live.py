@@ -86,6 +86,25 @@ def check_sessions(user_id: int, ended: str | None = None) -> None:
     )
 
 
+# --- Events for one person ----------------------------------------------------------------------
+
+
+def publish_to_user(
+    user_id: int, kind: str, data: dict | None = None, *, now: bool = False
+) -> None:
+    """Send an event to every open page of one person (their `/ws/me/` socket and their collab
+    pages' sockets alike, all in the person's group), once the transaction commits (`now=True`:
+    at once). The page gets the JSON frame {"type": "user.event", "kind": kind, "data": data}
+    as it is: no right is checked, since only the person hears it, so `data` must hold nothing
+    they may not see (e.g. a count of their own notifications). `kind` names what it is about,
+    with the app's prefix ("notifications.unread"); `data` must be JSON-safe."""
+    message = {"type": "user.event", "event": {"kind": kind, "data": data or {}}}
+    if now:
+        group_send(user_group(user_id), message)
+    else:
+        transaction.on_commit(lambda: group_send(user_group(user_id), message), robust=True)
+
+
 # --- The event publisher ------------------------------------------------------------------------
 
 # A renderer gets the event (kind, ts, data), the socket's reader and the collab, and returns the

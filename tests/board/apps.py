@@ -45,6 +45,10 @@ class BoardConfig(AppConfig):
             )
         )
         live.register_event("board.card", _card_frame, right="board.view_card")
+        # A kind of notification, as tasks will register theirs (tests/notifications/demo.py).
+        from tests.notifications import demo
+
+        demo.register()
 
 
 def _card_frame(event, reader, collab) -> dict:
