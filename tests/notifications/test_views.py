@@ -7,6 +7,7 @@ from django.urls import reverse
 from apps.notifications import services
 from apps.notifications.models import EmailOptOut, Notification
 from tests.notifications.conftest import DEMO
+from tests.notifications.demo import CARD
 
 
 @pytest.fixture
@@ -137,7 +138,7 @@ def test_the_settings_list_the_emailed_kinds_and_save(client, member):
         'value="demo_joined" checked'
         not in client.get(reverse("notifications:settings")).content.decode()
     )
-    client.post(reverse("notifications:settings"), {"email": DEMO})
+    client.post(reverse("notifications:settings"), {"email": [DEMO, CARD]})
     assert not EmailOptOut.objects.filter(user=member).exists()
 
 
