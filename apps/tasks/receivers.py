@@ -78,3 +78,71 @@ def people_moved(sender, collab, kind, actor, **details) -> None:
         services.flag_left(collab.pk, user.pk)
     elif kind in {"member_added", "member_joined"}:
         services.unflag_returned(collab.pk, user.pk)
+
+
+# The demo's tasks: (collab, title, creator, responsible, days to the deadline, status,
+# checklist). Written through the services, as people would make them.
+DEMO_TASKS = {
+    "Website redesign": [
+        (
+            "Send three logo options",
+            "anna@example.com",
+            "boris@example.com",
+            2,
+            "in_progress",
+            ["Sketches", "Colour variants", "Send to the studio"],
+        ),
+        ("Confirm the colour palette", "boris@example.com", "ivan@example.com", 1, "todo", []),
+        ("Prepare the sitemap", "anna@example.com", "anna@example.com", -1, "done", []),
+    ],
+    "Quarterly report": [
+        (
+            "Собрать цифры продаж за квартал",
+            "anna@example.com",
+            "boris@example.com",
+            3,
+            "todo",
+            ["Выгрузка из CRM", "Сверка цифр с бухгалтерией"],  # noqa: RUF001 (Cyrillic)
+        ),
+        ("Проверить черновик отчёта", "boris@example.com", "anna@example.com", 5, "review", []),
+    ],
+}
+
+
+def seed_demo_tasks(sender, users, collabs, **kwargs) -> int:
+    """A few tasks in each demo collab that has none yet."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from . import services
+    from .models import Status, Task
+
+    made = 0
+    for name, rows in DEMO_TASKS.items():
+        collab = collabs.get(name)
+        if collab is None or Task.objects.filter(collab=collab).exists():
+            continue
+        for title, creator, responsible, days, status, checklist in rows:
+            task = services.create_task(
+                collab,
+                users[creator],
+                title=title,
+                responsible_id=users[responsible].pk,
+                deadline=timezone.now().replace(hour=15, minute=0, second=0, microsecond=0)
+                + timedelta(days=days),
+                checklist=checklist,
+            )
+            if status != Status.TODO:
+                services.set_status(collab, users[responsible], task.pk, status)
+            made += 1
+    return made
+
+
+def _connect_demo() -> None:
+    from apps.chat.demo import demo_seeded
+
+    demo_seeded.connect(seed_demo_tasks, dispatch_uid="tasks-demo")
+
+
+_connect_demo()

@@ -28,6 +28,7 @@ from apps.accounts.models import User
 from apps.chat import ratelimit
 from apps.chat import services as chat
 from apps.chat.access import visible_messages
+from apps.chat.demo import demo_seeded
 from apps.chat.models import Message, MessageLink, Reaction
 from apps.collabs import services
 from apps.collabs.models import Collab, Membership
@@ -104,6 +105,7 @@ class Command(BaseCommand):
             )
             users[email] = user
         days = last_working_days(dt.datetime.now(OFFICE).date())
+        collabs = {}
         for name, description, owner, members in COLLABS:
             collab = Collab.objects.filter(name=name, owner=users[owner]).first()
             if collab is None:
@@ -117,6 +119,10 @@ class Command(BaseCommand):
                 collab = Collab.objects.get(pk=collab.pk)
                 converse(collab, users[owner], users, conversation, days)
                 created += 1
+            collabs[name] = Collab.objects.get(pk=collab.pk)
+        # The features' part of the demo (a few tasks...), each idempotent on its own.
+        for _receiver, added in demo_seeded.send(sender=None, users=users, collabs=collabs):
+            created += added or 0
         self.stdout.write(
             f"Demo data: {created} created." if created else "Demo data: already there."
         )
