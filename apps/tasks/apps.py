@@ -58,6 +58,8 @@ class TasksConfig(AppConfig):
                     ),
                 ),
                 urls="apps.tasks.urls",
+                # "My tasks" across the person's collabs, at /tasks/ (namespace my_tasks).
+                site_urls="apps.tasks.site_urls",
             )
         )
         # The task's card under the chat's "created" sentence and under the message a task
@@ -65,7 +67,13 @@ class TasksConfig(AppConfig):
         register_kind(AttachmentKind("task", "tasks/_card.html", right=VIEW))
         # Open sidebars, boards and lists follow the collab's tasks.
         live.register_event("tasks", _tasks_frame, right=VIEW)
-        from . import receivers  # noqa: F401
+        from . import (
+            receivers,  # noqa: F401
+            search,
+        )
+
+        # The SQLite function task search stems with (search.py); nothing on PostgreSQL.
+        search.install()
 
 
 def _tasks_frame(event, reader, collab) -> dict:
