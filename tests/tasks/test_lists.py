@@ -55,9 +55,7 @@ def test_it_filters_by_responsible_and_me(client, collab, owner, member, guest, 
     assert titles(client.get(url(collab, responsible="me"))) == ["Mine"]
     assert titles(client.get(url(collab, responsible=guest.pk))) == ["The guest's"]
     # Someone who is not a choice is ignored, the other filters still apply.
-    assert set(titles(client.get(url(collab, responsible="999999", q="guest")))) == {
-        "The guest's"
-    }
+    assert set(titles(client.get(url(collab, responsible="999999", q="guest")))) == {"The guest's"}
 
 
 def test_it_sorts_newest_first_and_by_priority(client, collab, owner, make_task, soon):
