@@ -89,13 +89,13 @@ def mine(request: HttpRequest) -> HttpResponse:
     if not show_done:
         tasks = tasks.filter(status__in=OPEN_STATUSES)
     tasks = with_rows(tasks).annotate(
-        is_done=Case(
+        done_last=Case(
             When(status=Status.DONE, then=Value(1)), default=Value(0), output_field=IntegerField()
         )
     )
     rows = list(
         tasks.order_by(
-            "is_done", F("deadline").asc(nulls_last=True), F("status_changed").desc(), "pk"
+            "done_last", F("deadline").asc(nulls_last=True), F("status_changed").desc(), "pk"
         )[: SHOWN + 1]
     )
     more = len(rows) > SHOWN
