@@ -1,4 +1,4 @@
-""""My tasks" (apps/tasks/mine.py): the person's tasks across their collabs, only where they
+""" "My tasks" (apps/tasks/mine.py): the person's tasks across their collabs, only where they
 still belong and may view tasks; the top bar's count."""
 
 import pytest
