@@ -181,3 +181,74 @@ def test_on_a_phone_the_columns_scroll_and_the_select_moves_a_card(open_page, te
     assert Task.objects.get(pk=team["task"].pk).status == "review"
     no_horizontal_overflow(anna, 375)
     assert_clean(anna)
+
+
+SCREENS = [pytest.param(DESKTOP, id="desktop"), pytest.param(TALL_PHONE, id="phone")]
+
+
+@pytest.mark.parametrize("screen", SCREENS)
+def test_the_list_board_and_tab_fit_the_screen(open_page, team, screen):
+    """A fuller collab (a guest responsible, overdue, high priority, a checklist, one waiting
+    for reassignment, long titles): every view fits the screen without sideways scrolling of
+    the page (the board's columns scroll inside it)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.tasks.models import Priority
+
+    collab, owner, anna, guest = team["collab"], team["owner"], team["anna"], team["guest"]
+    now = timezone.now()
+    services.create_task(
+        collab,
+        owner,
+        title="Согласовать макеты главной страницы и каталога со студией до пятницы",
+        responsible_id=guest.pk,
+        deadline=now - timedelta(days=1),
+        priority=Priority.HIGH,
+        checklist=["Главная", "Каталог", "Карточка товара"],
+    )
+    review = services.create_task(
+        collab,
+        owner,
+        title="Review the pricing table",
+        responsible_id=anna.pk,
+        deadline=now + timedelta(days=2),
+    )
+    services.set_status(collab, owner, review.pk, "review")
+    gone = make_user("boris@example.com", "Boris Left")
+    collab_services.add_member(collab, owner, gone)
+    services.create_task(collab, owner, title="Order the banner", responsible_id=gone.pk)
+    collab_services.remove_member(collab, owner, gone)
+    olga = person(open_page, owner, screen)
+    width = screen["viewport"]["width"]
+
+    olga.goto(f"/collabs/{collab.pk}/tasks/")
+    expect(olga.get_by_role("heading", name="Tasks", exact=True)).to_be_visible()
+    expect(olga.get_by_role("table").get_by_text("Needs reassignment")).to_be_visible()
+    olga.wait_for_timeout(400)
+    no_horizontal_overflow(olga, width)
+    shot(olga, "list")
+
+    open_board(olga, collab)
+    olga.wait_for_timeout(400)
+    no_horizontal_overflow(olga, width)
+    shot(olga, "board")
+
+    olga.goto(f"/collabs/{collab.pk}/")
+    if width < 1100:
+        olga.get_by_role("button", name="About the collab").click()
+    tabs = olga.get_by_role("navigation", name="Sidebar tabs")
+    tabs.get_by_role("link", name="Tasks").click()
+    panel = olga.locator("#tab-tasks")
+    expect(panel.get_by_role("link", name="All tasks")).to_be_visible()
+    expect(panel.get_by_role("listitem").first).to_contain_text("Согласовать")
+    olga.wait_for_timeout(400)
+    shot(olga, "tab")
+
+    olga.goto("/tasks/?view=created")
+    expect(olga.get_by_role("heading", name="My tasks")).to_be_visible()
+    olga.wait_for_timeout(300)
+    no_horizontal_overflow(olga, width)
+    shot(olga, "mine")
+    assert_clean(olga)
