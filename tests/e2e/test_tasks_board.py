@@ -202,7 +202,7 @@ def test_the_list_board_and_tab_fit_the_screen(open_page, team, screen):
     services.create_task(
         collab,
         owner,
-        title="Согласовать макеты главной страницы и каталога со студией до пятницы",
+        title="Согласовать макеты главной страницы и каталога в студии до пятницы",
         responsible_id=guest.pk,
         deadline=now - timedelta(days=1),
         priority=Priority.HIGH,

@@ -53,7 +53,7 @@ def test_the_done_column_shows_the_50_latest_with_a_link_to_all(client, collab, 
     bulk_tasks(240)  # 60 done
     client.force_login(owner)
     response = client.get(board_url(collab))
-    done = [c for c in response.context["columns"] if c["status"] == "done"][0]
+    done = next(c for c in response.context["columns"] if c["status"] == "done")
     assert len(done["cards"]) == 50 and done["more"]
     assert "?status=done" in response.content.decode()
 

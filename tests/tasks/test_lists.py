@@ -129,7 +129,7 @@ def test_more_with_htmx_answers_the_rows_only(client, collab, owner, bulk_tasks)
     first = client.get(url(collab, status=""))
     more = first.context["more_url"]
     response = client.get(url(collab) + more, headers={"HX-Request": "true"})
-    assert [t.name for t in response.templates][0] == "tasks/_list_rows.html"
+    assert next(t.name for t in response.templates) == "tasks/_list_rows.html"
     assert b"<html" not in response.content
 
 
