@@ -16,7 +16,14 @@ from apps.tasks import services
 from apps.tasks.models import Task
 from tests.conftest import make_user
 
-from .conftest import DESKTOP, PHONE, assert_clean, no_horizontal_overflow, sign_in_by_cookie
+from .conftest import (
+    DESKTOP,
+    PHONE,
+    assert_clean,
+    no_horizontal_overflow,
+    problems_of,
+    sign_in_by_cookie,
+)
 
 # Counts the page's socket openings (the board has no chat to say "ready"): once open, the
 # socket is subscribed to the collab's events.
@@ -252,3 +259,22 @@ def test_the_list_board_and_tab_fit_the_screen(open_page, team, screen):
     no_horizontal_overflow(olga, width)
     shot(olga, "mine")
     assert_clean(olga)
+
+
+def test_a_refused_drop_puts_the_card_back_and_says_why(open_page, team):
+    """The guest's board still offers their card, but meanwhile the collab stopped letting
+    guests see tasks: the drop is refused (403), the card goes back, the page says so."""
+    collab = team["collab"]
+    gleb = person(open_page, team["guest"])
+    open_board(gleb, collab)
+    collab_services.change_settings(
+        collab, team["owner"], features={"tasks": {"view": "employees"}}
+    )
+    gleb.wait_for_timeout(500)
+    problems_of(gleb).allow(r"403")
+    card = column(gleb, "To do").get_by_role("listitem").filter(has_text="Write the copy")
+    drag(gleb, card, column(gleb, "Done").get_by_role("list"))
+    expect(gleb.get_by_role("alert")).to_have_text("You may not move this task.")
+    expect(column(gleb, "To do").get_by_role("link", name="Write the copy")).to_be_visible()
+    expect(column(gleb, "Done").get_by_role("link", name="Write the copy")).to_have_count(0)
+    assert Task.objects.get(title="Write the copy").status == "todo"
