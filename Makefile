@@ -21,8 +21,8 @@ $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
 install: $(VENV)/.installed vendor
 install-test: $(VENV)/.installed-test vendor chromium
 
-# htmx, emoji-picker-element (with its emoji data) and pdf.js (the PDF viewer, with its
-# standard fonts and character maps) come from the npm registry at pinned
+# htmx, emoji-picker-element (with its emoji data), pdf.js (the PDF viewer, with its
+# standard fonts and character maps) and SortableJS (the task board's drag and drop) come from the npm registry at pinned
 # versions (package-lock.json) and are copied into static/vendor; nothing is loaded from a CDN.
 # The emoji picker is adapted to the CSP as it is copied (see scripts/vendor-emoji-picker.mjs).
 # npm comes from Debian's packages when the machine has none.
@@ -38,6 +38,7 @@ static/vendor/.stamp: package.json package-lock.json scripts/vendor-emoji-picker
 	cp node_modules/pdfjs-dist/build/pdf.min.mjs node_modules/pdfjs-dist/build/pdf.worker.min.mjs \
 		node_modules/pdfjs-dist/LICENSE static/vendor/pdfjs/
 	cp -r node_modules/pdfjs-dist/standard_fonts node_modules/pdfjs-dist/cmaps static/vendor/pdfjs/
+	cp node_modules/sortablejs/Sortable.min.js static/vendor/sortable.min.js
 	touch $@
 
 vendor: static/vendor/.stamp

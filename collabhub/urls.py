@@ -27,3 +27,10 @@ urlpatterns += [
     for feature in features.features()
     if feature.urls
 ]
+
+# Each feature's pages across the person's collabs ("My tasks"), at /<feature>/.
+urlpatterns += [
+    path(f"{feature.key}/", include((feature.site_urls, f"my_{feature.key}")))
+    for feature in features.features()
+    if feature.site_urls
+]

@@ -356,6 +356,50 @@ TABLE = {
     ),
 }
 
+# Tasks (apps/tasks): the collab's list, board and sidebar tab, for every member who may view
+# tasks (all, guests included, by default; tests/tasks/ has the settings and the outsiders).
+for _name in ("tasks:list", "tasks:board", "tasks:tab"):
+    TABLE[_name] = ("get", {"collab_id": "collab"}, None, expect(**MEMBERS_OK, **SIGNED_OUT))
+# The task's own pages and actions ("task": the owner's, the member responsible). By default
+# everyone in the collab views, creates and comments; the creator and the employees edit; the
+# people doing it (and editors) move it; the moderators delete. Forms sent empty get their
+# error (302 back). tests/tasks/test_views.py has the settings' combinations.
+_TASK = {"collab_id": "collab", "task_id": "task"}
+_EDITORS = expect(302, guest=403, outsider=404, **SIGNED_OUT)
+TABLE.update(
+    {
+        "tasks:create": ("get", {"collab_id": "collab"}, None, expect(**MEMBERS_OK, **SIGNED_OUT)),
+        "tasks:detail": ("get", _TASK, None, expect(**MEMBERS_OK, **SIGNED_OUT)),
+        "tasks:edit": ("get", _TASK, None, expect(200, guest=403, outsider=404, **SIGNED_OUT)),
+        "tasks:status": ("post", _TASK, {"status": "in_progress"}, _EDITORS),
+        "tasks:move": ("post", _TASK, {"status": "review"}, _EDITORS),
+        "tasks:delete": (
+            "get",
+            _TASK,
+            None,
+            expect(403, owner=200, moderator=200, outsider=404, **SIGNED_OUT),
+        ),
+        "tasks:checklist_add": ("post", _TASK, {"text": "An item"}, _EDITORS),
+        "tasks:checklist_item": (
+            "post",
+            {**_TASK, "item_id": 999999},
+            {},
+            expect(302, outsider=404, **SIGNED_OUT),
+        ),
+        "tasks:comment": ("post", _TASK, {"body": ""}, expect(302, outsider=404, **SIGNED_OUT)),
+        "tasks:files": ("post", _TASK, {}, expect(302, outsider=404, **SIGNED_OUT)),
+        # A file not attached to the task: not found for editors; others are refused first.
+        "tasks:file_remove": (
+            "post",
+            {**_TASK, "file_id": "file"},
+            {},
+            expect(404, guest=403, **SIGNED_OUT),
+        ),
+    }
+)
+# "My tasks": everyone's own page, across their own collabs only.
+TABLE["my_tasks:mine"] = ("get", {}, None, expect(200, **SIGNED_OUT))
+
 # The built-in text editor: read-only for those who may view but not edit files (the guest);
 # saving by role is in tests/files/test_editor.py.
 TABLE["files:edit_text"] = (
@@ -410,13 +454,19 @@ def world(people, collab, other_collab):
     file = upload(collab, people["member"], SimpleUploadedFile("notes.txt", b"Notes"))
     folder = create_folder(collab, people["owner"], "Designs")
     from apps.notifications.services import notify
+    from apps.tasks.services import create_task
     from tests.notifications.demo import CARD
 
     (notification,) = notify(
         [people["member"]], CARD, collab=collab, actor=people["owner"], data={"title": "Brief"}
     )
+    # The owner's task, the member responsible for it.
+    task = create_task(
+        collab, people["owner"], title="Launch the site", responsible_id=people["member"].pk
+    )
     return {
         "notification": notification,
+        "task": task,
         "file": file,
         "folder": folder,
         "picture": _picture(collab, people["member"]),

@@ -34,6 +34,15 @@ def secrets_of_ours(collab, owner, member, guest):
     link = create_link(collab, owner)
     file = upload(collab, member, SimpleUploadedFile("budget.txt", b"Budget line: 42 thousand"))
     folder = create_folder(collab, owner, "Layoff plans")
+    from apps.tasks.services import create_task
+
+    task = create_task(
+        collab,
+        owner,
+        title="Close the Riga office",
+        responsible_id=member.pk,
+        description="Quietly, before the audit",
+    )
     return {
         "world": {
             "collab": collab,
@@ -46,6 +55,7 @@ def secrets_of_ours(collab, owner, member, guest):
             "file": file,
             "folder": folder,
             "picture": _picture(collab, member),
+            "task": task,
         },
         "words": [
             collab.name,
@@ -58,6 +68,8 @@ def secrets_of_ours(collab, owner, member, guest):
             link_token(link),
             "Budget line: 42 thousand",
             "Layoff plans",
+            "Close the Riga office",
+            "Quietly, before the audit",
         ],
     }
 

@@ -11,7 +11,8 @@ A feature registers once, in its AppConfig.ready(), with `register_feature(Featu
 - its **tabs** (the collab page's sidebar), **message actions** (the "…" menu of a chat
   message, e.g. "Create task"), **composer items** (the paperclip menu) and **header actions**
   (the collab header), each naming the right a person needs to see it;
-- its **URLs** (a module mounted at /collabs/<id>/<key>/, namespace <key>), its **page
+- its **URLs** (a module mounted at /collabs/<id>/<key>/, namespace <key>, and optionally a
+  site-level one at /<key>/, namespace my_<key>, for pages across the person's collabs), its **page
   sections**, its **content counter** (deleting a collab is refused while it holds anything)
   and its **live event kinds** go through registry.register_page_section,
   registry.register_content_counter and live.register_event from the same ready().
@@ -75,6 +76,9 @@ class Feature:
     header_actions: tuple[Item, ...] = ()
     # A URLconf module mounted at /collabs/<collab_id>/<key>/ under the namespace <key>.
     urls: str | None = None
+    # A URLconf module of the feature's pages outside any collab (a person's own view across
+    # their collabs, e.g. "My tasks"), mounted at /<key>/ under the namespace my_<key>.
+    site_urls: str | None = None
     extra: dict = field(default_factory=dict)
 
     def right(self, verb: str) -> FeatureRight | None:

@@ -58,6 +58,8 @@ class TasksConfig(AppConfig):
                     ),
                 ),
                 urls="apps.tasks.urls",
+                # "My tasks" across the person's collabs, at /tasks/ (namespace my_tasks).
+                site_urls="apps.tasks.site_urls",
             )
         )
         # The task's card under the chat's "created" sentence and under the message a task
@@ -71,9 +73,11 @@ class TasksConfig(AppConfig):
         )
         # Open sidebars, boards and lists follow the collab's tasks.
         live.register_event("tasks", _tasks_frame, right=VIEW)
-        from . import notification_kinds, receivers  # noqa: F401
+        from . import notification_kinds, receivers, search  # noqa: F401
 
         notification_kinds.register()
+        # The SQLite function task search stems with (search.py); nothing on PostgreSQL.
+        search.install()
 
 
 def _tasks_frame(event, reader, collab) -> dict:

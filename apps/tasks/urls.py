@@ -2,9 +2,14 @@
 
 from django.urls import path
 
-from . import views
+from . import board, lists, tab, views
 
 urlpatterns = [
+    # The collab's tasks: the list (filters, search), the board, the sidebar's tab.
+    path("", lists.task_list, name="list"),
+    path("board/", board.board, name="board"),
+    path("tab/", tab.tasks_tab, name="tab"),
+    # One task.
     path("new/", views.create, name="create"),
     path("<id:task_id>/", views.detail, name="detail"),
     path("<id:task_id>/edit/", views.edit, name="edit"),
