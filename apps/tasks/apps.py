@@ -76,6 +76,11 @@ class TasksConfig(AppConfig):
         from . import notification_kinds, receivers, search  # noqa: F401
 
         notification_kinds.register()
+        # "My tasks" in the top bar, with the count of my open tasks (one pair of queries,
+        # made only when the top bar is rendered).
+        from apps.collabs.topbar import register_topbar_item
+
+        register_topbar_item("tasks", "tasks/_topbar.html", context=_topbar, order=20)
         # The SQLite function task search stems with (search.py); nothing on PostgreSQL.
         search.install()
 
@@ -88,3 +93,9 @@ def _tasks_frame(event, reader, collab) -> dict:
         "task": data.get("task"),
         "status": data.get("status"),
     }
+
+
+def _topbar(request) -> dict:
+    from .mine import open_count
+
+    return {"open": lambda: open_count(request.user)}

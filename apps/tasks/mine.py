@@ -8,11 +8,12 @@ collab's feature settings). `viewable_collab_ids` works that out in one query: t
 current memberships with their collabs and feature settings, each judged in Python by the
 access layer's own level_allows, so the tasks query is then one `collab_id IN (...)`.
 
-`open_count(user)` is the top bar's counter (tasks/_topbar.html): two queries.
+`open_count(user)` is the top bar's counter (tasks/_topbar.html): one query.
 """
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Case, F, IntegerField, Value, When
+from django.db.models import Case, Count, F, IntegerField, OuterRef, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -52,21 +53,32 @@ def viewable_collabs(user) -> dict[int, object]:
 
 
 def open_count(user) -> int:
-    """The person's open tasks as the responsible person, in collabs where they may see them."""
-    ids = list(viewable_collabs(user))
-    if not ids:
+    """The person's open tasks as the responsible person, in collabs where they may see them:
+    one query (their current memberships, each with its collab's settings and its count of
+    such tasks), the view right judged in Python as viewable_collabs does."""
+    if not user.is_authenticated or not user.is_active:
         return 0
-    return Task.objects.filter(
-        collab_id__in=ids, responsible=user, status__in=OPEN_STATUSES
-    ).count()
-
-
-def topbar_context(request: HttpRequest) -> dict:
-    """For tasks/_topbar.html: {"tasks_open": N} (nothing for a signed-out visitor)."""
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return {}
-    return {"tasks_open": open_count(user)}
+    open_tasks = (
+        Task.objects.filter(
+            collab=OuterRef("collab_id"), responsible=user, status__in=OPEN_STATUSES
+        )
+        .order_by()
+        .values("collab")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    memberships = (
+        Membership.objects.active()
+        .filter(user=user)
+        .annotate(open=Coalesce(Subquery(open_tasks), 0))
+        .filter(open__gt=0)
+        .select_related("collab", "collab__feature_settings")
+    )
+    return sum(
+        m.open
+        for m in memberships
+        if level_allows(features.level_of(m.collab, "tasks", "view"), m, user)
+    )
 
 
 def _tasks_of(user, view: str, collab_ids):

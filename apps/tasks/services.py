@@ -204,6 +204,20 @@ def _system(task: Task, kind: str, actor, *, with_card: bool = False, **data) ->
     )
 
 
+def _recount(*user_ids) -> None:
+    """The people whose count of open tasks may have changed hear it (the top bar's "My
+    tasks"), once the change commits."""
+    from .mine import open_count
+
+    def send() -> None:
+        from apps.accounts.models import User
+
+        for user in User.objects.filter(pk__in={uid for uid in user_ids if uid}):
+            live.publish_to_user(user.pk, "tasks.open", {"open": open_count(user)}, now=True)
+
+    transaction.on_commit(send, robust=True)
+
+
 def _publish(task: Task, action: str) -> None:
     live.publish(
         task.collab_id,
@@ -336,6 +350,7 @@ def create_task(
             if source is not None:
                 attach(source, card(task))
             _publish(task, "created")
+            _recount(responsible.pk)
             _notify_assigned(task, user, [responsible.pk, *_coassignees(task)])
     except IntegrityError:
         existing = Task.objects.filter(collab=collab, created_by=user, client_id=client_id).first()
@@ -468,6 +483,8 @@ def update_task(
             )
         _refresh_cards(task)
         _publish(task, "changed")
+        if "responsible" in fields:
+            _recount(old_responsible.pk, task.responsible_id)
         newly = ([task.responsible_id] if "responsible" in fields else []) + [
             uid
             for uid in added
@@ -520,6 +537,8 @@ def set_status(collab: Collab, user, task_id, status, *, position: float | None 
 
             notify.status_changed(task, user, old)
         _publish(task, "moved" if old == status else "status")
+        if (old == Status.DONE) != (status == Status.DONE):
+            _recount(task.responsible_id)
     return task
 
 
@@ -562,6 +581,7 @@ def delete_task(collab: Collab, user, task_id) -> None:
         _system(task, "task_deleted", user)
         update_attachments("task", task.pk, data={"deleted": True})
         _publish(task, "deleted")
+        _recount(task.responsible_id)
         task.delete()
 
 

@@ -107,11 +107,12 @@ def create(request: HttpRequest, collab_id: int) -> HttpResponse:
             "client_id": uuid.uuid4().hex,
         }
         if source is not None:
-            initial.update(
-                title=services.title_from(source.body),
-                description=source.body,
-                message=str(source.pk),
-            )
+            initial = {
+                **initial,
+                "title": services.title_from(source.body),
+                "description": source.body,
+                "message": str(source.pk),
+            }
         form = TaskForm(initial=initial, people=people, user=request.user)
     ctx = {
         "form": form,
