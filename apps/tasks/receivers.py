@@ -93,7 +93,6 @@ DEMO_TASKS = {
             ["Sketches", "Colour variants", "Send to the studio"],
         ),
         ("Confirm the colour palette", "boris@example.com", "ivan@example.com", 1, "todo", []),
-        ("Prepare the sitemap", "anna@example.com", "anna@example.com", -1, "done", []),
     ],
     "Quarterly report": [
         (
@@ -110,32 +109,60 @@ DEMO_TASKS = {
 
 
 def seed_demo_tasks(sender, users, collabs, **kwargs) -> int:
-    """A few tasks in each demo collab that has none yet."""
+    """A few tasks in each demo collab that has none yet and holds everyone they name. Made
+    through the services, then dated a minute apart right after the collab's conversation
+    (its last line is in the past), so the history still reads in the order of its ids and
+    is never dated "now"; the owner has read their notes, as the rest of the conversation."""
     from datetime import timedelta
 
-    from django.utils import timezone
+    from django.db import transaction
+
+    from apps.chat.models import Message, ReadState
+    from apps.collabs.models import Membership
 
     from . import services
-    from .models import Status, Task
+    from .models import Status, Task, TaskChange
 
     made = 0
     for name, rows in DEMO_TASKS.items():
         collab = collabs.get(name)
         if collab is None or Task.objects.filter(collab=collab).exists():
             continue
-        for title, creator, responsible, days, status, checklist in rows:
-            task = services.create_task(
-                collab,
-                users[creator],
-                title=title,
-                responsible_id=users[responsible].pk,
-                deadline=timezone.now().replace(hour=15, minute=0, second=0, microsecond=0)
-                + timedelta(days=days),
-                checklist=checklist,
-            )
-            if status != Status.TODO:
-                services.set_status(collab, users[responsible], task.pk, status)
-            made += 1
+        present = set(
+            Membership.objects.current().filter(collab=collab).values_list("user__email", flat=True)
+        )
+        if not all({row[1], row[2]} <= present for row in rows):
+            continue
+        last = Message.objects.filter(collab=collab).order_by("-pk").first()
+        if last is None:
+            continue
+        with transaction.atomic():
+            for title, creator, responsible, days, status, checklist in rows:
+                task = services.create_task(
+                    collab,
+                    users[creator],
+                    title=title,
+                    responsible_id=users[responsible].pk,
+                    deadline=last.created.replace(hour=15, minute=0, second=0, microsecond=0)
+                    + timedelta(days=days + 1),
+                    checklist=checklist,
+                )
+                if status != Status.TODO:
+                    services.set_status(collab, users[responsible], task.pk, status)
+                made += 1
+            notes = list(Message.objects.filter(collab=collab, pk__gt=last.pk).order_by("pk"))
+            for minutes, note in enumerate(notes, start=1):
+                note.created = note.updated = last.created + timedelta(minutes=minutes)
+            Message.objects.bulk_update(notes, ["created", "updated"])
+            when = last.created + timedelta(minutes=1)
+            tasks = Task.objects.filter(collab=collab)
+            tasks.update(created=when, updated=when)
+            tasks.exclude(status_changed=None).update(status_changed=when)
+            TaskChange.objects.filter(task__collab=collab).update(created=when)
+            if notes:
+                ReadState.objects.filter(collab=collab, user=collab.owner).update(
+                    last_read_id=notes[-1].pk
+                )
     return made
 
 

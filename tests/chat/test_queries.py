@@ -18,18 +18,19 @@ from apps.collabs import services as collab_services
 from apps.collabs.models import Collab, Role
 from tests.conftest import make_user
 
-# Every full page: + the top bar's bell, the person's unread notifications (1 query).
+# Every full page: + the top bar's bell, the person's unread notifications (1 query), and
+# "My tasks" with the count of their open tasks (1 query, apps/tasks/mine.open_count).
 # session, user, membership with its collab (access), member count (the header); the chat:
 # read marker, the unread messages (newer than the marker) and their reactions, the page
 # before them and its reactions, the pinned count, the others' read markers ("seen by"). The
 # sidebar's members are not read: its tabs load on demand.
 # ... and the list of my collabs beside the page (frame.py): its rows and their previews.
-PAGE_WITH_UNREAD_QUERIES = 14
+PAGE_WITH_UNREAD_QUERIES = 15
 # ... the same count when everything is read: the newer-than-marker query finds nothing (so no
 # reactions query), then the newest page and its reactions
-PAGE_ALL_READ_QUERIES = 13
+PAGE_ALL_READ_QUERIES = 14
 # ?message=<id>: no read marker, but two half pages around the message, each with reactions
-PAGE_AROUND_QUERIES = 13
+PAGE_AROUND_QUERIES = 14
 # session, user, membership with collab, the page of messages, its reactions
 HISTORY_QUERIES = 5
 # session, user, membership with collab; send_message: the members (for mentions, since the
@@ -43,10 +44,10 @@ SEND_QUERIES = 10 if connection.vendor == "postgresql" else 11
 # their authors (on PostgreSQL with their headlines; on SQLite the full-text match is a
 # subquery of the same query, and the snippets are marked in Python). The cards show no
 # reactions, so none are read.
-SEARCH_QUERIES = 8  # with the list of my collabs beside the results
+SEARCH_QUERIES = 9  # with the list of my collabs beside the results
 # session, user, hidden-collab count, memberships with collab, member count and the unread
 # and mention counters (subqueries of the one query), the last messages (the previews)
-LIST_QUERIES = 6
+LIST_QUERIES = 7
 
 
 @pytest.fixture(autouse=True)

@@ -54,7 +54,9 @@ def test_the_settings_page_shows_the_installed_feature_and_no_other(client, coll
     assert "Board" in html
     for label in ("Who may view cards", "Who may make cards", "Who may delete cards"):
         assert label in html
-    for gone in ("tasks", "meetings", "Tasks", "Meetings", "coming soon", "Coming soon"):
+    # The tasks feature is installed too; nothing of features that are not.
+    assert "Who may view tasks" in html
+    for gone in ("meetings", "Meetings", "coming soon", "Coming soon"):
         assert gone not in html
 
 
@@ -78,8 +80,10 @@ def test_without_the_right_the_controls_are_not_there(client, collab, owner, gue
         owner,
         features={
             "board": {"view": Level.EMPLOYEES, "create": Level.EMPLOYEES},
-            # The files' paperclip item too: with nothing to attach there is no paperclip.
+            # The files' and tasks' paperclip items too: with nothing to attach there is no
+            # paperclip.
             "files": {"create": Level.EMPLOYEES},
+            "tasks": {"create": Level.EMPLOYEES},
         },
     )
 

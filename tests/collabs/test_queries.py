@@ -15,29 +15,29 @@ from tests.conftest import make_user
 
 LIST_URL = reverse("collabs:list")
 
-# Every full page: + the top bar's bell, the person's unread notifications (1 query).
+# Every full page: + the top bar's bell (unread notifications) and "My tasks" (open tasks): 2.
 # session, user, hidden-collab count, memberships with collab and member count (one subquery),
 # the collabs' last messages with their authors (the previews)
-LIST_QUERIES = 6
+LIST_QUERIES = 7
 # session, user, hidden list, its previews, the top bar's unread total (of the listed collabs)
-HIDDEN_LIST_QUERIES = 6
+HIDDEN_LIST_QUERIES = 7
 # session, user, membership with its collab (the access check, cached for every permission),
 # member count; the chat: read marker, the unread messages (none: the owner's own notes of
 # adding people are not news to her, so no reactions query for them), then the newest page
 # and its reactions, the pinned count, the others' read markers ("seen by"). The sidebar's
 # tabs load on demand, after the page. (It was 11 while her own notes counted as unread.)
 # The list of my collabs beside the page: the memberships with their counters, the previews.
-DETAIL_QUERIES = 13
+DETAIL_QUERIES = 14
 # session, user, membership with collab, member count, members with users. (It was 8 while
 # "who may invite" let guests invite by default: a guest no longer gets the invitations part.)
 # Each framed page also lists my collabs beside it (DETAIL_QUERIES): 2 queries.
-MEMBERS_QUERIES = 8
+MEMBERS_QUERIES = 9
 # ... plus, for a guest where the collab lets guests invite, the site policy (guests allowed?)
 # and the pending invitations they sent, with their inviter (no link: not a guest's)
-MEMBERS_QUERIES_OF_A_GUEST_WHO_INVITES = 10
+MEMBERS_QUERIES_OF_A_GUEST_WHO_INVITES = 11
 # An employee who may invite: the employee directory for the "add an employee" picker, the site
 # policy, the pending invitations with their inviters and the active link
-MEMBERS_QUERIES_WITH_ADD_FORM = 12
+MEMBERS_QUERIES_WITH_ADD_FORM = 13
 
 
 def make_collabs(owner: User, member: User, n: int) -> list[Collab]:

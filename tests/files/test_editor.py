@@ -440,8 +440,8 @@ def test_the_editor_page_query_count_is_pinned(
 
 # Session, user, membership with the collab, the file with its version and author, the
 # versions listed; then the frame: the member count, the list of collabs beside the page and
-# their last messages; the top bar's bell (unread notifications). Reading the text is no query.
-EDITOR_PAGE_QUERIES = 9
+# their last messages; the top bar's bell and "My tasks" counts. Reading the text is no query.
+EDITOR_PAGE_QUERIES = 10
 
 
 # --- A new text file -----------------------------------------------------------------------------
