@@ -45,61 +45,70 @@ def _when(value) -> str:
     return date_format(timezone.localtime(moment), "DATETIME_FORMAT")
 
 
-def describe(action: str, d: dict) -> str:
+def describe(action: str, d: dict, actor: str) -> str:
+    """The whole sentence, the actor's name at its head (in Russian followed by a colon: the
+    rules of apps/chat/system.py, no verb agreeing with a person)."""
+    who = {"actor": actor}
     if action == "created":
-        return _("created the task for %(user)s") % {"user": _who(d.get("responsible"))}
+        return _("%(actor)s created the task for %(user)s") % {
+            **who,
+            "user": _who(d.get("responsible")),
+        }
     if action == "title":
-        return _("renamed it from “%(old)s” to “%(new)s”") % {
+        return _("%(actor)s renamed it from “%(old)s” to “%(new)s”") % {
+            **who,
             "old": d.get("old", ""),
             "new": d.get("new", ""),
         }
     if action == "description":
-        return _("changed the description")
+        return _("%(actor)s changed the description") % who
     if action == "responsible":
-        return _("handed it from %(old)s to %(new)s") % {
+        return _("%(actor)s handed it from %(old)s to %(new)s") % {
+            **who,
             "old": _who(d.get("old")),
             "new": _who(d.get("new")),
         }
     if action == "deadline":
-        return _("moved the deadline from %(old)s to %(new)s") % {
+        return _("%(actor)s moved the deadline from %(old)s to %(new)s") % {
+            **who,
             "old": _when(d.get("old")),
             "new": _when(d.get("new")),
         }
     if action == "priority":
-        return _("changed the priority from %(old)s to %(new)s") % {
+        return _("%(actor)s changed the priority from %(old)s to %(new)s") % {
+            **who,
             "old": _priority(d.get("old")),
             "new": _priority(d.get("new")),
         }
     if action == "status":
-        return _("changed the status from %(old)s to %(new)s") % {
+        return _("%(actor)s changed the status from %(old)s to %(new)s") % {
+            **who,
             "old": _status(d.get("old")),
             "new": _status(d.get("new")),
         }
     if action == "people":
-        return _("changed the co-assignees and observers")
+        return _("%(actor)s changed the co-assignees and observers") % who
+    text = {**who, "text": d.get("text", ""), "name": d.get("name", "")}
     if action == "check_added":
-        return _("added “%(text)s” to the checklist") % {"text": d.get("text", "")}
+        return _("%(actor)s added “%(text)s” to the checklist") % text
     if action == "check_done":
-        return _("ticked “%(text)s”") % {"text": d.get("text", "")}
+        return _("%(actor)s ticked “%(text)s”") % text
     if action == "check_undone":
-        return _("unticked “%(text)s”") % {"text": d.get("text", "")}
+        return _("%(actor)s unticked “%(text)s”") % text
     if action == "check_removed":
-        return _("removed “%(text)s” from the checklist") % {"text": d.get("text", "")}
+        return _("%(actor)s removed “%(text)s” from the checklist") % text
     if action == "file_added":
-        return _("attached “%(name)s”") % {"name": d.get("name", "")}
+        return _("%(actor)s attached “%(name)s”") % text
     if action == "file_removed":
-        return _("removed the file “%(name)s”") % {"name": d.get("name", "")}
-    return _("changed the task")
+        return _("%(actor)s removed the file “%(name)s” from the task") % text
+    return _("%(actor)s changed the task") % who
 
 
 def entries(task: Task) -> list[Entry]:
     """The newest LIMIT changes, newest first; one query."""
     rows = task.changes.select_related("actor").order_by("-created", "-id")[:LIMIT]
-    return [
-        Entry(
-            row.created,
-            (row.actor.full_name or row.actor.email) if row.actor else _("The portal"),
-            describe(row.action, row.data),
-        )
-        for row in rows
-    ]
+    entries = []
+    for row in rows:
+        actor = (row.actor.full_name or row.actor.email) if row.actor else _("The portal")
+        entries.append(Entry(row.created, actor, describe(row.action, row.data, actor)))
+    return entries

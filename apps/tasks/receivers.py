@@ -31,7 +31,7 @@ def _names(d: dict) -> dict:
     return {
         "actor": system.person(d, "actor"),
         "title": d.get("task_title") or _("a task"),
-        "user": system.person(d, "responsible"),
+        "user": system.person(d),
     }
 
 

@@ -344,8 +344,9 @@ def create_task(
                 "task_created",
                 user,
                 with_card=True,
-                responsible_name=responsible.full_name or responsible.email,
-                responsible_guest=responsible.is_guest,
+                user_id=responsible.pk,
+                user_name=responsible.full_name or responsible.email,
+                user_guest=responsible.is_guest,
             )
             if source is not None:
                 attach(source, card(task))
@@ -478,8 +479,9 @@ def update_task(
                 task,
                 "task_reassigned",
                 user,
-                responsible_name=task.responsible.full_name or task.responsible.email,
-                responsible_guest=task.responsible.is_guest,
+                user_id=task.responsible.pk,
+                user_name=task.responsible.full_name or task.responsible.email,
+                user_guest=task.responsible.is_guest,
             )
         _refresh_cards(task)
         _publish(task, "changed")
@@ -825,8 +827,9 @@ def note_overdue(now: datetime | None = None) -> int:
                 task,
                 "task_overdue",
                 None,
-                responsible_name=task.responsible.full_name or task.responsible.email,
-                responsible_guest=task.responsible.is_guest,
+                user_id=task.responsible.pk,
+                user_name=task.responsible.full_name or task.responsible.email,
+                user_guest=task.responsible.is_guest,
             )
             _refresh_cards(task)
             _publish(task, "overdue")

@@ -30,7 +30,7 @@ def test_a_member_creates_a_task_told_in_the_chat_with_its_card(collab, member, 
     assert list(task.checklist.values_list("text", flat=True)) == ["Draft", "Send"]
     [note] = system_messages(collab, "task_created")
     assert note.system_data["task_id"] == task.pk
-    assert note.system_data["responsible_guest"] is True
+    assert note.system_data["user_guest"] is True
     [card] = MessageAttachment.objects.filter(message=note)
     assert (card.kind, card.ref_id, card.data["title"]) == ("task", task.pk, task.title)
     assert TaskChange.objects.filter(task=task, action="created").count() == 1
@@ -121,7 +121,7 @@ def test_reassigning_is_told_and_logged(collab, member, owner, guest):
     task.refresh_from_db()
     assert task.responsible == guest
     [note] = system_messages(collab, "task_reassigned")
-    assert note.system_data["responsible_name"] == guest.full_name
+    assert note.system_data["user_name"] == guest.full_name
     change = TaskChange.objects.get(task=task, action="responsible")
     assert change.data["old"]["name"] == member.full_name
     card = MessageAttachment.objects.get(kind="task", ref_id=task.pk)
