@@ -109,15 +109,14 @@ DEMO_TASKS = {
 
 
 def seed_demo_tasks(sender, users, collabs, **kwargs) -> int:
-    """A few tasks in each demo collab that has none yet and holds everyone they name. Made
-    through the services, then dated a minute apart right after the collab's conversation
-    (its last line is in the past), so the history still reads in the order of its ids and
-    is never dated "now"; the owner has read their notes, as the rest of the conversation."""
+    """A few tasks in each demo collab that has none yet and holds everyone they name, made
+    through the services and dated right after the collab's conversation (seed_demo dates
+    their notes in the chat the same way)."""
     from datetime import timedelta
 
     from django.db import transaction
 
-    from apps.chat.models import Message, ReadState
+    from apps.chat.access import visible_messages
     from apps.collabs.models import Membership
 
     from . import services
@@ -133,7 +132,7 @@ def seed_demo_tasks(sender, users, collabs, **kwargs) -> int:
         )
         if not all({row[1], row[2]} <= present for row in rows):
             continue
-        last = Message.objects.filter(collab=collab).order_by("-pk").first()
+        last = visible_messages(collab.owner, collab).order_by("-pk").first()
         if last is None:
             continue
         with transaction.atomic():
@@ -150,19 +149,12 @@ def seed_demo_tasks(sender, users, collabs, **kwargs) -> int:
                 if status != Status.TODO:
                     services.set_status(collab, users[responsible], task.pk, status)
                 made += 1
-            notes = list(Message.objects.filter(collab=collab, pk__gt=last.pk).order_by("pk"))
-            for minutes, note in enumerate(notes, start=1):
-                note.created = note.updated = last.created + timedelta(minutes=minutes)
-            Message.objects.bulk_update(notes, ["created", "updated"])
+            # Dated right after the conversation, as seed_demo dates their notes in the chat.
             when = last.created + timedelta(minutes=1)
             tasks = Task.objects.filter(collab=collab)
             tasks.update(created=when, updated=when)
             tasks.exclude(status_changed=None).update(status_changed=when)
             TaskChange.objects.filter(task__collab=collab).update(created=when)
-            if notes:
-                ReadState.objects.filter(collab=collab, user=collab.owner).update(
-                    last_read_id=notes[-1].pk
-                )
     return made
 
 

@@ -169,8 +169,8 @@ def test_the_query_count_is_pinned(client, collab, member, owner, count, django_
     client.get(page(collab, file))  # warm the session's caches
     # Session, user, membership with the collab, the current version with its file, the
     # versions with their uploaders, the folder; then the frame: the member count, the rail's
-    # memberships and their last messages; the top bar's bell (unread notifications).
-    with django_assert_num_queries(10):
+    # memberships and their last messages; the top bar's bell and "My tasks" counts.
+    with django_assert_num_queries(11):
         assert client.get(page(collab, file)).status_code == 200
 
 

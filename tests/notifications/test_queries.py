@@ -18,14 +18,14 @@ def _make(user, collab, actor, count: int) -> None:
 
 
 # The list: session and user (2), the chats' unread total in the top bar (1), the bell's count
-# (1), the page of notifications with their collabs (1).
+# (1), "My tasks" (1), the page of notifications with their collabs (1).
 @pytest.mark.parametrize("count", [5, 500])
 def test_the_list_costs_the_same_whatever_the_number(
     client, collab, owner, member, count, django_assert_num_queries
 ):
     _make(member, collab, owner, count)
     client.force_login(member)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         response = client.get(reverse("notifications:list"))
     assert response.status_code == 200
 

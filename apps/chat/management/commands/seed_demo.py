@@ -120,9 +120,17 @@ class Command(BaseCommand):
                 converse(collab, users[owner], users, conversation, days)
                 created += 1
             collabs[name] = Collab.objects.get(pk=collab.pk)
-        # The features' part of the demo (a few tasks...), each idempotent on its own.
+        # The features' part of the demo (a few tasks...), each idempotent on its own; their
+        # notes in the chat are dated right after the conversation.
+        heads = {
+            name: visible_messages(collab.owner, collab).order_by("-pk").first()
+            for name, collab in collabs.items()
+        }
         for _receiver, added in demo_seeded.send(sender=None, users=users, collabs=collabs):
             created += added or 0
+        for name, collab in collabs.items():
+            if heads[name] is not None:
+                _date_notes_after(collab, heads[name])
         self.stdout.write(
             f"Demo data: {created} created." if created else "Demo data: already there."
         )
@@ -191,6 +199,19 @@ def converse(
     ]
     _date(collab, conversation, sent, times)
     return sent
+
+
+def _date_notes_after(collab: Collab, head: Message) -> None:
+    """What the features wrote into the chat after `head` (the conversation's last line, in
+    the past) goes a minute apart right after it, never "now", and the owner has read it."""
+    # lint: allow message-query -- demo data only: dates what the services just wrote
+    notes = list(Message.objects.filter(collab=collab, pk__gt=head.pk).order_by("pk"))
+    for minutes, note in enumerate(notes, start=1):
+        when = head.created + dt.timedelta(minutes=minutes)
+        # lint: allow message-query -- demo data only: dates what the services just wrote
+        Message.objects.filter(pk=note.pk).update(created=when, updated=when)
+    if notes:
+        chat.mark_read(collab, collab.owner, notes[-1].pk)
 
 
 def _date(collab: Collab, conversation: Conversation, sent: list[Message], times) -> None:
