@@ -244,3 +244,39 @@ def test_delete_asks_then_deletes(client, collab, owner, moderator):
     answer = client.post(url("delete", collab, task))
     assert answer.status_code == 302 and answer["Location"] == url("list", collab)
     assert not Task.objects.exists()
+
+
+EVERY_TASK_URL = [
+    ("get", "detail", {}),
+    ("get", "edit", {}),
+    ("get", "delete", {}),
+    ("post", "status", {"status": "done"}),
+    ("post", "move", {"status": "done"}),
+    ("post", "delete", {}),
+    ("post", "checklist_add", {"text": "Mine"}),
+    ("post", "comment", {"body": "Still here?"}),
+    ("post", "files", {"file": "1"}),
+]
+
+
+@pytest.mark.parametrize(("method", "name", "data"), EVERY_TASK_URL)
+def test_a_removed_member_reaches_no_task_url(client, collab, owner, member, method, name, data):
+    from apps.collabs import services as collab_services
+
+    task = make_task(collab, owner, member, checklist=["Draft"])
+    item = task.checklist.get()
+    collab_services.remove_member(fresh(collab), owner, member)
+    client_for(client, member)
+    answer = getattr(client, method)(url(name, collab, task), data)
+    assert answer.status_code == 404
+    answer = client.post(
+        url("checklist_item", collab, task, item_id=item.pk), {"op": "toggle", "done": "1"}
+    )
+    assert answer.status_code == 404
+    for page in ("list", "board", "tab", "create"):
+        assert client.get(url(page, collab)).status_code == 404
+    task.refresh_from_db()
+    item.refresh_from_db()
+    assert task.status == Status.TODO and not item.done
+    assert Task.objects.filter(pk=task.pk).exists()
+    assert not Comment.objects.exists()
