@@ -107,7 +107,11 @@ class FilterForm(forms.Form):
         ("created", _("Newest first")),
         ("priority", _("By priority")),
     )
-    STATUSES = (("", _("Any status")), ("open", _("Open")), *Status.choices)
+    STATUSES = (
+        ("", _("Any status")),
+        ("open", pgettext_lazy("tasks that are not done", "Open")),
+        *Status.choices,
+    )
 
     responsible = forms.ChoiceField(label=_("Responsible person"), required=False)
     status = forms.ChoiceField(
