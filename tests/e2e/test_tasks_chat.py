@@ -139,3 +139,23 @@ def test_a_guest_completes_their_task_on_a_phone(open_page, team):
     ).to_contain_text("Gleb Guest (guest) completed the task “Send the signed contract”")
     no_horizontal_overflow(page, 375)
     assert_clean(page)
+
+
+def test_an_open_task_page_hears_of_anothers_change(open_page, team):
+    collab, olga, anna = team["collab"], team["owner"], team["anna"]
+    task = services.create_task(collab, olga, title="Order the prints", responsible_id=anna.pk)
+    url = f"/collabs/{collab.pk}/tasks/{task.pk}/"
+    watching = person(open_page, olga, DESKTOP)
+    watching.goto(url)
+    watching.wait_for_function("() => window.collabLive && window.collabLive.isOpen()")
+    doing = person(open_page, anna, DESKTOP)
+    doing.goto(url)
+    doing.get_by_role("button", name="Complete").click()
+    expect(doing.get_by_role("button", name="Reopen")).to_be_visible()
+    notice = watching.get_by_role("status").filter(has_text="Someone changed this task.")
+    expect(notice).to_be_visible()
+    notice.get_by_role("link", name="Show the changes").click()
+    expect(watching.get_by_role("button", name="Reopen")).to_be_visible()
+    # Her own change tells her nothing.
+    expect(doing.get_by_text("Someone changed this task.")).to_be_hidden()
+    assert_clean(watching)
