@@ -487,10 +487,10 @@ def update_task(
         _publish(task, "changed")
         if "responsible" in fields:
             _recount(old_responsible.pk, task.responsible_id)
+        # Those just given it: a new responsible person, new co-assignees (not observers).
+        coassigned = {str(uid) for uid in coassignee_ids}
         newly = ([task.responsible_id] if "responsible" in fields else []) + [
-            uid
-            for uid in added
-            if task.members.filter(user_id=uid, role=TaskMember.Role.COASSIGNEE).exists()
+            uid for uid in added if str(uid) in coassigned
         ]
         if newly:
             _notify_assigned(task, user, newly)

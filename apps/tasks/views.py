@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -123,8 +123,6 @@ def create(request: HttpRequest, collab_id: int) -> HttpResponse:
     }
     status = 400 if form.errors else 200
     if request.htmx and not request.htmx.boosted:
-        from django.shortcuts import render
-
         return render(request, "tasks/_form_dialog.html", {"collab": collab, **ctx}, status=status)
     return render_frame(request, "tasks/create.html", collab, ctx, current="tasks", status=status)
 

@@ -119,3 +119,22 @@ def test_the_top_bar_count_goes_live_to_whom_it_changed_for(collab, owner, membe
     with with_commit(execute=True):
         services.set_status(fresh(collab), member, task.pk, Status.DONE)
     assert [s for s in sent if s[1] == "tasks.open"] == [(member.pk, "tasks.open", {"open": 0})]
+
+
+def test_an_edit_tells_new_co_assignees_not_new_observers(collab, owner, member, guest, moderator):
+    task = make_task(collab, owner, member)
+    services.update_task(
+        fresh(collab),
+        owner,
+        task.pk,
+        title=task.title,
+        description="",
+        responsible_id=member.pk,
+        deadline=None,
+        priority=1,
+        coassignee_ids=[guest.pk],
+        observer_ids=[moderator.pk],
+    )
+    assert kinds_of(guest) == ["task_assigned"]
+    assert kinds_of(moderator) == []
+    assert kinds_of(member) == ["task_assigned"]  # from the creation only
