@@ -2,12 +2,22 @@
 (never Message.objects filtered by hand): the collab comes from the access layer, and the
 collab's "new members see earlier history" setting bounds what a newcomer sees."""
 
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
 from apps.collabs.models import Collab
 from apps.collabs.permissions import history_start, membership_of
 
 from .models import Message
 
-__all__ = ["history_start", "last_message_of", "list_heads", "visible_messages", "within_view"]
+__all__ = [
+    "history_start",
+    "last_message_of",
+    "list_heads",
+    "source_message",
+    "visible_messages",
+    "within_view",
+]
 
 
 def visible_messages(user, collab: Collab):
@@ -73,3 +83,24 @@ def list_heads(ids):
             "attached",
         )
     )
+
+
+def source_message(user, collab: Collab, message_id) -> Message | None:
+    """The chat message a feature's item (a task, a meeting) is made from: one the person may
+    read, written by a person, not deleted; None when no id is given, a ValidationError for
+    any other id."""
+    if message_id in (None, ""):
+        return None
+    try:
+        message_id = int(message_id)
+    except (TypeError, ValueError):
+        raise ValidationError(_("The message is not in this chat.")) from None
+    message = (
+        visible_messages(user, collab)
+        .filter(pk=message_id, kind="user", deleted_at__isnull=True)
+        .select_related("author")
+        .first()
+    )
+    if message is None:
+        raise ValidationError(_("The message is not in this chat."))
+    return message

@@ -386,3 +386,10 @@ _CLEANER = nh3.Cleaner(
     set_tag_attribute_values={"a": {"target": "_blank"}},
     url_schemes={"http", "https", "mailto"},
 )
+
+
+def title_from(body: str) -> str:
+    """A title proposed from a message's text (for a task or a meeting made from it): its
+    first line, cut at a word."""
+    first = next((line for line in body.splitlines() if line.strip()), "")
+    return excerpt(first, 100)

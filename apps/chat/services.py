@@ -64,6 +64,12 @@ def _members(collab: Collab, body: str) -> list[tuple[int, str]]:
     )
 
 
+def render_for(collab: Collab, text: str):
+    """A feature's Markdown text (a task's description, a meeting's, a comment) rendered as
+    the chat renders messages, with the collab's people as mentions; None for no text."""
+    return render_message(text, _members(collab, text)) if text else None
+
+
 def _clean_body(body) -> str:
     if body is not None and not isinstance(body, str):
         # A socket frame may carry any JSON: a list or a number is not a message.

@@ -13,6 +13,9 @@ frames) into values the databases accept, so bad input is refused or ignored, ne
 
 import re
 
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
 MAX_ID = 2**63 - 1
 
 _DIGITS = re.compile(r"[0-9]{1,19}")
@@ -70,3 +73,27 @@ def query_text(value, limit: int = 200) -> str:
     if not isinstance(value, str):
         return ""
     return without_unstorable(value)[:limit].strip()
+
+
+def clean_text(
+    value, *, limit: int, what: str, required: bool = False, one_line: bool = False
+) -> str:
+    """Text a person typed into a form field, trimmed (and on one line where asked), or a
+    ValidationError naming the field (`what`: "The title") that says what is wrong with it."""
+    from .text import single_line
+
+    if value is not None and not isinstance(value, str):
+        raise ValidationError(_("%(what)s must be text.") % {"what": what})
+    value = (value or "").strip()
+    if one_line:
+        value = single_line(value)
+    if required and not value:
+        raise ValidationError(_("%(what)s is required.") % {"what": what})
+    if not storable(value):
+        raise ValidationError(_("%(what)s contains an invalid character.") % {"what": what})
+    if len(value) > limit:
+        raise ValidationError(
+            _("%(what)s is too long: %(length)d characters; the limit is %(limit)d.")
+            % {"what": what, "length": len(value), "limit": limit}
+        )
+    return value

@@ -20,15 +20,14 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.chat.access import visible_messages
+from apps.chat.access import source_message
 from apps.chat.attachments import Attached
-from apps.chat.markup import excerpt, render_message
-from apps.chat.services import attach, post_system_message, update_attachments
+from apps.chat.markup import title_from
+from apps.chat.services import attach, post_system_message, render_for, update_attachments
 from apps.collabs import live
 from apps.collabs.models import Collab, Membership
 from apps.collabs.permissions import level_allows, require, rights_of
-from apps.core.inputs import storable
-from apps.core.text import single_line
+from apps.core.inputs import clean_text
 
 from . import rules
 from .models import (
@@ -49,7 +48,7 @@ from .models import (
 )
 from .rules import CREATE, DELETE, EDIT, VIEW
 
-__all__ = ["CREATE", "DELETE", "EDIT", "VIEW"]
+__all__ = ["CREATE", "DELETE", "EDIT", "VIEW", "source_of", "title_from"]
 
 
 class StaleEdit(ValidationError):
@@ -105,22 +104,7 @@ def _person(collab: Collab, user_id, people: list | None = None):
 # --- Clean input --------------------------------------------------------------------------------
 
 
-def _text(value, *, limit: int, what: str, required: bool = False, one_line: bool = False) -> str:
-    if value is not None and not isinstance(value, str):
-        raise ValidationError(_("%(what)s must be text.") % {"what": what})
-    value = (value or "").strip()
-    if one_line:
-        value = single_line(value)
-    if required and not value:
-        raise ValidationError(_("%(what)s is required.") % {"what": what})
-    if not storable(value):
-        raise ValidationError(_("%(what)s contains an invalid character.") % {"what": what})
-    if len(value) > limit:
-        raise ValidationError(
-            _("%(what)s is too long: %(length)d characters; the limit is %(limit)d.")
-            % {"what": what, "length": len(value), "limit": limit}
-        )
-    return value
+_text = clean_text
 
 
 def clean_title(value) -> str:
@@ -129,19 +113,6 @@ def clean_title(value) -> str:
 
 def clean_description(value) -> str:
     return _text(value, limit=MAX_DESCRIPTION, what=_("The description"))
-
-
-def _render(collab: Collab, text: str):
-    members = (
-        list(
-            Membership.objects.current()
-            .filter(collab=collab)
-            .values_list("user_id", "user__full_name")
-        )
-        if "@" in text
-        else []
-    )
-    return render_message(text, members) if text else None
 
 
 def _priority(value) -> int:
@@ -254,30 +225,7 @@ def new_position() -> float:
 # --- Creating -----------------------------------------------------------------------------------
 
 
-def source_of(user, collab: Collab, message_id) -> "object | None":
-    """The chat message a task is made from: one the person may read, not a system message,
-    not deleted."""
-    if message_id in (None, ""):
-        return None
-    try:
-        message_id = int(message_id)
-    except (TypeError, ValueError):
-        raise ValidationError(_("The message is not in this chat.")) from None
-    message = (
-        visible_messages(user, collab)
-        .filter(pk=message_id, kind="user", deleted_at__isnull=True)
-        .select_related("author")
-        .first()
-    )
-    if message is None:
-        raise ValidationError(_("The message is not in this chat."))
-    return message
-
-
-def title_from(body: str) -> str:
-    """A title proposed from a message's text: its first line, cut at a word."""
-    first = next((line for line in body.splitlines() if line.strip()), "")
-    return excerpt(first, 100)
+source_of = source_message
 
 
 def create_task(
@@ -313,7 +261,7 @@ def create_task(
         _text(t, limit=MAX_CHECK_ITEM, what=_("A checklist item"), one_line=True) for t in checklist
     ]
     items = [t for t in items if t][:MAX_CHECK_ITEMS]
-    rendered = _render(collab, description)
+    rendered = render_for(collab, description)
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -439,7 +387,7 @@ def update_task(
             task.title = title
             fields.append("title")
         if task.description != description:
-            rendered = _render(collab, description)
+            rendered = render_for(collab, description)
             _log(task, user, "description", now)
             task.description = description
             task.html = rendered.html if rendered else ""
@@ -695,7 +643,7 @@ def add_comment(collab: Collab, user, task_id, body) -> Comment:
     with transaction.atomic():
         task = _locked(user, collab, task_id)
         rules.require_comment(user, collab, task)
-        rendered = _render(collab, body)
+        rendered = render_for(collab, body)
         now = timezone.now()
         comment = Comment.objects.create(
             task=task, author=user, body=body, html=rendered.html, created=now
