@@ -117,6 +117,7 @@ INSTALLED_APPS = [
     "apps.invitations",
     "apps.files",
     "apps.tasks",
+    "apps.calendar",
 ]
 
 MIDDLEWARE = [
@@ -427,6 +428,7 @@ PERIODIC_JOBS = [
     "make_previews",
     "note_overdue_tasks",
     "remind_task_deadlines",
+    "remind_meetings",
 ]
 
 # Background tasks (email, text messages; later thumbnails, ICS mail, PDF signing) leave the
