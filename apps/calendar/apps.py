@@ -27,9 +27,7 @@ class CalendarConfig(AppConfig):
                     FeatureRight("view", VIEW, _("who may view meetings")),
                     FeatureRight("create", CREATE, _("who may plan meetings")),
                     FeatureRight("edit", EDIT, _("who may edit meetings"), Level.EMPLOYEES),
-                    FeatureRight(
-                        "delete", DELETE, _("who may cancel meetings"), Level.MODERATORS
-                    ),
+                    FeatureRight("delete", DELETE, _("who may cancel meetings"), Level.MODERATORS),
                 ),
                 urls="apps.calendar.urls",
                 # "My calendar", working hours, the feed and the booking pages, at /calendar/
