@@ -15,6 +15,10 @@ time is shown in the reader's zone and language when read:
                        Olga booked the meeting “Intro” for Dec. 12, 2026, 10:00
     booking_cancelled  Встреча «Знакомство» отменена, гость — Ольга
                        Olga cancelled the meeting “Intro”
+    booking_moved      Встреча «Знакомство» перенесена на 14 декабря, 11:00, гость — Ольга
+                       Olga moved the meeting “Intro” to Dec. 14, 2026, 11:00
+    slot_link_created  Анна: отправлены свободные слоты «Знакомство»
+                       Anna sent free slots: “Intro”
 """
 
 from django.utils import timezone
@@ -70,6 +74,13 @@ system.register(
 system.register(
     "booking_cancelled",
     lambda d: _("%(user)s cancelled the meeting “%(title)s”") % _names(d),
+)
+system.register(
+    "slot_link_created",
+    lambda d: (
+        _("%(actor)s sent free slots: “%(title)s”")
+        % {**_names(d), "title": d.get("link_title") or ""}
+    ),
 )
 system.register(
     "booking_moved",
