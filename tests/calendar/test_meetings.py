@@ -39,9 +39,7 @@ def plan(collab, by, title="Kick-off", start=None, **extra):
 
 
 def system(collab, kind):
-    return list(
-        Message.objects.filter(collab=collab, kind=Message.Kind.SYSTEM, system_type=kind)
-    )
+    return list(Message.objects.filter(collab=collab, kind=Message.Kind.SYSTEM, system_type=kind))
 
 
 def calendar_part(message) -> icalendar.Calendar:
@@ -90,7 +88,7 @@ def test_the_note_reads_in_each_language_in_the_readers_zone(collab, owner):
     assert "12:00" in text
     with timezone.override("UTC"), translation.override("en"):
         text = render_system(note.system_type, note.system_data)
-    assert "planned the meeting “Смета”" in text and "9:00" in text or "09:00" in text
+    assert ("planned the meeting “Смета”" in text and "9:00" in text) or "09:00" in text
 
 
 def test_a_meeting_from_a_message_carries_its_text_and_puts_the_card_under_it(
@@ -134,7 +132,9 @@ def test_only_people_of_the_collab_can_be_invited_by_account(collab, owner, outs
 
 
 def test_who_may_not_plan_is_refused(collab, owner, guest):
-    collab_services.change_settings(fresh(collab), owner, features={"calendar": {"create": "employees"}})
+    collab_services.change_settings(
+        fresh(collab), owner, features={"calendar": {"create": "employees"}}
+    )
     with pytest.raises(PermissionDenied):
         plan(collab, guest)
 
@@ -234,13 +234,25 @@ def test_a_stale_edit_is_refused(collab, owner):
     meeting = plan(collab, owner)
     version = services.version_of(meeting)
     services.update_meeting(
-        fresh(collab), owner, meeting.pk, title="New", start=meeting.start, end=meeting.end,
-        zone=meeting.timezone, base_version=version,
+        fresh(collab),
+        owner,
+        meeting.pk,
+        title="New",
+        start=meeting.start,
+        end=meeting.end,
+        zone=meeting.timezone,
+        base_version=version,
     )
     with pytest.raises(services.StaleEdit):
         services.update_meeting(
-            fresh(collab), owner, meeting.pk, title="Newer", start=meeting.start,
-            end=meeting.end, zone=meeting.timezone, base_version=version,
+            fresh(collab),
+            owner,
+            meeting.pk,
+            title="Newer",
+            start=meeting.start,
+            end=meeting.end,
+            zone=meeting.timezone,
+            base_version=version,
         )
 
 
@@ -250,7 +262,12 @@ def test_only_the_organizer_or_the_rights_edit_and_cancel(collab, owner, member,
         services.cancel_meeting(fresh(collab), guest, meeting.pk)
     with pytest.raises(PermissionDenied):
         services.update_meeting(
-            fresh(collab), guest, meeting.pk, title="x", start=meeting.start, end=meeting.end,
+            fresh(collab),
+            guest,
+            meeting.pk,
+            title="x",
+            start=meeting.start,
+            end=meeting.end,
             zone=meeting.timezone,
         )
     services.cancel_meeting(fresh(collab), member, meeting.pk)  # the organizer
@@ -359,8 +376,13 @@ def test_the_dialog_gets_204(client, collab, owner):
     assert dialog.status_code == 200 and b"<html" not in dialog.content
     ok = c.post(
         url,
-        {"title": "Sync", "day": "2026-12-20", "start_time": "10:00", "end_time": "11:00",
-         "zone": "UTC"},
+        {
+            "title": "Sync",
+            "day": "2026-12-20",
+            "start_time": "10:00",
+            "end_time": "11:00",
+            "zone": "UTC",
+        },
         headers={"HX-Request": "true"},
     )
     assert ok.status_code == 204 and ok["HX-Trigger"] == "dialog-done"
@@ -384,7 +406,9 @@ def test_outsiders_and_removed_members_get_404(client, collab, owner, member, ou
 
 def test_a_guest_kept_from_meetings_gets_403(client, collab, owner, guest):
     meeting = plan(collab, owner)
-    collab_services.change_settings(fresh(collab), owner, features={"calendar": {"view": "employees"}})
+    collab_services.change_settings(
+        fresh(collab), owner, features={"calendar": {"view": "employees"}}
+    )
     url = reverse("calendar:detail", args=[collab.pk, meeting.pk])
     assert client_for(client, guest).get(url).status_code == 403
 
