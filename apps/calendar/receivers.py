@@ -99,3 +99,86 @@ registry.register_content_counter(
     _count,
     lambda n: ngettext("%(count)d meeting", "%(count)d meetings", n) % {"count": n},
 )
+
+
+# --- Demo data ----------------------------------------------------------------------------------
+
+# collab: (title, organizer, attendees, days ahead, local hour, minutes, place)
+DEMO_MEETINGS = {
+    "Website redesign": [
+        (
+            "Design review",
+            "anna@example.com",
+            ["boris@example.com", "ivan@example.com"],
+            2,
+            11,
+            60,
+            "",
+        ),
+        ("Logo sign-off", "boris@example.com", ["anna@example.com"], 5, 15, 30, "Room 2"),
+    ],
+    "Quarterly report": [
+        ("Сверка цифр", "anna@example.com", ["boris@example.com"], 3, 10, 45, ""),
+    ],
+}
+
+
+def seed_demo_meetings(sender, users, collabs, **kwargs) -> int:
+    """A few meetings in the coming days in each demo collab that has none yet, and a free-slot
+    link of its owner in the first, made through the services (their notes in the chat are
+    dated by seed_demo after the conversation)."""
+    from datetime import datetime, time, timedelta
+
+    from django.db import transaction
+    from django.utils import timezone as dj_timezone
+
+    from apps.collabs.models import Membership
+    from apps.core.zones import zone_of
+
+    from . import booking, services
+    from .models import FreeSlotLink, Meeting
+
+    made = 0
+    for name, rows in DEMO_MEETINGS.items():
+        collab = collabs.get(name)
+        if collab is None or Meeting.objects.filter(collab=collab).exists():
+            continue
+        present = set(
+            Membership.objects.current().filter(collab=collab).values_list("user__email", flat=True)
+        )
+        if not all({row[1], *row[2]} <= present for row in rows):
+            continue
+        today = dj_timezone.now().date()
+        with transaction.atomic():
+            for title, organizer, invited, days, hour, minutes, place in rows:
+                person = users[organizer]
+                zone = zone_of(person)
+                start = datetime.combine(today + timedelta(days=days), time(hour), tzinfo=zone)
+                services.create_meeting(
+                    collab,
+                    person,
+                    title=title,
+                    start=start,
+                    end=start + timedelta(minutes=minutes),
+                    zone=str(zone),
+                    location=place,
+                    attendee_ids=[users[email].pk for email in invited],
+                )
+                made += 1
+            if not FreeSlotLink.objects.filter(collab=collab).exists() and made:
+                owner = collab.owner
+                booking.create_link(
+                    collab,
+                    owner,
+                    title=_("Intro call with %(name)s") % {"name": owner.full_name or owner.email},
+                )
+    return made
+
+
+def _connect_demo() -> None:
+    from apps.chat.demo import demo_seeded
+
+    demo_seeded.connect(seed_demo_meetings, dispatch_uid="calendar-demo")
+
+
+_connect_demo()
