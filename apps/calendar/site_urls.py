@@ -3,6 +3,13 @@ meetings across their collabs, their working hours, their iCalendar feed, and th
 anyone with a link opens (booking a free slot, managing a booking, answering an
 invitation from its email)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import hours
+
+urlpatterns: list = [
+    # /calendar/hours/: working hours and the dates with hours of their own.
+    path("hours/", hours.hours, name="hours"),
+    path("hours/dates/", hours.add_date, name="hours_date"),
+    path("hours/dates/remove/", hours.remove_date, name="hours_date_remove"),
+]
