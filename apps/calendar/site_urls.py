@@ -5,7 +5,7 @@ invitation from its email)."""
 
 from django.urls import path
 
-from . import links, views
+from . import hours, links, views
 
 urlpatterns = [
     # Answering an invitation from its email (the attendee's token).
@@ -13,4 +13,8 @@ urlpatterns = [
     # A free-slot link's page, and the booker's page for their booking.
     path("book/<str:token>/", links.book, name="book"),
     path("booking/<str:token>/", links.manage, name="booking"),
+    # /calendar/hours/: working hours and the dates with hours of their own.
+    path("hours/", hours.hours, name="hours"),
+    path("hours/dates/", hours.add_date, name="hours_date"),
+    path("hours/dates/remove/", hours.remove_date, name="hours_date_remove"),
 ]
