@@ -400,6 +400,72 @@ TABLE.update(
 # "My tasks": everyone's own page, across their own collabs only.
 TABLE["my_tasks:mine"] = ("get", {}, None, expect(200, **SIGNED_OUT))
 
+# Meetings ("meeting": the owner's, the member invited). Planning and viewing: everyone in
+# the collab (guests too); editing anyone's: employees; cancelling: owner and moderators.
+_MEETING = {"collab_id": "collab", "meeting_id": "meeting"}
+TABLE.update(
+    {
+        "calendar:create": (
+            "get",
+            {"collab_id": "collab"},
+            None,
+            expect(**MEMBERS_OK, **SIGNED_OUT),
+        ),
+        "calendar:detail": ("get", _MEETING, None, expect(**MEMBERS_OK, **SIGNED_OUT)),
+        "calendar:edit": (
+            "get",
+            _MEETING,
+            None,
+            expect(200, guest=403, outsider=404, **SIGNED_OUT),
+        ),
+        "calendar:cancel": (
+            "post",
+            _MEETING,
+            {},
+            expect(302, member=403, guest=403, outsider=404, **SIGNED_OUT),
+        ),
+        # Everyone in the collab is answered (not invited: "you are not invited", a redirect).
+        "calendar:respond": (
+            "post",
+            _MEETING,
+            {"answer": "accepted"},
+            expect(302, outsider=404, **SIGNED_OUT),
+        ),
+        "calendar:links": (
+            "get",
+            {"collab_id": "collab"},
+            None,
+            expect(**MEMBERS_OK, **SIGNED_OUT),
+        ),
+        "calendar:link_create": (
+            "get",
+            {"collab_id": "collab"},
+            None,
+            expect(**MEMBERS_OK, **SIGNED_OUT),
+        ),
+        # The owner's link: its owner, or whoever may cancel meetings, turns it off.
+        "calendar:link_off": (
+            "post",
+            {"collab_id": "collab", "link_id": "slot_link"},
+            {},
+            expect(302, member=403, guest=403, outsider=404, **SIGNED_OUT),
+        ),
+        # Pages anyone with the link opens, signed in or not (the token is the key).
+        "my_calendar:rsvp": ("get", {"token": "rsvp_token"}, None, expect(200)),
+        "my_calendar:book": ("get", {"token": "book_token"}, None, expect(200)),
+        "my_calendar:booking": ("get", {"token": "booking_token"}, None, expect(200)),
+        # Everyone's own working hours.
+        "my_calendar:hours": ("get", {}, None, expect(200, **SIGNED_OUT)),
+        "my_calendar:hours_date": (
+            "post",
+            {},
+            {"day": "2000-01-01", "kind": "off"},
+            expect(200, **SIGNED_OUT),
+        ),
+        "my_calendar:hours_date_remove": ("post", {}, {"day": "2000-01-01"}, expect(302)),
+    }
+)
+
 # The built-in text editor: read-only for those who may view but not edit files (the guest);
 # saving by role is in tests/files/test_editor.py.
 TABLE["files:edit_text"] = (
@@ -464,7 +530,32 @@ def world(people, collab, other_collab):
     task = create_task(
         collab, people["owner"], title="Launch the site", responsible_id=people["member"].pk
     )
+    from apps.calendar import booking as bookings
+    from apps.calendar.services import create_meeting
+
+    meeting = create_meeting(
+        collab,
+        people["owner"],
+        title="Review",
+        start=_soon(2),
+        end=_soon(2, 1),
+        attendee_ids=[people["member"].pk],
+        emails=["client@example.org"],
+    )
+    slot_link = bookings.create_link(collab, people["owner"], title="Intro", min_notice=0)
+    booked = bookings.book(
+        slot_link.token,
+        bookings.offered(slot_link)[0].start,
+        name="Client",
+        email="client@example.org",
+        zone="UTC",
+    )
     return {
+        "meeting": meeting,
+        "rsvp_token": meeting.attendees.get(email="client@example.org").token,
+        "slot_link": slot_link,
+        "book_token": slot_link.token,
+        "booking_token": booked.token,
         "notification": notification,
         "task": task,
         "file": file,
@@ -476,6 +567,15 @@ def world(people, collab, other_collab):
         "invitation": invitation,
         **people,
     }
+
+
+def _soon(days: int, hours: int = 0):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    start = timezone.now().replace(minute=0, second=0, microsecond=0) + timedelta(days=days)
+    return start + timedelta(hours=hours)
 
 
 def _picture(collab, user):
@@ -494,7 +594,8 @@ def _path(name: str, kwargs: dict, world) -> str:
 
     resolved = {}
     for key, value in kwargs.items():
-        resolved[key] = world[value].pk if value in world else value
+        found = world.get(value, value)
+        resolved[key] = getattr(found, "pk", found)
     return reverse(name, kwargs=resolved)
 
 

@@ -63,11 +63,12 @@ def _prefill(request: HttpRequest, zone) -> dict:
     try:
         if "T" in raw:
             at = datetime.strptime(raw[:16], "%Y-%m-%dT%H:%M")
-            initial.update(
-                day=at.date(),
-                start_time=at.time(),
-                end_time=(at + timedelta(hours=1)).time(),
-            )
+            initial = {
+                **initial,
+                "day": at.date(),
+                "start_time": at.time(),
+                "end_time": (at + timedelta(hours=1)).time(),
+            }
         elif raw:
             initial["day"] = date.fromisoformat(raw[:10])
     except ValueError:
@@ -130,11 +131,12 @@ def create(request: HttpRequest, collab_id: int) -> HttpResponse:
     else:
         initial = {**_prefill(request, zone), "zone": str(zone), "client_id": uuid.uuid4().hex}
         if source is not None:
-            initial.update(
-                title=services.title_from(source.body),
-                description=source.body,
-                message=str(source.pk),
-            )
+            initial = {
+                **initial,
+                "title": services.title_from(source.body),
+                "description": source.body,
+                "message": str(source.pk),
+            }
         form = MeetingForm(initial=initial, people=people, zones=zones)
     ctx = {
         "form": form,

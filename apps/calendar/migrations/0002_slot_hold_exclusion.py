@@ -22,6 +22,7 @@ def create(apps, schema_editor):
 
 def drop(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
+        # lint: allow fstring-sql -- NAME is the constant above
         schema_editor.execute("ALTER TABLE calendar_slothold DROP CONSTRAINT IF EXISTS " + NAME)
 
 
