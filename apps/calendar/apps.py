@@ -11,4 +11,27 @@ class CalendarConfig(AppConfig):
     verbose_name = _("Calendar")
 
     def ready(self) -> None:
-        pass
+        from apps.collabs.features import Feature, FeatureRight, register_feature
+        from apps.collabs.models import Level
+
+        from .rules import CREATE, DELETE, EDIT, VIEW
+
+        # Everyone in the collab (guests included) sees its meetings and plans them; moving
+        # anyone's meeting is for the collab's employees, cancelling it for the owner and
+        # moderators. An organizer edits and cancels their own (rules.py).
+        register_feature(
+            Feature(
+                key="calendar",
+                label=_("Calendar"),
+                rights=(
+                    FeatureRight("view", VIEW, _("who may view meetings")),
+                    FeatureRight("create", CREATE, _("who may plan meetings")),
+                    FeatureRight("edit", EDIT, _("who may edit meetings"), Level.EMPLOYEES),
+                    FeatureRight("delete", DELETE, _("who may cancel meetings"), Level.MODERATORS),
+                ),
+                urls="apps.calendar.urls",
+                # "My calendar", working hours, the feed and the booking pages, at /calendar/
+                # (namespace my_calendar).
+                site_urls="apps.calendar.site_urls",
+            )
+        )

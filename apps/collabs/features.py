@@ -240,3 +240,25 @@ def header_actions(rights) -> list[Item]:
     return [
         item for feature in _features.values() for item in _allowed(feature.header_actions, rights)
     ]
+
+
+def viewable_collabs(user, key: str) -> dict[int, Collab]:
+    """{collab id: collab} of the person's current collabs where they hold the feature's view
+    right: one query (their active memberships with each collab's feature settings), each
+    judged in Python by the access layer's own level_allows. What a feature's pages across
+    collabs ("My tasks", "My calendar", the calendar feed) filter by: `collab_id IN (...)`."""
+    from .models import Membership
+    from .permissions import level_allows
+
+    if not user.is_authenticated or not user.is_active:
+        return {}
+    memberships = (
+        Membership.objects.active()
+        .filter(user=user)
+        .select_related("collab", "collab__feature_settings")
+    )
+    return {
+        m.collab_id: m.collab
+        for m in memberships
+        if level_allows(level_of(m.collab, key, "view"), m, user)
+    }

@@ -38,18 +38,7 @@ DEFAULT_VIEW = "responsible"
 
 def viewable_collabs(user) -> dict[int, object]:
     """{collab id: collab} of the person's current collabs where they may view tasks."""
-    if not user.is_authenticated or not user.is_active:
-        return {}
-    memberships = (
-        Membership.objects.active()
-        .filter(user=user)
-        .select_related("collab", "collab__feature_settings")
-    )
-    return {
-        m.collab_id: m.collab
-        for m in memberships
-        if level_allows(features.level_of(m.collab, "tasks", "view"), m, user)
-    }
+    return features.viewable_collabs(user, "tasks")
 
 
 def open_count(user) -> int:

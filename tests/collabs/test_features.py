@@ -54,9 +54,10 @@ def test_the_settings_page_shows_the_installed_feature_and_no_other(client, coll
     assert "Board" in html
     for label in ("Who may view cards", "Who may make cards", "Who may delete cards"):
         assert label in html
-    # The tasks feature is installed too; nothing of features that are not.
+    # The tasks and calendar features are installed too; nothing of features that are not.
     assert "Who may view tasks" in html
-    for gone in ("meetings", "Meetings", "coming soon", "Coming soon"):
+    assert "Who may view meetings" in html
+    for gone in ("signing", "Signing", "calls", "coming soon", "Coming soon"):
         assert gone not in html
 
 
