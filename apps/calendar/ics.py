@@ -23,13 +23,14 @@ import functools
 import re
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from django.utils import timezone as dj_timezone
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard, vCalAddress
 
 from apps.core.text import single_line
+from apps.core.zones import zone_named
 
 from .models import Attendee, Meeting
 
@@ -96,7 +97,7 @@ def _finish(calendar: Calendar, meetings: Sequence[Meeting]) -> bytes:
     (clients read the zones first), as bytes."""
     years: dict[str, tuple[int, int]] = {}
     for meeting in meetings:
-        zone = zone_of(meeting)
+        zone = _zone_of(meeting)
         if meeting.all_day or zone is UTC:
             continue
         first = meeting.start.astimezone(zone).year
@@ -108,16 +109,11 @@ def _finish(calendar: Calendar, meetings: Sequence[Meeting]) -> bytes:
     return calendar.to_ical()
 
 
-def zone_of(meeting: Meeting):
+def _zone_of(meeting: Meeting):
     """The meeting's zone: a ZoneInfo, or datetime.UTC (written as "Z", no VTIMEZONE needed)
     for UTC and for a name this machine does not know."""
-    name = meeting.timezone or "UTC"
-    if name in UTC_NAMES:
-        return UTC
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return UTC
+    zone = zone_named(meeting.timezone)
+    return UTC if zone.key in UTC_NAMES else zone
 
 
 def _event(
@@ -132,7 +128,7 @@ def _event(
     event.add("uid", meeting.uid)
     event.add("sequence", meeting.sequence)
     event.add("dtstamp", stamp.astimezone(UTC))
-    zone = zone_of(meeting)
+    zone = _zone_of(meeting)
     if meeting.all_day:
         first = meeting.start.astimezone(zone).date()
         end = meeting.end.astimezone(zone).date()
