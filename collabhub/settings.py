@@ -416,6 +416,12 @@ INVITATIONS_PER_HOUR = envint("INVITATIONS_PER_HOUR", 30)
 # whatever the token), like sign-in's "30/m/ip": a person following an invitation needs a few.
 INVITE_PAGE_PER_MINUTE = envint("INVITE_PAGE_PER_MINUTE", 30)
 INVITE_PAGE_PER_HOUR = envint("INVITE_PAGE_PER_HOUR", 300)
+# Free-slot links (apps/calendar/links.py): how many bookings (and moves, cancellations) one
+# client address may make, whatever the link: a person books one or two.
+BOOKINGS_PER_HOUR = envint("BOOKINGS_PER_HOUR", 10)
+BOOKINGS_PER_DAY = envint("BOOKINGS_PER_DAY", 30)
+# How often one client address may open booking and invitation-answer pages (any token).
+BOOKING_PAGE_PER_MINUTE = envint("BOOKING_PAGE_PER_MINUTE", 60)
 # Mention digests: how long a mention waits unread before it is emailed.
 MENTION_DIGEST_DELAY_MINUTES = envint("MENTION_DIGEST_DELAY_MINUTES", 10)
 # Idempotent management commands run on a timer (`manage.py run_periodic`; cron in production).

@@ -11,7 +11,8 @@ class CalendarConfig(AppConfig):
     verbose_name = _("Calendar")
 
     def ready(self) -> None:
-        from apps.collabs.features import Feature, FeatureRight, register_feature
+        from apps.chat.attachments import AttachmentKind, register_kind
+        from apps.collabs.features import Feature, FeatureRight, Item, register_feature
         from apps.collabs.models import Level
 
         from .rules import CREATE, DELETE, EDIT, VIEW
@@ -29,9 +30,50 @@ class CalendarConfig(AppConfig):
                     FeatureRight("edit", EDIT, _("who may edit meetings"), Level.EMPLOYEES),
                     FeatureRight("delete", DELETE, _("who may cancel meetings"), Level.MODERATORS),
                 ),
+                message_actions=(
+                    Item(
+                        "meeting",
+                        _("Plan meeting"),
+                        "calendar:create",
+                        right=CREATE,
+                        behaviour="dialog",
+                    ),
+                ),
+                composer_items=(
+                    Item(
+                        "meeting",
+                        _("Plan meeting"),
+                        "calendar:create",
+                        right=CREATE,
+                        behaviour="dialog",
+                    ),
+                    Item(
+                        "free_slots",
+                        _("Send free slots"),
+                        "calendar:link_create",
+                        right=CREATE,
+                        behaviour="dialog",
+                    ),
+                ),
+                header_actions=(
+                    Item(
+                        "new_meeting",
+                        _("Plan meeting"),
+                        "calendar:create",
+                        right=CREATE,
+                        behaviour="dialog",
+                    ),
+                ),
                 urls="apps.calendar.urls",
                 # "My calendar", working hours, the feed and the booking pages, at /calendar/
                 # (namespace my_calendar).
                 site_urls="apps.calendar.site_urls",
             )
         )
+        # The meeting's card under the chat's note and under the message it was planned
+        # from, kept current as it moves; a free-slot link's card (anyone may open it).
+        register_kind(AttachmentKind("meeting", "calendar/_card.html", right=VIEW))
+        register_kind(AttachmentKind("slot_link", "calendar/_link_card.html"))
+        from . import notification_kinds, receivers  # noqa: F401
+
+        notification_kinds.register()

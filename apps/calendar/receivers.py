@@ -15,6 +15,10 @@ time is shown in the reader's zone and language when read:
                        Olga booked the meeting “Intro” for Dec. 12, 2026, 10:00
     booking_cancelled  Встреча «Знакомство» отменена, гость — Ольга
                        Olga cancelled the meeting “Intro”
+    booking_moved      Встреча «Знакомство» перенесена на 14 декабря, 11:00, гость — Ольга
+                       Olga moved the meeting “Intro” to Dec. 14, 2026, 11:00
+    slot_link_created  Анна: отправлены свободные слоты «Знакомство»
+                       Anna sent free slots: “Intro”
 """
 
 from django.utils import timezone
@@ -72,6 +76,13 @@ system.register(
     lambda d: _("%(user)s cancelled the meeting “%(title)s”") % _names(d),
 )
 system.register(
+    "slot_link_created",
+    lambda d: (
+        _("%(actor)s sent free slots: “%(title)s”")
+        % {**_names(d), "title": d.get("link_title") or ""}
+    ),
+)
+system.register(
     "booking_moved",
     lambda d: _("%(user)s moved the meeting “%(title)s” to %(when)s") % _names(d),
 )
@@ -88,3 +99,86 @@ registry.register_content_counter(
     _count,
     lambda n: ngettext("%(count)d meeting", "%(count)d meetings", n) % {"count": n},
 )
+
+
+# --- Demo data ----------------------------------------------------------------------------------
+
+# collab: (title, organizer, attendees, days ahead, local hour, minutes, place)
+DEMO_MEETINGS = {
+    "Website redesign": [
+        (
+            "Design review",
+            "anna@example.com",
+            ["boris@example.com", "ivan@example.com"],
+            2,
+            11,
+            60,
+            "",
+        ),
+        ("Logo sign-off", "boris@example.com", ["anna@example.com"], 5, 15, 30, "Room 2"),
+    ],
+    "Quarterly report": [
+        ("Сверка цифр", "anna@example.com", ["boris@example.com"], 3, 10, 45, ""),
+    ],
+}
+
+
+def seed_demo_meetings(sender, users, collabs, **kwargs) -> int:
+    """A few meetings in the coming days in each demo collab that has none yet, and a free-slot
+    link of its owner in the first, made through the services (their notes in the chat are
+    dated by seed_demo after the conversation)."""
+    from datetime import datetime, time, timedelta
+
+    from django.db import transaction
+    from django.utils import timezone as dj_timezone
+
+    from apps.collabs.models import Membership
+    from apps.core.zones import zone_of
+
+    from . import booking, services
+    from .models import FreeSlotLink, Meeting
+
+    made = 0
+    for name, rows in DEMO_MEETINGS.items():
+        collab = collabs.get(name)
+        if collab is None or Meeting.objects.filter(collab=collab).exists():
+            continue
+        present = set(
+            Membership.objects.current().filter(collab=collab).values_list("user__email", flat=True)
+        )
+        if not all({row[1], *row[2]} <= present for row in rows):
+            continue
+        today = dj_timezone.now().date()
+        with transaction.atomic():
+            for title, organizer, invited, days, hour, minutes, place in rows:
+                person = users[organizer]
+                zone = zone_of(person)
+                start = datetime.combine(today + timedelta(days=days), time(hour), tzinfo=zone)
+                services.create_meeting(
+                    collab,
+                    person,
+                    title=title,
+                    start=start,
+                    end=start + timedelta(minutes=minutes),
+                    zone=str(zone),
+                    location=place,
+                    attendee_ids=[users[email].pk for email in invited],
+                )
+                made += 1
+            if not FreeSlotLink.objects.filter(collab=collab).exists() and made:
+                owner = collab.owner
+                booking.create_link(
+                    collab,
+                    owner,
+                    title=_("Intro call with %(name)s") % {"name": owner.full_name or owner.email},
+                )
+    return made
+
+
+def _connect_demo() -> None:
+    from apps.chat.demo import demo_seeded
+
+    demo_seeded.connect(seed_demo_meetings, dispatch_uid="calendar-demo")
+
+
+_connect_demo()

@@ -3,6 +3,14 @@ meetings across their collabs, their working hours, their iCalendar feed, and th
 anyone with a link opens (booking a free slot, managing a booking, answering an
 invitation from its email)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import links, views
+
+urlpatterns = [
+    # Answering an invitation from its email (the attendee's token).
+    path("answer/<str:token>/", views.rsvp, name="rsvp"),
+    # A free-slot link's page, and the booker's page for their booking.
+    path("book/<str:token>/", links.book, name="book"),
+    path("booking/<str:token>/", links.manage, name="booking"),
+]

@@ -35,7 +35,7 @@ class TasksConfig(AppConfig):
                         _("Create task"),
                         "tasks:create",
                         right=CREATE,
-                        behaviour="task-dialog",
+                        behaviour="dialog",
                     ),
                 ),
                 composer_items=(
@@ -44,7 +44,7 @@ class TasksConfig(AppConfig):
                         _("Create task"),
                         "tasks:create",
                         right=CREATE,
-                        behaviour="task-dialog",
+                        behaviour="dialog",
                     ),
                 ),
                 header_actions=(
@@ -54,7 +54,7 @@ class TasksConfig(AppConfig):
                         _("Create task"),
                         "tasks:create",
                         right=CREATE,
-                        behaviour="task-dialog",
+                        behaviour="dialog",
                     ),
                 ),
                 urls="apps.tasks.urls",
@@ -65,12 +65,6 @@ class TasksConfig(AppConfig):
         # The task's card under the chat's "created" sentence and under the message a task
         # was made from, kept current as the task moves.
         register_kind(AttachmentKind("task", "tasks/_card.html", right=VIEW))
-        # "Create task" opens in a dialog on the chat page (tasks.js), for those who may.
-        from apps.collabs import registry
-
-        registry.register_page_section(
-            "tasks_dialog", "tasks/_dialog.html", lambda request, collab: {}, right=CREATE
-        )
         # Open sidebars, boards and lists follow the collab's tasks.
         live.register_event("tasks", _tasks_frame, right=VIEW)
         from . import notification_kinds, receivers, search  # noqa: F401

@@ -96,7 +96,7 @@ def create(request: HttpRequest, collab_id: int) -> HttpResponse:
                 messages.success(request, _("Task “%(title)s” created.") % {"title": task.title})
                 if request.htmx:
                     # The dialog closes; the chat shows the task by its live event.
-                    return HttpResponse(status=204, headers={"HX-Trigger": "task-created"})
+                    return HttpResponse(status=204, headers={"HX-Trigger": "dialog-done"})
                 return redirect(_next(request, task_url(task)))
     else:
         initial = {

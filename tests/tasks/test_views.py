@@ -57,14 +57,14 @@ def test_the_dialog_gets_204_and_errors_in_place(client, collab, member):
     client_for(client, member)
     dialog = client.get(url("create", collab), headers={"HX-Request": "true"})
     assert dialog.status_code == 200
-    assert b'id="task-dialog-title"' in dialog.content
+    assert b'id="feature-dialog-title"' in dialog.content
     assert b"<html" not in dialog.content
     bad = client.post(
         url("create", collab), _form(member, title=""), headers={"HX-Request": "true"}
     )
     assert bad.status_code == 400 and b"field-invalid" in bad.content
     ok = client.post(url("create", collab), _form(member), headers={"HX-Request": "true"})
-    assert ok.status_code == 204 and ok["HX-Trigger"] == "task-created"
+    assert ok.status_code == 204 and ok["HX-Trigger"] == "dialog-done"
     # A double submit of the same form makes no second task.
     client.post(url("create", collab), _form(member), headers={"HX-Request": "true"})
     assert Task.objects.count() == 1

@@ -1,13 +1,14 @@
-/* "Create task" in a dialog on the chat page: the links marked data-behaviour="task-dialog"
-   (a message's menu, the paperclip, the header) load the new-task form into the dialog with
-   htmx instead of leaving the chat. The form posts with htmx: 204 closes the dialog (the
-   task's card reaches the chat as a live message), 400 shows the form again with its errors.
-   Without JavaScript, or without the dialog on the page, the links open the form's page. */
+/* A feature's form in a dialog on the chat page ("Create task", "Plan meeting", ...): the
+   links marked data-behaviour="dialog" (a message's menu, the paperclip, the header, a tab)
+   load the form into the dialog with htmx instead of leaving the chat. The form posts with
+   htmx: 204 with the "dialog-done" trigger closes the dialog (what was made reaches the chat
+   as a live message), 400 shows the form again with its errors. Without JavaScript, or
+   without the dialog on the page, the links open the form's page. */
 (function () {
   "use strict";
-  var dialog = document.getElementById("task-dialog");
+  var dialog = document.getElementById("feature-dialog");
   if (!dialog || !window.htmx) return;
-  var body = document.getElementById("task-dialog-body");
+  var body = document.getElementById("feature-dialog-body");
   var opener = null;
 
   function closeMenus(from) {
@@ -16,7 +17,7 @@
   }
 
   document.addEventListener("click", function (e) {
-    var link = e.target.closest && e.target.closest('a[data-behaviour="task-dialog"]');
+    var link = e.target.closest && e.target.closest('a[data-behaviour="dialog"]');
     if (!link || e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey) return;
     e.preventDefault();
     opener = link;
@@ -40,8 +41,8 @@
       if (composer) composer.focus();
     }
   });
-  // The form answered 204: the task is made.
-  document.body.addEventListener("task-created", function () {
+  // The form answered 204: what it makes is made.
+  document.body.addEventListener("dialog-done", function () {
     if (dialog.open) dialog.close();
   });
   // htmx swaps 2xx only; the form's 400 (errors shown in it) goes in too.
