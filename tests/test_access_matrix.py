@@ -454,6 +454,9 @@ TABLE.update(
         "my_calendar:rsvp": ("get", {"token": "rsvp_token"}, None, expect(200)),
         "my_calendar:book": ("get", {"token": "book_token"}, None, expect(200)),
         "my_calendar:booking": ("get", {"token": "booking_token"}, None, expect(200)),
+        # The feed: a forged token is a 404 for everyone; a new address for oneself.
+        "my_calendar:feed": ("get", {"token": "forged-token"}, None, expect(404)),
+        "my_calendar:feed_reset": ("post", {}, {}, expect(302)),
         # Everyone's own working hours.
         "my_calendar:hours": ("get", {}, None, expect(200, **SIGNED_OUT)),
         "my_calendar:hours_date": (

@@ -74,6 +74,15 @@ class CalendarConfig(AppConfig):
         # from, kept current as it moves; a free-slot link's card (anyone may open it).
         register_kind(AttachmentKind("meeting", "calendar/_card.html", right=VIEW))
         register_kind(AttachmentKind("slot_link", "calendar/_link_card.html"))
+        # Open calendars and sidebars follow the collab's meetings.
+        from apps.collabs import live
+
+        live.register_event("calendar", _calendar_frame, right=VIEW)
         from . import notification_kinds, receivers  # noqa: F401
 
         notification_kinds.register()
+
+
+def _calendar_frame(event, reader, collab) -> dict:
+    data = event["data"]
+    return {"type": "calendar", "action": data.get("action"), "meeting": data.get("meeting")}

@@ -364,6 +364,12 @@ def book(token: str, start: datetime, *, name, email, zone, user=None) -> Bookin
                 chat=("meeting_booked", {"user_name": name, "user_guest": member is None}),
             )
             SlotHold.objects.bulk_create(_holds(meeting, slot_link, _people_ids(slot_link)))
+            # The booker chose the time: they are coming.
+            meeting.attendees.filter(
+                user=member if member is not None else None,
+                email="" if member is not None else email,
+                is_organizer=False,
+            ).update(answer=Attendee.Answer.ACCEPTED, answered=now)
             local_day = start.astimezone(zone_named(zone_of_owner(slot_link))).date()
             booking = Booking.objects.create(
                 link=slot_link,

@@ -26,7 +26,7 @@ from apps.core.text import single_line
 from apps.core.zones import zone_named
 
 from . import ics
-from .models import Attendee, Meeting
+from .models import Attendee, Booking, Meeting
 from .services import address_of, display_name
 
 logger = logging.getLogger(__name__)
@@ -91,9 +91,14 @@ def _rsvp_links(attendee: Attendee) -> dict:
     }
 
 
-def send_meeting(meeting_id: int, method: str, attendee_ids: list, extra=None) -> int:
-    """Send the meeting (REQUEST or CANCEL) to the attendees named; returns emails sent.
-    `extra(attendee) -> dict` adds to an email's context (the booker's manage links)."""
+def _is_booker(attendee: Attendee, booked: Booking) -> bool:
+    if booked.user_id is not None:
+        return attendee.user_id == booked.user_id
+    return attendee.user_id is None and attendee.email == booked.email
+
+
+def send_meeting(meeting_id: int, method: str, attendee_ids: list) -> int:
+    """Send the meeting (REQUEST or CANCEL) to the attendees named; returns emails sent."""
     meeting = Meeting.objects.select_related("organizer", "collab").filter(pk=meeting_id).first()
     if meeting is None:
         return 0
@@ -104,6 +109,7 @@ def send_meeting(meeting_id: int, method: str, attendee_ids: list, extra=None) -
         else ics.invitation(meeting, everyone)
     )
     wanted = {int(pk) for pk in attendee_ids}
+    booked = Booking.objects.filter(meeting=meeting).first()
     sent = 0
     for attendee in everyone:
         if attendee.pk not in wanted:
@@ -111,10 +117,14 @@ def send_meeting(meeting_id: int, method: str, attendee_ids: list, extra=None) -
         if attendee.user is not None and not may_email(attendee.user):
             continue
         language = (attendee.user.language if attendee.user else "") or settings.LANGUAGE_CODE
-        zone = zone_named(attendee.user.timezone if attendee.user else _booker_zone(meeting))
+        # An outside address reads times in the booker's zone (a booked meeting), else in
+        # the meeting's own.
+        outside_zone = booked.timezone if booked is not None else meeting.timezone
+        zone = zone_named(attendee.user.timezone if attendee.user else outside_zone)
         context = _rsvp_links(attendee) if method == "REQUEST" else {}
-        if extra is not None:
-            context.update(extra(attendee))
+        if booked is not None and _is_booker(attendee, booked) and method == "REQUEST":
+            # The booker moves or cancels from their own page, not by answering.
+            context = {"manage_url": _absolute(reverse("my_calendar:booking", args=[booked.token]))}
         try:
             _message(
                 meeting,
@@ -131,11 +141,6 @@ def send_meeting(meeting_id: int, method: str, attendee_ids: list, extra=None) -
             continue
         sent += 1
     return sent
-
-
-def _booker_zone(meeting: Meeting) -> str:
-    booking = getattr(meeting, "booking", None)
-    return booking.timezone if booking is not None else meeting.timezone
 
 
 def send_cancellation_to(meeting_id: int, people: list) -> int:

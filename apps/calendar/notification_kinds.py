@@ -2,12 +2,11 @@
 Invitations, updates and cancellations reach people by their own iCalendar emails
 (emails.py), so these kinds do not email; "starts soon" does."""
 
-from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from apps.core.templatetags.dates import babel_date, babel_datetime
 from apps.core.zones import zone_named
 from apps.notifications.kinds import NotificationKind, register_kind
 
@@ -19,8 +18,8 @@ def _when(data: dict) -> str:
     if moment is None:
         return ""
     if data.get("all_day"):
-        return date_format(moment.astimezone(zone_named(data.get("timezone"))), "DATE_FORMAT")
-    return date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+        return babel_date(moment.astimezone(zone_named(data.get("timezone"))).date())
+    return babel_datetime(moment)
 
 
 def _answer(value) -> str:

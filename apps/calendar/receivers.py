@@ -21,14 +21,13 @@ time is shown in the reader's zone and language when read:
                        Anna sent free slots: “Intro”
 """
 
-from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from apps.chat import system
 from apps.collabs import registry
+from apps.core.templatetags.dates import babel_date, babel_datetime
 from apps.core.zones import zone_named
 
 
@@ -40,10 +39,8 @@ def when(data: dict) -> str:
         return ""
     if data.get("meeting_all_day"):
         # An all-day meeting's dates are its own zone's, whoever reads them.
-        return date_format(
-            moment.astimezone(zone_named(data.get("meeting_timezone"))), "DATE_FORMAT"
-        )
-    return date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+        return babel_date(moment.astimezone(zone_named(data.get("meeting_timezone"))).date())
+    return babel_datetime(moment)
 
 
 def _names(d: dict) -> dict:

@@ -5,9 +5,12 @@ invitation from its email)."""
 
 from django.urls import path
 
-from . import hours, links, views
+from . import feed, hours, links, views
 
 urlpatterns = [
+    # The personal iCalendar feed: the secret token is the whole authentication.
+    path("feed/<str:token>.ics", feed.feed, name="feed"),
+    path("feed/reset/", feed.reset, name="feed_reset"),
     # Answering an invitation from its email (the attendee's token).
     path("answer/<str:token>/", views.rsvp, name="rsvp"),
     # A free-slot link's page, and the booker's page for their booking.
