@@ -420,7 +420,7 @@ TABLE.update(
         ),
         "calendar:cancel": (
             "post",
-            _MEETING,
+            {"collab_id": "collab", "meeting_id": "doomed_meeting"},
             {},
             expect(302, member=403, guest=403, outsider=404, **SIGNED_OUT),
         ),
@@ -446,7 +446,7 @@ TABLE.update(
         # The owner's link: its owner, or whoever may cancel meetings, turns it off.
         "calendar:link_off": (
             "post",
-            {"collab_id": "collab", "link_id": "slot_link"},
+            {"collab_id": "collab", "link_id": "doomed_link"},
             {},
             expect(302, member=403, guest=403, outsider=404, **SIGNED_OUT),
         ),
@@ -545,7 +545,11 @@ def world(people, collab, other_collab):
         attendee_ids=[people["member"].pk],
         emails=["client@example.org"],
     )
+    doomed_meeting = create_meeting(
+        collab, people["owner"], title="Doomed", start=_soon(3), end=_soon(3, 1)
+    )
     slot_link = bookings.create_link(collab, people["owner"], title="Intro", min_notice=0)
+    doomed_link = bookings.create_link(collab, people["owner"], title="Doomed")
     booked = bookings.book(
         slot_link.token,
         bookings.offered(slot_link)[0].start,
@@ -555,6 +559,8 @@ def world(people, collab, other_collab):
     )
     return {
         "meeting": meeting,
+        "doomed_meeting": doomed_meeting,
+        "doomed_link": doomed_link,
         "rsvp_token": meeting.attendees.get(email="client@example.org").token,
         "slot_link": slot_link,
         "book_token": slot_link.token,

@@ -43,8 +43,29 @@ def secrets_of_ours(collab, owner, member, guest):
         responsible_id=member.pk,
         description="Quietly, before the audit",
     )
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.calendar import booking
+    from apps.calendar.services import create_meeting
+
+    start = timezone.now() + timedelta(days=2)
+    meeting = create_meeting(
+        collab,
+        owner,
+        title="Meeting about the layoffs",
+        start=start,
+        end=start + timedelta(hours=1),
+        attendee_ids=[member.pk],
+    )
+    slot_link = booking.create_link(collab, owner, title="Secret intro call")
     return {
         "world": {
+            "meeting": meeting,
+            "doomed_meeting": meeting,
+            "slot_link": slot_link,
+            "doomed_link": slot_link,
             "collab": collab,
             "message": message,
             "doomed": message,
@@ -70,6 +91,8 @@ def secrets_of_ours(collab, owner, member, guest):
             "Layoff plans",
             "Close the Riga office",
             "Quietly, before the audit",
+            "Meeting about the layoffs",
+            "Secret intro call",
         ],
     }
 
