@@ -278,7 +278,10 @@ def book(request: HttpRequest, token: str) -> HttpResponse:
         "values": form_values,
         "action": reverse("my_calendar:book", args=[token]),
     }
-    return render(request, "calendar/book.html", ctx, status=400 if error else 200)
+    # Times show in the visitor's zone, not the signed-in person's (the date filters convert
+    # to the active zone).
+    with timezone.override(zone_named(zone)):
+        return render(request, "calendar/book.html", ctx, status=400 if error else 200)
 
 
 @require_http_methods(["GET", "POST"])
@@ -331,4 +334,5 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
         "error": error,
         "now": timezone.now(),
     }
-    return render(request, "calendar/booking.html", ctx, status=400 if error else 200)
+    with timezone.override(local):
+        return render(request, "calendar/booking.html", ctx, status=400 if error else 200)

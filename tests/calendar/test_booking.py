@@ -221,14 +221,20 @@ def test_only_the_owner_or_the_delete_right_turns_a_link_off(collab, owner, memb
 
 
 def test_the_booking_page_shows_free_times_in_the_visitors_zone(
-    client, collab, owner, always_working
+    client, collab, owner, member, always_working
 ):
     slot_link = make_link(collab, owner)
     start = first_slot(slot_link)
     url = reverse("my_calendar:book", args=[slot_link.token])
-    html = client.get(url, {"tz": "Asia/Kolkata"}).content.decode()
-    local = start.astimezone(ZoneInfo("Asia/Kolkata"))
-    assert local.strftime("%H:%M") in html
+    kolkata = start.astimezone(ZoneInfo("Asia/Kolkata")).strftime("%H:%M")
+    moscow = start.astimezone(ZoneInfo("Europe/Moscow")).strftime("%H:%M")
+    # A signed-in person of another zone asking for Kolkata sees Kolkata's clock.
+    member.timezone = "Europe/Moscow"
+    member.save()
+    html = client_for(client, member).get(url, {"tz": "Asia/Kolkata"}).content.decode()
+    first = html.index('class="btn btn-small slot-time"')
+    assert f">{kolkata}</a>" in html[first : first + 600]
+    assert f">{moscow}</a>" not in html[first : first + 600]
     # Nothing about anyone's busy time, ever.
     services.create_meeting(
         fresh(collab),
