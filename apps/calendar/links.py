@@ -182,7 +182,8 @@ def turn_off(request: HttpRequest, collab_id: int, link_id: int) -> HttpResponse
 def _visitor_zone(request: HttpRequest, default: str) -> str:
     asked = request.POST.get("tz") or request.GET.get("tz") or ""
     if is_zone(asked):
-        return asked
+        # Browsers may name a zone by an old alias (Chromium: "Asia/Calcutta").
+        return timezones.canonical(asked) or asked
     user = request.user
     if user.is_authenticated and is_zone(user.timezone) and user.timezone != "UTC":
         return user.timezone

@@ -86,7 +86,8 @@ def create(request: HttpRequest, collab_id: int) -> HttpResponse:
     description, a title proposed from it, the card under it)."""
     collab = get_collab_for(request.user, collab_id)
     require(request.user, services.CREATE, collab)
-    people = services.invitable(collab)
+    # The one planning it organizes it: everyone else may be invited.
+    people = [p for p in services.invitable(collab) if p.pk != request.user.pk]
     zone = zone_of(request.user)
     raw_message = request.POST.get("message") if request.method == "POST" else None
     raw_message = raw_message or request.GET.get("message")
@@ -206,7 +207,7 @@ def edit(request: HttpRequest, collab_id: int, meeting_id: int) -> HttpResponse:
         messages.error(request, _("This meeting was cancelled; it can no longer be changed."))
         return redirect(url)
     attendees = services.attendees_of(meeting)
-    people = services.invitable(collab)
+    people = [p for p in services.invitable(collab) if p.pk != meeting.organizer_id]
     have = {p.pk for p in people}
     people += [a.user for a in attendees if a.user and a.user.pk not in have and not a.is_organizer]
     zones = _zones(meeting.timezone)

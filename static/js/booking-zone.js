@@ -10,9 +10,8 @@
   if (form.getAttribute("data-zone-given") === "1") return;
   var browser = "";
   try { browser = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { return; }
+  // The server knows the zone's aliases (Chromium says "Asia/Calcutta" for Kolkata).
   if (!browser || browser === select.value) return;
-  var known = Array.prototype.some.call(select.options, function (o) { return o.value === browser; });
-  if (!known) return;
   var url = new URL(window.location.href);
   url.searchParams.set("tz", browser);
   window.location.replace(url.toString());
