@@ -82,7 +82,9 @@ def _too_often(request: HttpRequest, action: str, limits) -> HttpResponse | None
     return response
 
 
-def _page_limit(request: HttpRequest) -> HttpResponse | None:
+def page_limit(request: HttpRequest) -> HttpResponse | None:
+    """A 429 page when this client address opened token pages (booking, a booking, an
+    invitation's answer) too often, else None."""
     return _too_often(request, "booking_page", [(settings.BOOKING_PAGE_PER_MINUTE, 60)])
 
 
@@ -222,7 +224,7 @@ def _booker_initial(request: HttpRequest) -> dict:
 def book(request: HttpRequest, token: str) -> HttpResponse:
     """A free-slot link's page: the free slots by day in the visitor's zone; `?slot=` (an
     ISO instant) asks for name and email; POST books it."""
-    limited = _page_limit(request)
+    limited = page_limit(request)
     if limited is not None:
         return limited
     try:
@@ -289,7 +291,7 @@ def book(request: HttpRequest, token: str) -> HttpResponse:
 def manage(request: HttpRequest, token: str) -> HttpResponse:
     """The booker's page for their booking (the link in their email): the meeting, "cancel",
     and other free slots of the same link to move it to."""
-    limited = _page_limit(request)
+    limited = page_limit(request)
     if limited is not None:
         return limited
     made = booking.booking_by_token(token)

@@ -27,6 +27,7 @@ from apps.core.zones import zone_named, zone_of
 
 from . import rules, services
 from .forms import MeetingForm, initial_times
+from .links import page_limit
 from .models import Attendee
 
 
@@ -298,6 +299,9 @@ def respond(request: HttpRequest, collab_id: int, meeting_id: int) -> HttpRespon
 def rsvp(request: HttpRequest, token: str) -> HttpResponse:
     """The invitation email's link: the meeting and three buttons. GET changes nothing (mail
     scanners follow links); the buttons POST. No sign-in: the token is the attendee's."""
+    limited = page_limit(request)
+    if limited is not None:
+        return limited
     attendee = services.attendee_by_token(token)
     meeting = attendee.meeting
     if request.method == "POST":
