@@ -81,6 +81,10 @@ class CalendarConfig(AppConfig):
         from . import notification_kinds, receivers  # noqa: F401
 
         notification_kinds.register()
+        # The person's own calendar pages, in the account menu.
+        from apps.collabs.topbar import register_menu_link
+
+        register_menu_link("calendar_hours", _("Working hours"), "my_calendar:hours", order=31)
 
 
 def _calendar_frame(event, reader, collab) -> dict:
