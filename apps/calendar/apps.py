@@ -11,7 +11,8 @@ class CalendarConfig(AppConfig):
     verbose_name = _("Calendar")
 
     def ready(self) -> None:
-        from apps.collabs.features import Feature, FeatureRight, register_feature
+        from apps.collabs import live
+        from apps.collabs.features import Feature, FeatureRight, Item, register_feature
         from apps.collabs.models import Level
 
         from .rules import CREATE, DELETE, EDIT, VIEW
@@ -29,9 +30,28 @@ class CalendarConfig(AppConfig):
                     FeatureRight("edit", EDIT, _("who may edit meetings"), Level.EMPLOYEES),
                     FeatureRight("delete", DELETE, _("who may cancel meetings"), Level.MODERATORS),
                 ),
+                # The next meetings in the sidebar, loaded again on each "calendar" event.
+                tabs=(
+                    Item(
+                        "calendar",
+                        _("Calendar"),
+                        "calendar:tab",
+                        right=VIEW,
+                        refresh_on=("calendar",),
+                    ),
+                ),
+                header_actions=(Item("calendar", _("Calendar"), "calendar:agenda", right=VIEW),),
                 urls="apps.calendar.urls",
                 # "My calendar", working hours, the feed and the booking pages, at /calendar/
                 # (namespace my_calendar).
                 site_urls="apps.calendar.site_urls",
             )
         )
+        # Open tabs and calendar pages follow the collab's meetings (services publish
+        # {"action": ..., "meeting": id}).
+        live.register_event("calendar", _calendar_frame, right=VIEW)
+
+
+def _calendar_frame(event, reader, collab) -> dict:
+    data = event["data"]
+    return {"type": "calendar", "action": data.get("action"), "meeting": data.get("meeting")}

@@ -3,6 +3,12 @@ meetings across their collabs, their working hours, their iCalendar feed, and th
 anyone with a link opens (booking a free slot, managing a booking, answering an
 invitation from its email)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import grids
+
+urlpatterns: list = [
+    # My calendar: the meetings I am invited to, as an agenda and as a month.
+    path("", grids.mine, name="mine"),
+    path("month/", grids.mine_month, name="mine_month"),
+]
