@@ -30,6 +30,16 @@ class CalendarConfig(AppConfig):
                     FeatureRight("edit", EDIT, _("who may edit meetings"), Level.EMPLOYEES),
                     FeatureRight("delete", DELETE, _("who may cancel meetings"), Level.MODERATORS),
                 ),
+                # The next meetings in the sidebar, loaded again on each "calendar" event.
+                tabs=(
+                    Item(
+                        "calendar",
+                        _("Calendar"),
+                        "calendar:tab",
+                        right=VIEW,
+                        refresh_on=("calendar",),
+                    ),
+                ),
                 message_actions=(
                     Item(
                         "meeting",
@@ -56,6 +66,7 @@ class CalendarConfig(AppConfig):
                     ),
                 ),
                 header_actions=(
+                    Item("calendar", _("Calendar"), "calendar:agenda", right=VIEW),
                     Item(
                         "new_meeting",
                         _("Plan meeting"),
@@ -84,6 +95,7 @@ class CalendarConfig(AppConfig):
         # The person's own calendar pages, in the account menu.
         from apps.collabs.topbar import register_menu_link
 
+        register_menu_link("calendar", _("My calendar"), "my_calendar:mine", order=30)
         register_menu_link("calendar_hours", _("Working hours"), "my_calendar:hours", order=31)
 
 

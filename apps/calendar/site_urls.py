@@ -5,9 +5,12 @@ invitation from its email)."""
 
 from django.urls import path
 
-from . import feed, hours, links, views
+from . import feed, grids, hours, links, views
 
 urlpatterns = [
+    # My calendar: the meetings I am invited to, as an agenda and as a month.
+    path("", grids.mine, name="mine"),
+    path("month/", grids.mine_month, name="mine_month"),
     # The personal iCalendar feed: the secret token is the whole authentication.
     path("feed/<str:token>.ics", feed.feed, name="feed"),
     path("feed/reset/", feed.reset, name="feed_reset"),

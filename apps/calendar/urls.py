@@ -2,9 +2,14 @@
 
 from django.urls import path
 
-from . import links, views
+from . import grids, links, views
 
 urlpatterns = [
+    # The collab's calendar: the agenda (the default), a week, a month, the sidebar's tab.
+    path("", grids.agenda, name="agenda"),
+    path("week/", grids.week, name="week"),
+    path("month/", grids.month, name="month"),
+    path("tab/", grids.calendar_tab, name="tab"),
     # One meeting.
     path("new/", views.create, name="create"),
     path("<id:meeting_id>/", views.detail, name="detail"),
