@@ -53,6 +53,7 @@ from apps.core.templatetags.dates import current_locale
 from apps.core.zones import day_bounds
 
 from . import queries
+from .feed import feed_url
 from .models import Attendee, Meeting
 from .rules import CREATE
 
@@ -527,6 +528,8 @@ def _mine(request: HttpRequest, build) -> HttpResponse:
     meetings = queries.attended_by(request.user, collabs)
     ctx = build(request, meetings, _my_place())
     ctx["collabs"] = collabs
+    # The feed's address to subscribe to (made on the first visit), and working hours.
+    ctx["feed_url"] = feed_url(request, request.user)
     for item in _items_of(ctx):
         item.meeting.collab_obj = collabs.get(item.meeting.collab_id)
     return render(request, "calendar/mine.html", ctx)
