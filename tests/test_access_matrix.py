@@ -400,6 +400,12 @@ TABLE.update(
 # "My tasks": everyone's own page, across their own collabs only.
 TABLE["my_tasks:mine"] = ("get", {}, None, expect(200, **SIGNED_OUT))
 
+# The collab's calendar and tab (whoever may view meetings), My calendar (everyone's own).
+for _name in ("calendar:agenda", "calendar:week", "calendar:month", "calendar:tab"):
+    TABLE[_name] = ("get", {"collab_id": "collab"}, None, expect(**MEMBERS_OK, **SIGNED_OUT))
+TABLE["my_calendar:mine"] = ("get", {}, None, expect(200, **SIGNED_OUT))
+TABLE["my_calendar:mine_month"] = ("get", {}, None, expect(200, **SIGNED_OUT))
+
 # Meetings ("meeting": the owner's, the member invited). Planning and viewing: everyone in
 # the collab (guests too); editing anyone's: employees; cancelling: owner and moderators.
 _MEETING = {"collab_id": "collab", "meeting_id": "meeting"}

@@ -105,14 +105,13 @@ DEMO_MEETINGS = {
     "Website redesign": [
         (
             "Design review",
-            "anna@example.com",
-            ["boris@example.com", "ivan@example.com"],
+            "boris@example.com",
+            ["anna@example.com", "ivan@example.com"],
             2,
             11,
             60,
             "",
         ),
-        ("Logo sign-off", "boris@example.com", ["anna@example.com"], 5, 15, 30, "Room 2"),
     ],
     "Quarterly report": [
         ("Сверка цифр", "anna@example.com", ["boris@example.com"], 3, 10, 45, ""),
@@ -163,11 +162,13 @@ def seed_demo_meetings(sender, users, collabs, **kwargs) -> int:
                 )
                 made += 1
             if not FreeSlotLink.objects.filter(collab=collab).exists() and made:
-                owner = collab.owner
+                # The first meeting's organizer offers free slots too.
+                person = users[rows[0][1]]
                 booking.create_link(
                     collab,
-                    owner,
-                    title=_("Intro call with %(name)s") % {"name": owner.full_name or owner.email},
+                    person,
+                    title=_("Intro call with %(name)s")
+                    % {"name": person.full_name or person.email},
                 )
     return made
 

@@ -81,10 +81,11 @@ def test_without_the_right_the_controls_are_not_there(client, collab, owner, gue
         owner,
         features={
             "board": {"view": Level.EMPLOYEES, "create": Level.EMPLOYEES},
-            # The files' and tasks' paperclip items too: with nothing to attach there is no
-            # paperclip.
+            # The files', tasks' and calendar's paperclip items too: with nothing to attach
+            # there is no paperclip.
             "files": {"create": Level.EMPLOYEES},
             "tasks": {"create": Level.EMPLOYEES},
+            "calendar": {"create": Level.EMPLOYEES},
         },
     )
 

@@ -52,7 +52,7 @@ def test_every_page_of_a_collab_has_the_same_header_and_sidebar(client, collab, 
         assert "4 members" in html, url  # the header's count
         assert "Back to" not in html, url
         tabs = [tab.key for tab in response.context["sidebar_tabs"]]
-        assert tabs == ["members", "links", "files", "tasks", "cards"], url
+        assert tabs == ["members", "links", "files", "tasks", "calendar", "cards"], url
 
 
 def test_the_owners_settings_transfer_and_delete_pages_are_framed_too(client, collab, owner):
@@ -69,7 +69,7 @@ def test_a_tab_the_person_may_not_see_is_not_in_the_sidebar(client, collab, owne
     response = client.get(reverse("collabs:detail", args=[collab.pk]))
 
     tabs = [tab.key for tab in response.context["sidebar_tabs"]]
-    assert tabs == ["members", "links", "files", "tasks"]
+    assert tabs == ["members", "links", "files", "tasks", "calendar"]
     assert 'data-tab="cards"' not in response.content.decode()
 
 

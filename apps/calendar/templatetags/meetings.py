@@ -3,11 +3,12 @@ zone (all-day dates in the meeting's own zone)."""
 
 from datetime import timedelta
 
+from babel.dates import format_time
 from django import template
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django.utils.formats import date_format
 
+from apps.core.templatetags.dates import babel_date, babel_datetime, current_locale
 from apps.core.zones import zone_named
 
 register = template.Library()
@@ -27,19 +28,20 @@ def meeting_when(data: dict) -> str:
 
 
 def when(start, end, all_day: bool, zone_name: str) -> str:
+    """CLDR's date and time in the active language and zone (as the chat's notes write it);
+    an all-day event's dates in its own zone."""
     if all_day:
         zone = zone_named(zone_name)
         first = start.astimezone(zone).date()
         last = (end.astimezone(zone) - timedelta(days=1)).date()
         if last <= first:
-            return date_format(first, "DATE_FORMAT")
-        return f"{date_format(first, 'DATE_FORMAT')} {DASH} {date_format(last, 'DATE_FORMAT')}"
-    local_start = timezone.localtime(start)
+            return babel_date(first, "medium")
+        return f"{babel_date(first, 'medium')} {DASH} {babel_date(last, 'medium')}"
     local_end = timezone.localtime(end)
-    text = f"{date_format(local_start, 'DATE_FORMAT')}, {date_format(local_start, 'H:i')}{DASH}"
-    if local_end.date() != local_start.date():
-        text += f"{date_format(local_end, 'DATE_FORMAT')}, "
-    return text + date_format(local_end, "H:i")
+    if local_end.date() != timezone.localtime(start).date():
+        return f"{babel_datetime(start)} {DASH} {babel_datetime(end)}"
+    clock = format_time(local_end.time(), format="short", locale=current_locale())
+    return f"{babel_datetime(start)}{DASH}{clock}"
 
 
 @register.simple_tag
