@@ -66,6 +66,15 @@ def feed_url(request: HttpRequest | None, user) -> str:
     return settings.SITE_URL + reverse("my_calendar:feed", kwargs={"token": token.token})
 
 
+def existing_url(user) -> str:
+    """The address of the person's feed if they have one, else "" (one query; a GET makes
+    no token: "Get my feed address" does, by POST)."""
+    token = FeedToken.objects.filter(user=user).values_list("token", flat=True).first()
+    if token is None:
+        return ""
+    return settings.SITE_URL + reverse("my_calendar:feed", kwargs={"token": token})
+
+
 # --- What the feed holds ------------------------------------------------------------------------
 
 

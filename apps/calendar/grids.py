@@ -53,7 +53,7 @@ from apps.core.templatetags.dates import current_locale
 from apps.core.zones import day_bounds
 
 from . import queries
-from .feed import feed_url
+from .feed import existing_url
 from .models import Attendee, Meeting
 from .rules import CREATE
 
@@ -528,8 +528,9 @@ def _mine(request: HttpRequest, build) -> HttpResponse:
     meetings = queries.attended_by(request.user, collabs)
     ctx = build(request, meetings, _my_place())
     ctx["collabs"] = collabs
-    # The feed's address to subscribe to (made on the first visit), and working hours.
-    ctx["feed_url"] = feed_url(request, request.user)
+    # The feed's address to subscribe to ("Get my feed address" makes the first).
+    ctx["feed_url"] = existing_url(request.user)
+    ctx["feed_panel"] = True
     for item in _items_of(ctx):
         item.meeting.collab_obj = collabs.get(item.meeting.collab_id)
     return render(request, "calendar/mine.html", ctx)

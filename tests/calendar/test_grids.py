@@ -514,7 +514,7 @@ def test_without_the_view_right_the_header_and_sidebar_leave_the_calendar_out(
     store_levels(collab, {"calendar": {"view": "employees"}})
     client.force_login(guest)
     page = client.get(reverse("collabs:detail", kwargs={"collab_id": collab.pk})).content
-    assert url("agenda", collab).encode() not in page
+    assert f'href="{url("agenda", collab)}"'.encode() not in page
     assert url("tab", collab).encode() not in page
 
 
@@ -579,7 +579,13 @@ def test_my_calendar_has_a_place_for_the_feed_and_more(client, member):
     client.force_login(member)
     response = client.get(reverse("my_calendar:mine"))
     assert response.status_code == 200
-    assert "feed_url" not in response.context  # the feed's part is only there when given
+    # The feed's part: no address made by a GET, a button to get one.
+    assert response.context["feed_url"] == ""
+    assert "Get my feed address" in response.content.decode()
+    client.post(reverse("my_calendar:feed_reset"), {"next": reverse("my_calendar:mine")})
+    response = client.get(reverse("my_calendar:mine"))
+    assert response.context["feed_url"].startswith("http")
+    assert response.context["feed_url"] in response.content.decode()
     page = response.content.decode()
     assert '<h1 id="my-calendar-heading">My calendar</h1>' in page
     assert "my-calendar-aside" in page
@@ -659,14 +665,14 @@ def test_my_calendar_costs_the_same_for_5_and_500_meetings_and_many_collabs(
     client.force_login(member)
     target = reverse(name) + "?date=2030-03-01"
     bulk_meetings(collab, owner, 5, at(2030, 3, 1), invite=[member])
-    # session, user, my memberships (with the collabs' settings), the meetings, and the top
-    # bar's unread total, bell and "My tasks" count.
-    _count(django_assert_num_queries, client, target, 7)
+    # session, user, my memberships (with the collabs' settings), the meetings, the feed's
+    # token, and the top bar's unread total, bell and "My tasks" count.
+    _count(django_assert_num_queries, client, target, 8)
     for i in range(5):
         other = collab_services.create_collab(owner, name=f"Team {i}")
         collab_services.add_member(other, owner, member)
         bulk_meetings(other, owner, 99, at(2030, 3, 1), invite=[member])
-    _count(django_assert_num_queries, client, target, 7)
+    _count(django_assert_num_queries, client, target, 8)
 
 
 def test_a_new_employee_sees_the_calendar(client, collab, owner):

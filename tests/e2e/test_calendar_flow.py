@@ -125,6 +125,14 @@ def test_a_message_becomes_a_meeting_and_an_invited_colleague_answers(open_page,
     )
     anna_page = person(open_page, anna, DESKTOP)
     open_chat(anna_page, collab)
+    # Anna keeps the sidebar's Calendar tab open: the meeting appears there live.
+    tab = anna_page.get_by_role("navigation", name="Sidebar tabs").get_by_role(
+        "link", name="Calendar"
+    )
+    tab.click()
+    expect(tab).to_have_attribute("aria-current", "true")
+    anna_calendar = anna_page.get_by_role("region", name="Calendar")
+    expect(anna_calendar).not_to_contain_text("Review the estimate")
     page = person(open_page, olga, DESKTOP)
     open_chat(page, collab)
 
@@ -160,6 +168,7 @@ def test_a_message_becomes_a_meeting_and_an_invited_colleague_answers(open_page,
                 "link", name="Review the estimate with the studio"
             )
         ).to_be_visible()
+    expect(anna_calendar).to_contain_text("Review the estimate with the studio")
     shot(anna_page, "meeting-in-chat")
 
     # Anna follows the card to the meeting page and answers.
