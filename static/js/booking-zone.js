@@ -10,9 +10,20 @@
   if (form.getAttribute("data-zone-given") === "1") return;
   var browser = "";
   try { browser = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { return; }
-  // The server knows the zone's aliases (Chromium says "Asia/Calcutta" for Kolkata).
-  if (!browser || browser === select.value) return;
+  if (!browser) return;
+  // The select offers canonical names; a browser may name its zone by an old alias (Chromium
+  // says "Asia/Calcutta" for Asia/Kolkata): the option that resolves the same way is its.
+  // Any other name goes to the server as it is (it knows the aliases too).
+  function resolved(name) {
+    try { return new Intl.DateTimeFormat("en-US", { timeZone: name }).resolvedOptions().timeZone; }
+    catch (e) { return ""; }
+  }
+  var options = Array.prototype.slice.call(select.options);
+  var match = options.filter(function (o) { return o.value === browser; })[0] ||
+    options.filter(function (o) { return resolved(o.value) === browser; })[0];
+  var zone = match ? match.value : browser;
+  if (zone === select.value) return;
   var url = new URL(window.location.href);
-  url.searchParams.set("tz", browser);
+  url.searchParams.set("tz", zone);
   window.location.replace(url.toString());
 })();

@@ -244,7 +244,11 @@ def test_a_visitor_in_india_books_a_free_slot_and_cancels_it(open_page, hours, s
     booked = notes(page, "booked the meeting")
     expect(booked).to_contain_text("Vera Visitor")
     expect(booked).to_contain_text("booked the meeting “Intro call” for")
-    expect(booked).to_contain_text(chosen.astimezone(ZoneInfo("UTC")).strftime("%H:%M"))
+    # In Olga's zone (UTC) and language, as CLDR writes it ("8:00 AM").
+    utc = chosen.astimezone(ZoneInfo("UTC"))
+    expect(booked).to_contain_text(
+        f"{utc.hour % 12 or 12}:{utc:%M} {'AM' if utc.hour < 12 else 'PM'}"
+    )
     expect(booked.get_by_role("link", name="Intro call")).to_be_visible()
 
     # The invitation reaches the visitor, with the event to add to a calendar.
