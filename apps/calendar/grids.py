@@ -217,6 +217,7 @@ class Place:
     collab: object | None = None
     can_create: bool = False
     create_url: str = ""
+    links_url: str = ""
 
     def url(self, view: str, day: date | None = None, **extra) -> str:
         params = {"date": day.isoformat()} if day else {}
@@ -232,6 +233,7 @@ def _collab_place(request: HttpRequest, collab) -> Place:
         collab=collab,
         can_create=can_create,
         create_url=reverse("calendar:create", kwargs=kwargs) if can_create else "",
+        links_url=reverse("calendar:links", kwargs=kwargs) if can_create else "",
     )
 
 

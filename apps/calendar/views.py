@@ -190,7 +190,7 @@ def detail(request: HttpRequest, collab_id: int, meeting_id: int) -> HttpRespons
         ],
         "start": meeting.start.astimezone(zone),
         "end": meeting.end.astimezone(zone),
-        "zone": str(zone),
+        "zone": timezones.label(str(zone)),
         "source": source,
         "source_url": _chat_url(collab.pk, meeting.source_message_id) if source else "",
     }
@@ -318,11 +318,13 @@ def rsvp(request: HttpRequest, token: str) -> HttpResponse:
         "attendee": attendee,
         "start": meeting.start.astimezone(zone),
         "end": meeting.end.astimezone(zone),
-        "zone": str(zone),
+        "zone": timezones.label(str(zone)),
         "answers": [
             (Attendee.Answer.ACCEPTED, Attendee.Answer.ACCEPTED.label),
             (Attendee.Answer.TENTATIVE, Attendee.Answer.TENTATIVE.label),
             (Attendee.Answer.DECLINED, Attendee.Answer.DECLINED.label),
         ],
     }
-    return render(request, "calendar/rsvp.html", ctx)
+    # Times in the attendee's zone (the page needs no sign-in, so none is active).
+    with timezone.override(zone):
+        return render(request, "calendar/rsvp.html", ctx)
