@@ -75,7 +75,7 @@ def test_every_collab_page_shows_the_same_header_and_sidebar(open_page, team):
         expect(sidebar(page)).to_be_visible()
         tabs = sidebar(page).get_by_role("navigation", name="Sidebar tabs")
         expect(tabs.get_by_role("link")).to_have_text(
-            ["Members", "Links", "Files", "Tasks", "Cards"]
+            ["Members", "Links", "Files", "Tasks", "Calendar", "Cards"]
         )
         # The Members tab loads by itself: who is here, and that the owner is online (this page).
         members = sidebar(page).get_by_role("region", name="Members")
