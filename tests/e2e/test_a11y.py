@@ -159,3 +159,48 @@ def test_dark_theme_pages(open_page, world, name):
         page.goto(PAGES[name](collab))
     page.wait_for_load_state("networkidle")
     audit(page, f"a11y-dark-{name}")
+
+
+CALENDAR_PAGES = ["meeting", "new-meeting", "links", "book", "booking", "answer"]
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+@pytest.mark.parametrize("name", CALENDAR_PAGES)
+def test_calendar_pages(open_page, world, name, language):
+    """The meeting's pages and the pages people open from links (booking, their booking, the
+    invitation's answer), signed in or not."""
+    from apps.calendar import availability, booking
+    from apps.calendar import services as meetings
+
+    owner, collab = world["owner"], world["collab"]
+    owner.language = language
+    owner.save(update_fields=["language"])
+    start = timezone.now().replace(minute=0, second=0, microsecond=0) + timedelta(days=2)
+    meeting = meetings.create_meeting(
+        collab, owner, title="Design review", start=start, end=start + timedelta(hours=1),
+        emails=["client@agency.example"], location="Room 2",
+    )  # fmt: skip
+    availability.set_weekly(owner, "UTC", [[["00:00", "23:59"]]] * 7)
+    slot_link = booking.create_link(collab, owner, title="Intro call", min_notice=1)
+    made = booking.book(
+        slot_link.token, booking.offered(slot_link)[0].start, name="Vera Visitor",
+        email="vera@agency.example", zone="Europe/Berlin",
+    )  # fmt: skip
+    answer = meeting.attendees.get(email="client@agency.example").token
+    page = open_page()
+    set_language_cookie(page, language)
+    if name in ("meeting", "new-meeting", "links"):
+        sign_in_by_cookie(page, owner)
+    page.goto(
+        {
+            "meeting": f"/collabs/{collab.pk}/calendar/{meeting.pk}/",
+            "new-meeting": f"/collabs/{collab.pk}/calendar/new/",
+            "links": f"/collabs/{collab.pk}/calendar/links/",
+            "book": f"/calendar/book/{slot_link.token}/?tz=Europe/Berlin",
+            "booking": f"/calendar/booking/{made.token}/?tz=Europe/Berlin",
+            "answer": f"/calendar/answer/{answer}/",
+        }[name]
+    )
+    expect(page.locator("html")).to_have_attribute("lang", language)
+    page.wait_for_load_state("networkidle")
+    audit(page, f"a11y-calendar-{name}-{language}")
