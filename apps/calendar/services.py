@@ -654,7 +654,7 @@ def respond_by_token(token: str, answer) -> Attendee:
     answer = _answer(answer)
     with transaction.atomic():
         attendee = (
-            Attendee.objects.select_for_update()
+            Attendee.objects.select_for_update(of=("self",))
             .select_related("meeting", "meeting__collab", "user")
             .filter(token=str(token)[:64])
             .first()
