@@ -212,15 +212,17 @@ def _people_ids(slot_link: FreeSlotLink) -> list[int]:
 def busy_of(user_ids: list[int], start: datetime, end: datetime, *, skip_meeting=None) -> list:
     """The people's busy time overlapping [start, end): their meetings not cancelled and not
     declined, and the holds of their bookings. Two queries, whatever the number of people."""
+    # From the attendee's side: a meeting is busy for each of these people who has not
+    # declined it (another attendee declining changes nothing).
     meetings = (
-        Meeting.objects.filter(
-            state=Meeting.State.CONFIRMED,
-            start__lt=end,
-            end__gt=start,
-            attendees__user_id__in=user_ids,
+        Attendee.objects.filter(
+            user_id__in=user_ids,
+            meeting__state=Meeting.State.CONFIRMED,
+            meeting__start__lt=end,
+            meeting__end__gt=start,
         )
-        .exclude(attendees__user_id__in=user_ids, attendees__answer=Attendee.Answer.DECLINED)
-        .values_list("pk", "start", "end")
+        .exclude(answer=Attendee.Answer.DECLINED)
+        .values_list("meeting_id", "meeting__start", "meeting__end")
         .distinct()
     )
     holds = SlotHold.objects.filter(user_id__in=user_ids, start__lt=end, end__gt=start)
@@ -254,7 +256,12 @@ def _schedule(slot_link: FreeSlotLink, now: datetime) -> slots.Schedule:
 
 def _booked_per_day(slot_link: FreeSlotLink, today: date, *, skip_booking=None) -> dict:
     rows = (
-        Booking.objects.filter(link=slot_link, cancelled__isnull=True, day__gte=today)
+        Booking.objects.filter(
+            link=slot_link,
+            cancelled__isnull=True,
+            meeting__state=Meeting.State.CONFIRMED,
+            day__gte=today,
+        )
         .exclude(pk=getattr(skip_booking, "pk", None))
         .values("day")
         .annotate(n=Count("pk"))
@@ -342,7 +349,14 @@ def book(token: str, start: datetime, *, name, email, zone, user=None) -> Bookin
                 raise Http404
             if not _still_free(slot_link, start, now):
                 raise _taken()
-            people = list(slot_link.participants.filter(is_active=True))
+            # Extra people still in the collab who may see its meetings (one removed since the
+            # link was made is not invited); the booker once, if they are one of them.
+            invitable = {p.pk for p in services.invitable(slot_link.collab)}
+            people = [
+                p
+                for p in slot_link.participants.filter(is_active=True)
+                if p.pk in invitable and (member is None or p.pk != member.pk)
+            ]
             end = start + timedelta(minutes=slot_link.duration)
             outside = [] if member is not None else [(email, name)]
             invited = people + ([member] if member is not None else [])
@@ -395,6 +409,8 @@ def book(token: str, start: datetime, *, name, email, zone, user=None) -> Bookin
             )
     except IntegrityError as exc:
         # The exclusion constraint: another booking took one of these people's time first.
+        if "slothold_no_overlap" not in str(exc):
+            raise
         raise _taken() from exc
     return booking
 

@@ -2,13 +2,13 @@
 place, call link, people of the collab, outside addresses, description. It parses and checks
 what was typed; the services check it again and do the rest."""
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.zones import wall_time, zone_named
+from apps.core.zones import day_bounds, wall_time, zone_named
 
 from . import services
 from .models import MAX_DESCRIPTION, MAX_LOCATION, MAX_TITLE
@@ -88,8 +88,10 @@ class MeetingForm(forms.Form):
                 last = data.get("end_day") or day
                 if last < day:
                     raise ValidationError(_("The last day is before the first."))
-                data["start"] = wall_time(day, time(0), zone)
-                data["end"] = wall_time(last + timedelta(days=1), time(0), zone)
+                # The days' first instants: where a zone skips midnight (Santiago, Havana), the
+                # day begins at 01:00, and an all-day event has no time to refuse.
+                data["start"] = day_bounds(day, zone)[0]
+                data["end"] = day_bounds(last, zone)[1]
             else:
                 start_time, end_time = data.get("start_time"), data.get("end_time")
                 if start_time is None or end_time is None:

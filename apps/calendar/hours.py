@@ -80,7 +80,7 @@ def hours(request: HttpRequest) -> HttpResponse:
     zone = availability.zone_of(request.user)
     rows = rows_in(data)
     add = data.get("add", "")
-    if add.isdigit() and int(add) < 7:
+    if add in {"0", "1", "2", "3", "4", "5", "6"}:
         # One more empty row for that day, focused; nothing saved.
         day = int(add)
         initial = initial_from_post(data, rows)

@@ -200,8 +200,15 @@ def _zones(selected: str) -> list[tuple[str, str]]:
 
 
 def _slot(value) -> datetime | None:
-    moment = parse_datetime(value or "") if isinstance(value, str) else None
-    if moment is None or moment.tzinfo is None:
+    """An ISO instant from the page; None for anything else (an impossible date, a year far
+    off, no zone): the page says "choose a time", never a server error."""
+    if not isinstance(value, str) or len(value) > 40:
+        return None
+    try:
+        moment = parse_datetime(value)
+    except (ValueError, OverflowError):
+        return None
+    if moment is None or moment.tzinfo is None or not 2000 <= moment.year <= 2999:
         return None
     return moment
 

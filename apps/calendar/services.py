@@ -170,6 +170,8 @@ def clean_emails(values: Iterable[str]) -> list[str]:
         if not address:
             continue
         try:
+            if len(address) > 254:
+                raise ValidationError("too long")
             validate_email(address)
         except ValidationError:
             raise ValidationError(
@@ -267,10 +269,15 @@ def _send(meeting: Meeting, method: str, attendee_ids: Iterable[int], actor=None
     named except whoever made the change (they know; their calendar gets it from the feed)."""
     from .tasks import send_meeting_emails
 
+    actor_id = getattr(actor, "pk", None)
+    if actor_id is not None:
+        mine = set(
+            Attendee.objects.filter(meeting=meeting, user_id=actor_id).values_list("pk", flat=True)
+        )
+        attendee_ids = [pk for pk in attendee_ids if pk not in mine]
     ids = sorted(set(attendee_ids))
     if not ids:
         return
-    actor_id = getattr(actor, "pk", None)
     transaction.on_commit(
         lambda: send_meeting_emails.enqueue(meeting.pk, method, ids, actor_id), robust=True
     )

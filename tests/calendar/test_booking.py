@@ -425,3 +425,46 @@ def test_the_database_refuses_overlapping_holds_on_postgresql(owner):
         )
     # Touching ends do not overlap ([start, end)).
     SlotHold.objects.create(user=owner, meeting=m, start=m.end, end=m.end + timedelta(hours=1))
+
+
+def test_someone_elses_no_does_not_free_the_owners_time(collab, owner, member, always_working):
+    """Busy is judged per person: the owner's meeting stays busy when another attendee
+    declines it."""
+    slot_link = make_link(collab, owner)
+    start = first_slot(slot_link, skip=2)
+    meeting = services.create_meeting(
+        fresh(collab), owner, title="Ours", start=start, end=start + timedelta(minutes=30),
+        attendee_ids=[member.pk],
+    )  # fmt: skip
+    services.respond(fresh(collab), member, meeting.pk, "declined")
+    assert start not in [s.start for s in booking.offered(slot_link)]
+
+
+@pytest.mark.parametrize(
+    "slot", ["2024-02-30T10:00:00+00:00", "9999-12-31T23:59:00+00:00", "x" * 500, "2030-01-01"]
+)
+def test_an_impossible_slot_is_a_clear_message_not_an_error(client, collab, owner, slot):
+    slot_link = make_link(collab, owner)
+    url = reverse("my_calendar:book", args=[slot_link.token])
+    assert client.get(url, {"slot": slot}).status_code == 200
+    response = client.post(url, {"slot": slot, "name": "A", "email": "a@x.example"})
+    assert response.status_code == 400 and "Choose a time" in response.content.decode()
+
+
+def test_a_removed_participant_is_not_invited_to_new_bookings(
+    collab, owner, member, always_working
+):
+    slot_link = make_link(collab, owner, participant_ids=[member.pk])
+    collab_services.remove_member(fresh(collab), owner, member)
+    made = booking.book(
+        slot_link.token, first_slot(slot_link), name="A", email="a@x.example", zone="UTC"
+    )
+    assert not made.meeting.attendees.filter(user=member).exists()
+
+
+def test_a_cancelled_booking_frees_its_day(collab, owner, always_working):
+    slot_link = make_link(collab, owner, daily_limit=1, horizon_days=3)
+    start = first_slot(slot_link)
+    made = booking.book(slot_link.token, start, name="A", email="a@x.example", zone="UTC")
+    services.cancel_meeting(fresh(collab), owner, made.meeting_id)
+    assert any(s.start.date() == start.date() for s in booking.offered(slot_link))

@@ -432,3 +432,22 @@ def test_a_meeting_counts_towards_the_delete_rule(collab, owner):
 
     plan(collab, owner)
     assert any("meeting" in text for text in remaining_content(fresh(collab)))
+
+
+def test_an_all_day_event_on_a_day_that_skips_midnight(client, collab, owner):
+    """Santiago's clocks go from 00:00 to 01:00 on 8 September 2024: the day starts at 01:00."""
+    response = client_for(client, owner).post(
+        reverse("calendar:create", args=[collab.pk]),
+        {"title": "Holiday", "day": "2024-09-08", "all_day": "on", "zone": "America/Santiago"},
+    )
+    assert response.status_code == 302
+    meeting = Meeting.objects.get()
+    assert meeting.start == datetime(2024, 9, 8, 4, 0, tzinfo=UTC)  # 01:00 at -03:00
+
+
+def test_whoever_changes_a_meeting_gets_no_email_of_it(collab, owner, member, smtp, committed):
+    meeting = plan(collab, owner, attendee_ids=[member.pk])
+    with committed():
+        services.cancel_meeting(fresh(collab), owner, meeting.pk)
+    smtp.wait_for("member@example.com")
+    assert not any("owner@example.com" in str(m["To"]) for m in smtp.messages)
