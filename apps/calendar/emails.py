@@ -27,7 +27,7 @@ from apps.core.zones import zone_named
 
 from . import ics
 from .models import Attendee, Booking, Meeting
-from .services import address_of, display_name
+from .services import address_of, display_name, invitable
 
 logger = logging.getLogger(__name__)
 
@@ -110,11 +110,15 @@ def send_meeting(meeting_id: int, method: str, attendee_ids: list) -> int:
     )
     wanted = {int(pk) for pk in attendee_ids}
     booked = Booking.objects.filter(meeting=meeting).first()
+    # Members who left the collab (or may no longer see its meetings) hear nothing more of it.
+    current = {p.pk for p in invitable(meeting.collab)}
     sent = 0
     for attendee in everyone:
         if attendee.pk not in wanted:
             continue
-        if attendee.user is not None and not may_email(attendee.user):
+        if attendee.user is not None and (
+            attendee.user_id not in current or not may_email(attendee.user)
+        ):
             continue
         language = (attendee.user.language if attendee.user else "") or settings.LANGUAGE_CODE
         # An outside address reads times in the booker's zone (a booked meeting), else in

@@ -480,7 +480,8 @@ def update_meeting(
             )
         current = list(meeting.attendees.select_related("user"))
         kept_people = {a.user_id for a in current if a.user_id and a.is_organizer}
-        invited = _people(collab, attendee_ids, people + [a.user for a in current if a.user])
+        # Only people who may still see the collab's meetings: one who left drops off.
+        invited = _people(collab, attendee_ids, people)
         wanted_users = {p.pk for p in invited} | kept_people
         known = {p.email.lower() for p in invited} | {meeting.organizer.email.lower()}
         wanted_emails = {address for address in outside if address not in known}
@@ -544,8 +545,11 @@ def update_meeting(
         _notify(meeting, "meeting_invited", user, [a.user_id for a in added if a.user_id])
         everyone = [a.pk for a in stay] + [a.pk for a in added]
         _send(meeting, "REQUEST", everyone, actor=user)
-        if removed:
-            _send_cancel_to(meeting, removed, user)
+        # Those taken off while still in the collab are told; one who left hears nothing more.
+        current = {p.pk for p in people}
+        told = [a for a in removed if a.user_id is None or a.user_id in current]
+        if told:
+            _send_cancel_to(meeting, told, user)
     return meeting
 
 
@@ -670,10 +674,15 @@ def respond_by_token(token: str, answer) -> Attendee:
             raise Http404
         if attendee.user is not None and not attendee.user.is_active:
             raise Http404
+        if attendee.user is not None and not still_invited(attendee.meeting.collab, attendee.user):
+            raise Http404
         return _record(attendee.meeting, attendee, answer)
 
 
 def attendee_by_token(token: str) -> Attendee:
+    """The attendee behind an invitation's link; 404 for an unknown token, a deactivated
+    person, or a member who is no longer in the collab (or may no longer see its meetings):
+    the link shows them nothing of it now."""
     attendee = (
         Attendee.objects.select_related("meeting", "meeting__collab", "meeting__organizer", "user")
         .filter(token=str(token)[:64])
@@ -681,7 +690,15 @@ def attendee_by_token(token: str) -> Attendee:
     )
     if attendee is None or (attendee.user is not None and not attendee.user.is_active):
         raise Http404
+    if attendee.user is not None and not still_invited(attendee.meeting.collab, attendee.user):
+        raise Http404
     return attendee
+
+
+def still_invited(collab: Collab, user) -> bool:
+    """Whether a person on a meeting still belongs to its collab and may see its meetings."""
+    membership = Membership.objects.current().filter(collab=collab, user=user).first()
+    return membership is not None and level_allows(rules.level(collab, "view"), membership, user)
 
 
 def _record(meeting: Meeting, attendee: Attendee, answer: str) -> Attendee:

@@ -209,8 +209,6 @@ def edit(request: HttpRequest, collab_id: int, meeting_id: int) -> HttpResponse:
         return redirect(url)
     attendees = services.attendees_of(meeting)
     people = [p for p in services.invitable(collab) if p.pk != meeting.organizer_id]
-    have = {p.pk for p in people}
-    people += [a.user for a in attendees if a.user and a.user.pk not in have and not a.is_organizer]
     zones = _zones(meeting.timezone)
     if request.method == "POST":
         form = MeetingForm(request.POST, people=people, zones=zones, editing=True)

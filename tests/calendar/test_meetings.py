@@ -451,3 +451,20 @@ def test_whoever_changes_a_meeting_gets_no_email_of_it(collab, owner, member, sm
         services.cancel_meeting(fresh(collab), owner, meeting.pk)
     smtp.wait_for("member@example.com")
     assert not any("owner@example.com" in str(m["To"]) for m in smtp.messages)
+
+
+def test_a_member_who_left_hears_and_sees_nothing_more(
+    client, collab, owner, member, smtp, committed
+):
+    meeting = plan(collab, owner, attendee_ids=[member.pk], location="Room 7")
+    token = Attendee.objects.get(meeting=meeting, user=member).token
+    collab_services.remove_member(fresh(collab), owner, member)
+    smtp.clear()
+    with committed():
+        services.update_meeting(
+            fresh(collab), owner, meeting.pk, title="Secret agenda", start=meeting.start,
+            end=meeting.end, zone=meeting.timezone, attendee_ids=[],
+        )  # fmt: skip
+    assert not any("Secret agenda" in str(m["Subject"]) for m in smtp.messages)
+    assert client.get(reverse("my_calendar:rsvp", args=[token])).status_code == 404
+    client.post(reverse("my_calendar:rsvp", args=[token]), {"answer": "accepted"})
