@@ -448,8 +448,10 @@ def reschedule(token: str, start: datetime) -> Booking:
             meeting = Meeting.objects.select_for_update().get(pk=booking.meeting_id)
             if booking.cancelled or meeting.is_cancelled:
                 raise ValidationError(_("This meeting was cancelled."))
-            if not slot_link.active:
-                raise Http404
+            if meeting.end <= now:
+                raise ValidationError(_("This meeting is over."))
+            # The link as its page judges it: turned off, or its owner gone, moves nothing.
+            link_by_token(slot_link.token)
             if not _still_free(slot_link, start, now, booking=booking):
                 raise _taken()
             meeting.start = start
@@ -475,6 +477,8 @@ def cancel_booking(token: str) -> Booking:
         meeting = (
             Meeting.objects.select_for_update().select_related("collab").get(pk=booking.meeting_id)
         )
+        if meeting.end <= timezone.now() and not meeting.is_cancelled:
+            raise ValidationError(_("This meeting is over."))
         if booking.cancelled is None:
             booking.cancelled = timezone.now()
             booking.save(update_fields=["cancelled"])

@@ -468,3 +468,17 @@ def test_a_cancelled_booking_frees_its_day(collab, owner, always_working):
     made = booking.book(slot_link.token, start, name="A", email="a@x.example", zone="UTC")
     services.cancel_meeting(fresh(collab), owner, made.meeting_id)
     assert any(s.start.date() == start.date() for s in booking.offered(slot_link))
+
+
+def test_a_booking_of_a_departed_owner_cannot_be_moved(collab, owner, member, always_working):
+    availability.set_weekly(member, "UTC", ALL_WEEK)
+    slot_link = make_link(collab, member)
+    made = booking.book(
+        slot_link.token, first_slot(slot_link), name="A", email="a@x.example", zone="UTC"
+    )
+    later = first_slot(slot_link, skip=3)
+    collab_services.remove_member(fresh(collab), owner, member)
+    from django.http import Http404
+
+    with pytest.raises(Http404):
+        booking.reschedule(made.token, later)
