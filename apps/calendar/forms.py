@@ -6,8 +6,10 @@ from datetime import datetime, timedelta
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from apps.accounts import timezones
 from apps.core.zones import day_bounds, wall_time, zone_named
 
 from . import services
@@ -117,3 +119,12 @@ def initial_times(now: datetime, zone) -> dict:
         "start_time": local.time(),
         "end_time": (local + timedelta(hours=1)).time(),
     }
+
+
+def zone_choices(selected: str) -> list[tuple[str, str]]:
+    """The profile's time zones in the active language, with `selected` first when the list
+    lacks it (an alias stored earlier), so a form never loses the zone it shows."""
+    choices = list(timezones.choices(translation.get_language()))
+    if selected and all(name != selected for name, _label in choices):
+        choices.insert(0, (selected, selected))
+    return choices

@@ -21,7 +21,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -31,10 +31,11 @@ from apps.accounts import timezones
 from apps.collabs.frame import render_frame
 from apps.collabs.permissions import get_collab_for, require, rights_of
 from apps.core import ratelimit
+from apps.core.http import error_text as _error_text
 from apps.core.zones import is_zone, zone_named
 
 from . import booking, rules, services, slots
-from .forms import person_label
+from .forms import person_label, zone_choices
 from .models import FreeSlotLink
 
 
@@ -67,10 +68,6 @@ class LinkForm(forms.Form):
     def __init__(self, *args, people=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["participants"].choices = [(str(p.pk), person_label(p)) for p in people]
-
-
-def _error_text(exc: ValidationError) -> str:
-    return " ".join(exc.messages)
 
 
 def _too_often(request: HttpRequest, action: str, limits) -> HttpResponse | None:
@@ -192,13 +189,6 @@ def _visitor_zone(request: HttpRequest, default: str) -> str:
     return default
 
 
-def _zones(selected: str) -> list[tuple[str, str]]:
-    choices = list(timezones.choices(translation.get_language()))
-    if all(name != selected for name, _label in choices):
-        choices.insert(0, (selected, selected))
-    return choices
-
-
 def _slot(value) -> datetime | None:
     """An ISO instant from the page; None for anything else (an impossible date, a year far
     off, no zone): the page says "choose a time", never a server error."""
@@ -277,7 +267,7 @@ def book(request: HttpRequest, token: str) -> HttpResponse:
         "owner": slot_link.owner.full_name or slot_link.owner.email,
         "days": _days(offered, zone),
         "zone": zone,
-        "zones": _zones(zone),
+        "zones": zone_choices(zone),
         "zone_given": bool(request.GET.get("tz") or request.POST.get("tz")),
         "chosen": chosen.astimezone(zone_named(zone)) if chosen else None,
         "chosen_iso": chosen.isoformat() if chosen else "",
@@ -337,7 +327,7 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
         "start": meeting.start.astimezone(local),
         "end": meeting.end.astimezone(local),
         "zone": zone,
-        "zones": _zones(zone),
+        "zones": zone_choices(zone),
         "live": live,
         "booked": request.GET.get("booked") == "1",
         "days": _days([s for s in offered if s.start != meeting.start], zone),

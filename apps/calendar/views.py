@@ -14,8 +14,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone, translation
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -23,37 +22,15 @@ from apps.accounts import timezones
 from apps.chat.access import visible_messages
 from apps.collabs.frame import render_frame
 from apps.collabs.permissions import get_collab_for, require, rights_of
+from apps.core.http import chat_url as _chat_url
+from apps.core.http import error_text as _error_text
+from apps.core.http import next_url as _next
 from apps.core.zones import zone_named, zone_of
 
 from . import rules, services
-from .forms import MeetingForm, initial_times
+from .forms import MeetingForm, initial_times, zone_choices
 from .links import page_limit
 from .models import Attendee
-
-
-def _error_text(exc: ValidationError) -> str:
-    return " ".join(exc.messages)
-
-
-def _next(request: HttpRequest, default: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
-
-
-def _chat_url(collab_id: int, message_id: int | None = None) -> str:
-    url = reverse("collabs:detail", kwargs={"collab_id": collab_id})
-    return f"{url}?message={message_id}#m{message_id}" if message_id else url
-
-
-def _zones(selected: str) -> list[tuple[str, str]]:
-    choices = list(timezones.choices(translation.get_language()))
-    if selected and all(name != selected for name, _label in choices):
-        choices.insert(0, (selected, selected))
-    return choices
 
 
 def _prefill(request: HttpRequest, zone) -> dict:
@@ -99,7 +76,7 @@ def create(request: HttpRequest, collab_id: int) -> HttpResponse:
         if request.method == "GET":
             messages.error(request, _error_text(exc))
             return redirect(_chat_url(collab.pk))
-    zones = _zones(str(zone))
+    zones = zone_choices(str(zone))
     if request.method == "POST":
         form = MeetingForm(request.POST, people=people, zones=zones)
         if form.is_valid():
@@ -209,7 +186,7 @@ def edit(request: HttpRequest, collab_id: int, meeting_id: int) -> HttpResponse:
         return redirect(url)
     attendees = services.attendees_of(meeting)
     people = [p for p in services.invitable(collab) if p.pk != meeting.organizer_id]
-    zones = _zones(meeting.timezone)
+    zones = zone_choices(meeting.timezone)
     if request.method == "POST":
         form = MeetingForm(request.POST, people=people, zones=zones, editing=True)
         if form.is_valid():

@@ -14,13 +14,15 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.chat.access import visible_messages
 from apps.collabs.frame import render_frame
 from apps.collabs.permissions import get_collab_for, require, rights_of
+from apps.core.http import chat_url as _chat_url
+from apps.core.http import error_text as _error_text
+from apps.core.http import next_url as _next
 from apps.core.inputs import parse_id
 
 from . import deadlines, history, rules, services
@@ -28,26 +30,8 @@ from .forms import StatusForm, TaskForm
 from .models import Priority, Status, TaskMember
 
 
-def _error_text(exc: ValidationError) -> str:
-    return " ".join(exc.messages)
-
-
 def task_url(task) -> str:
     return reverse("tasks:detail", kwargs={"collab_id": task.collab_id, "task_id": task.pk})
-
-
-def _next(request: HttpRequest, default: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
-
-
-def _chat_url(collab_id: int, message_id: int | None = None) -> str:
-    url = reverse("collabs:detail", kwargs={"collab_id": collab_id})
-    return f"{url}?message={message_id}#m{message_id}" if message_id else url
 
 
 # --- Creating -----------------------------------------------------------------------------------
