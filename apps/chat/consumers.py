@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 
 from channels.db import database_sync_to_async
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import F
 from django.http import Http404
 from django.utils import translation
 from django.utils.translation import gettext
@@ -25,6 +24,8 @@ from .partials import frame
 from .presenters import load_attachments, present, with_related
 
 CATCH_UP_LIMIT = 500
+# How many of its newest message ids a page names in its hello ("have"), at most.
+HAVE_LIMIT = 200
 CATCH_UP_MARGIN = timedelta(seconds=5)
 # What a page legitimately repeats is coalesced, not refused (the two limits on sockets are
 # collabhub/wsguard.py's frame limit and the chat's message rate limit; see there).
@@ -73,35 +74,46 @@ class ChatConsumer(CollabConsumer):
 
     async def on_hello(self, content) -> None:
         """Catch-up after a (re)connect: everything newer than the last message the page has,
-        and whatever changed since the last event it saw. No gap, no duplicate."""
+        and whatever changed since the last event it saw. No gap, no duplicate.
+
+        Message ids are taken at insert, so two sends on two threads or server nodes can commit
+        (and be published) out of id order: a page that lost its socket in between holds the
+        later id but not the earlier one, which "newer than the last" never brings. A page that
+        names the ids it holds among its newest ("have") gets those of the recent window it
+        lacks too; one that names none gets only what is newer than its last."""
         last_id = parse_id(content.get("last_id")) or 0
         since = _parse_time(content.get("since"))
-        new, changed, complete = await database_sync_to_async(self._missed)(last_id, since)
+        have = _parse_ids(content.get("have"))
+        new, changed, complete = await database_sync_to_async(self._missed)(last_id, since, have)
         for view in new:
             await self.send_json(frame("message", view, self.reader))
         for view in changed:
             await self.send_json(frame("changed", view, self.reader))
         await self.send_json({"type": "ready", "complete": complete})
 
-    def _missed(self, last_id: int, since: datetime | None):
+    def _missed(self, last_id: int, since: datetime | None, have: frozenset[int] | None):
         qs = visible_messages(self.user, self.current_collab())
         new_rows = list(
             with_related(qs.filter(pk__gt=last_id).order_by("pk"))[: CATCH_UP_LIMIT + 1]
         )
         complete = len(new_rows) <= CATCH_UP_LIMIT
-        changed_rows = []
+        new_rows = new_rows[:CATCH_UP_LIMIT]
+        late_rows, changed_rows = [], []
         if since is not None and last_id:
             # A margin: a change stamped just before the last event the page saw may have
             # committed (and been published) after it. Resending a change is harmless (the
             # page replaces a message only when its version differs); missing one is not.
-            # Messages never changed since they were written are not resent: the page has them.
-            changed = qs.filter(pk__lte=last_id, updated__gt=since - CATCH_UP_MARGIN).filter(
-                updated__gt=F("created")
-            )
-            changed_rows = list(with_related(changed.order_by("pk"))[:CATCH_UP_LIMIT])
-        load_attachments(new_rows[:CATCH_UP_LIMIT] + changed_rows)
+            recent = qs.filter(pk__lte=last_id, updated__gt=since - CATCH_UP_MARGIN)
+            for m in with_related(recent.order_by("pk"))[:CATCH_UP_LIMIT]:
+                if have is not None and m.pk not in have:
+                    # Committed late (see on_hello): the page never had it.
+                    late_rows.append(m)
+                elif m.updated > m.created:
+                    # Messages never changed since they were written are not resent.
+                    changed_rows.append(m)
+        load_attachments(late_rows + new_rows + changed_rows)
         return (
-            [present(m) for m in new_rows[:CATCH_UP_LIMIT]],
+            [present(m) for m in late_rows + new_rows],
             [present(m) for m in changed_rows],
             complete,
         )
@@ -235,6 +247,14 @@ def _parse_time(value) -> datetime | None:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment
+
+
+def _parse_ids(value) -> frozenset[int] | None:
+    """The message ids a page says it holds (a list, at most HAVE_LIMIT of them); None when it
+    names none."""
+    if not isinstance(value, list):
+        return None
+    return frozenset(i for i in (parse_id(v) for v in value[:HAVE_LIMIT]) if i is not None)
 
 
 def _text(exc: Exception) -> str:

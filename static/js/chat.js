@@ -44,6 +44,16 @@
     return all.length ? Number(all[all.length - 1].dataset.id) : 0;
   }
 
+  // The catch-up after a (re)connect: the newest message the page has, the time of the last
+  // event it saw, and the ids of its newest messages, so that one which committed after a
+  // later one (another server's) and was missed comes too (ChatConsumer.on_hello).
+  function hello() {
+    var all = messages();
+    var have = [];
+    for (var i = Math.max(0, all.length - 200); i < all.length; i++) have.push(Number(all[i].dataset.id));
+    return { type: "hello", last_id: lastId(), since: since, have: have };
+  }
+
   function nearBottom() {
     return log.scrollHeight - log.scrollTop - log.clientHeight < 80;
   }
@@ -241,7 +251,7 @@
 
   live.on("open", function () {
     // Catch-up: whatever came and changed while this page was not connected.
-    if (atLatest) live.send({ type: "hello", last_id: lastId(), since: since });
+    if (atLatest) live.send(hello());
     // Messages sent but not acknowledged go again; their client_id makes that harmless.
     Object.keys(pending).forEach(function (clientId) {
       live.send(pending[clientId]);
@@ -427,7 +437,7 @@
     atLatest = true;
     root.dataset.atLatest = "1";
     // Whatever came while an older window was open: the socket's catch-up brings it.
-    live.send({ type: "hello", last_id: lastId(), since: since });
+    live.send(hello());
   }
 
   // The newest page in place of an older window ("Jump to latest" there, or sending).

@@ -790,3 +790,65 @@ async def test_a_message_deleted_while_offline_comes_back_deleted(sockets, colla
     assert [(f["type"], f.get("id")) for f in frames] == [("changed", seen.pk), ("ready", None)]
     assert "msg-deleted" in frames[0]["html"]
     assert "Seen live" not in frames[0]["html"]
+
+
+async def test_a_message_committed_after_a_later_one_is_caught_up_when_the_page_names_its_ids(
+    sockets, collab, owner, moderator, member
+):
+    # Two sends on two servers: the earlier id commits (and is published) after the later one,
+    # and the page's socket dropped in between: it holds the later message only.
+    socket = await sockets.open(member, collab)
+    held = await _held(socket)
+    earlier = await post(collab, owner, "Taken first, committed last")
+    later = await post(collab, moderator, "Taken second, committed first")
+    frames = [await socket.frame(), await socket.frame()]
+    since = frames[-1]["ts"]
+    await socket.disconnect()
+
+    socket = await sockets.open(member, collab)
+    caught = await _hello_with(socket, later.pk, since, [*held, later.pk])
+
+    assert [(f["type"], f.get("id")) for f in caught] == [("message", earlier.pk), ("ready", None)]
+    assert "Taken first, committed last" in caught[0]["html"]
+
+
+async def test_a_page_that_names_every_id_it_has_gets_no_duplicate(
+    sockets, collab, owner, moderator, member
+):
+    socket = await sockets.open(member, collab)
+    held = await _held(socket)
+    first = await post(collab, owner, "One")
+    second = await post(collab, moderator, "Two")
+    since = [await socket.frame(), await socket.frame()][-1]["ts"]
+    await edit(collab, owner, first.pk, "One, edited")
+    await socket.frame()  # the edit, live
+    await socket.disconnect()
+
+    socket = await sockets.open(member, collab)
+    caught = await _hello_with(socket, second.pk, since, [*held, first.pk, second.pk])
+
+    # The edit comes as a change of what the page has; nothing comes twice.
+    assert [(f["type"], f.get("id")) for f in caught] == [("changed", first.pk), ("ready", None)]
+
+
+async def test_a_hello_with_a_malformed_have_is_read_as_naming_nothing(
+    sockets, collab, owner, member
+):
+    socket = await sockets.open(member, collab)
+    await _hello(socket, 0, None)
+    seen = await post(collab, owner, "Seen")
+    frame = await socket.frame()
+
+    caught = await _hello_with(socket, seen.pk, frame["ts"], "not a list")
+
+    assert caught == [{"type": "ready", "complete": True}]
+
+
+async def _held(socket) -> list[int]:
+    """The ids the page holds after its first catch-up (the collab's opening lines)."""
+    return [f["id"] for f in await _hello(socket, 0, None) if f["type"] == "message"]
+
+
+async def _hello_with(socket, last_id: int, since: str, have) -> list[dict]:
+    await socket.send(type="hello", last_id=last_id, since=since, have=have)
+    return await socket.frames_until("ready")
