@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.chat import search, services
-from apps.chat.models import Message, Reaction
+from apps.chat.models import Message, Reaction, ReadState
 from apps.collabs import services as collab_services
 from apps.collabs.models import Collab, Role
 from tests.conftest import make_user
@@ -40,6 +40,11 @@ HISTORY_QUERIES = 5
 # client id is caught by the unique constraint, so no lookup first. The live event is built
 # from the message in hand, without a query.
 SEND_QUERIES = 10 if connection.vendor == "postgresql" else 11
+# A plain message (no mention, link or attachment): session, user, membership with collab;
+# send_message: on PostgreSQL one statement writes the row and moves the read marker
+# (services._insert_reading); on SQLite savepoint, insert, the search index's row, read
+# marker, release savepoint.
+PLAIN_SEND_QUERIES = 4 if connection.vendor == "postgresql" else 8
 # session, user, membership with collab, the member count (the collab's header), the hits with
 # their authors (on PostgreSQL with their headlines; on SQLite the full-text match is a
 # subquery of the same query, and the snippets are marked in Python). The cards show no
@@ -252,6 +257,31 @@ def test_sending_takes_the_same_queries_for_3_and_50_members(
     assert response.status_code == 302
     message = Message.objects.get(client_id="q-1")
     assert set(message.mentions.values_list("user", flat=True)) == {mentioned.pk, owner.pk}
+
+
+# As in production: the view runs outside any transaction (the test's own would turn the one
+# statement into savepoint, insert, update and release).
+@pytest.mark.django_db(transaction=True)
+def test_a_plain_message_is_written_in_one_statement_on_postgresql(
+    client, django_assert_num_queries, owner
+):
+    collab = collab_services.create_collab(owner, name="Quiet room")
+    reader = add_people(collab, owner, 3)[0]
+    client.force_login(reader)
+    before = Message.objects.filter(collab=collab).count()
+
+    with django_assert_num_queries(PLAIN_SEND_QUERIES):
+        response = client.post(
+            reverse("chat:send", kwargs={"collab_id": collab.pk}),
+            {"body": "Plain words only", "client_id": "plain-1"},
+        )
+
+    assert response.status_code == 302
+    message = Message.objects.get(client_id="plain-1")
+    assert (message.author, message.body) == (reader, "Plain words only")
+    assert Message.objects.filter(collab=collab).count() == before + 1
+    # The sender has read their own message: it is not unread for them.
+    assert ReadState.objects.get(collab=collab, user=reader).last_read_id == message.pk
 
 
 @pytest.mark.parametrize("hidden", [1, 5])
