@@ -1,0 +1,369 @@
+"""Load test of realistic mixed use (issue 14, item 6): how many people one deployment holds.
+
+N simulated people, each holding the socket of the collab page they have open, across 50
+collabs with a few guests each: they open chat pages, scroll back through history, type and
+send at human rates, read (the page's "read" frames), react, search, open the list of collabs
+and move between their collabs (bench/loadbench/people.py has the profile: per person per
+minute 1 send, 0.5 history scrolls of 1-3 pages, 0.5 reactions, 0.2 searches, 0.3 moves to
+another collab, 0.2 collab lists; --pace scales them all). The ramp adds people step by step
+(default 50, 100, 200, 300, 500, 700, 1000, 1500) and stops after the first step where the p99
+of a page load or of the deliveries passes 500 ms, or an error or a lost message appears.
+Each step prints: people online, throughput (HTTP requests/s, messages/s, deliveries/s, frames
+in and out), p50/p99 and n per action, errors by kind, lost messages (every acknowledged
+message must reach every socket of its collab open when it was sent: the count of those that
+did not), CPU per process (each Daphne, PostgreSQL's processes together, Redis, this client,
+the rest of the machine) and memory (RSS; PostgreSQL as PSS), and the client's event-loop lag.
+
+    .venv/bin/python bench/load.py --quick         # < 3 min: 50, 100, 200 people, short steps
+    .venv/bin/python bench/load.py                 # the full ramp (~15 min)
+    .venv/bin/python bench/load.py --nodes 2       # two Daphne processes, people spread over
+                                                   # them by the client (no proxy)
+    .venv/bin/python bench/load.py --target http://127.0.0.1:8000 --server-pids 123,456 \\
+        --database-url postgres://... --secret-key ...   # a running deployment (a proxy)
+
+Own stack (the default): PostgreSQL on 127.0.0.1:5432 (user postgres) and Redis on
+127.0.0.1:6379 db 15 (flushed); the database `load_bench` is dropped and recreated and dropped
+at the end (--keep-db keeps it); Daphne processes on free loopback ports, with the project's
+default rate limits (the human rates stay under them). The client is one asyncio process
+(uvloop when installed) on the same 2 cores as the server: its CPU and loop lag are printed
+with every step, so a step where the client, not the server, is the limit shows as such.
+
+With --target the people are seeded into the deployment's database (the same SECRET_KEY is
+needed, as sessions are signed with it) and the pages and sockets go to that URL; the CPU and
+memory are read from the pids given (and PostgreSQL's, Redis's and HAProxy's, found by name).
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import secrets
+import sys
+import tempfile
+import time
+from pathlib import Path
+from time import perf_counter
+from urllib.parse import urlsplit
+
+HERE = Path(__file__).resolve().parent
+PROJECT = HERE.parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(PROJECT))
+
+from chatbench import stack  # noqa: E402
+from loadbench import figures  # noqa: E402
+from loadbench.people import PAGES, Person, Profile, Recorder  # noqa: E402
+
+P99_LIMIT_MS = 500.0
+N_COLLABS = 50
+GUESTS_PER_COLLAB = 3
+MIN_PEOPLE = 1000
+QUIET_PCT = 25.0  # % of one core other processes may use before the ramp starts
+
+
+def parse_args() -> argparse.Namespace:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="50, 100, 200 people, short steps")
+    ap.add_argument("--steps", help="people per step, comma-separated (e.g. 50,100,200)")
+    ap.add_argument("--measure", type=float, help="seconds measured per step")
+    ap.add_argument("--ramp", type=float, help="seconds over which a step's newcomers arrive")
+    ap.add_argument("--pace", type=float, default=1.0, help="scale every person's rates")
+    ap.add_argument("--messages", type=int, help="history messages seeded per collab")
+    ap.add_argument("--no-stop", action="store_true", help="run every step even past the limits")
+    ap.add_argument("--nodes", type=int, default=1, help="Daphne processes to start (own stack)")
+    ap.add_argument("--target", help="URL of a running deployment: start no server")
+    ap.add_argument("--server-pids", default="", help="with --target: the server processes")
+    ap.add_argument("--database-url", help="with --target: its database (seeded)")
+    ap.add_argument("--secret-key", help="with --target: its SECRET_KEY (default: $SECRET_KEY)")
+    ap.add_argument("--db-name", default="load_bench")
+    ap.add_argument("--pg-port", type=int, default=5432)
+    ap.add_argument("--redis-port", type=int, default=6379)
+    ap.add_argument("--redis-db", type=int, default=15)
+    ap.add_argument("--keep-db", action="store_true")
+    ap.add_argument("--json", help="write all figures to this file")
+    ap.add_argument(
+        "--wait-quiet",
+        type=float,
+        metavar="SECONDS",
+        help="wait at most this long for other processes to leave the cores alone "
+        "(default 300, quick 10)",
+    )
+    return ap.parse_args()
+
+
+def config(a: argparse.Namespace) -> dict:
+    if a.quick:
+        cfg = {"steps": [50, 100, 200], "measure": 15.0, "ramp": 6.0, "settle": 3.0}
+        cfg.update(drain=5.0, messages=200)
+    else:
+        cfg = {"steps": [50, 100, 200, 300, 500, 700, 1000, 1500], "measure": 60.0}
+        cfg.update(ramp=15.0, settle=5.0, drain=10.0, messages=1000)
+    if a.steps:
+        cfg["steps"] = [int(x) for x in a.steps.split(",")]
+    if a.measure:
+        cfg["measure"] = a.measure
+    if a.ramp is not None:
+        cfg["ramp"] = a.ramp
+    if a.messages is not None:
+        cfg["messages"] = a.messages
+    return cfg
+
+
+def log(msg: str = "") -> None:
+    print(msg, flush=True)
+
+
+def raise_fd_limit(n: int = 20_000) -> None:
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(max(soft, n), hard), hard))
+
+
+class Deployment:
+    """Where the people go: Daphne processes started here, or a running deployment."""
+
+    def __init__(self, a: argparse.Namespace, workdir: Path):
+        self.a = a
+        self.daphnes: list[stack.Daphne] = []
+        self.st: stack.Stack | None = None
+        self.workdir = workdir
+        if a.target:
+            parts = urlsplit(a.target)
+            self.bases = [f"{parts.scheme}://{parts.netloc}"]
+            self.servers = {
+                f"server {pid}": int(pid) for pid in a.server_pids.split(",") if pid.strip()
+            }
+        else:
+            self.st = stack.Stack(
+                db_name=a.db_name,
+                pg_user="postgres",
+                pg_port=a.pg_port,
+                redis_port=a.redis_port,
+                redis_db=a.redis_db,
+                workdir=workdir,
+                conn_max_age=0,
+            )
+            self.bases = []
+            self.servers = {}
+
+    def prepare(self) -> None:
+        """Database and the environment this process seeds through."""
+        if self.st is not None:
+            log(f"database {self.a.db_name} (recreated), Redis db {self.a.redis_db}, migrate ...")
+            self.st.recreate_database()
+            self.st.flush_redis()
+            self.st.migrate()
+            os.environ.update(self.st.env())
+        else:
+            secret = self.a.secret_key or os.environ.get("SECRET_KEY")
+            if not (self.a.database_url and secret):
+                sys.exit("--target needs --database-url and --secret-key (or $SECRET_KEY)")
+            os.environ.update(
+                DJANGO_SETTINGS_MODULE="collabhub.settings",
+                DATABASE_URL=self.a.database_url,
+                SECRET_KEY=secret,
+                DEBUG="0",
+                ALLOWED_HOSTS="*",
+            )
+
+    def start(self) -> None:
+        if self.st is None:
+            return
+        for i in range(self.a.nodes):
+            d = stack.Daphne(self.st, self.workdir / f"daphne-{i}.log")
+            self.daphnes.append(d)
+            self.bases.append(d.base)
+            self.servers[f"daphne {i}" if self.a.nodes > 1 else "daphne"] = d.pid
+        log(f"Daphne: {', '.join(f'{d.base} (pid {d.pid})' for d in self.daphnes)}")
+
+    def redis_pid(self) -> int:
+        if self.st is not None:
+            return self.st.redis_pid()
+        pids = figures.pids_named("redis-server")
+        return pids[0] if len(pids) == 1 else 0
+
+    def proxy_pids(self) -> list[int]:
+        """HAProxy's processes in front of a target (none in front of our own Daphnes)."""
+        return figures.pids_named("haproxy") if self.a.target else []
+
+    def tracebacks(self) -> int:
+        return sum(d.tail(50_000_000).count("Traceback") for d in self.daphnes)
+
+    def stop(self) -> None:
+        for d in self.daphnes:
+            d.stop()
+        if self.st is not None:
+            if not self.a.keep_db:
+                self.st.drop_database()
+            self.st.flush_redis()
+
+
+def print_step(n: int, online: int, fig: dict, res: dict, lag: dict, tracebacks: int) -> None:
+    log(
+        f"\n== {n} people: {online} online; {fig['requests_per_s']} requests/s, "
+        f"{fig['messages_per_s']} messages/s, {fig['deliveries_per_s']} deliveries/s "
+        f"(frames in {fig['frames_in_per_s']}/s, out {fig['frames_out_per_s']}/s) over "
+        f"{fig['window_s']} s"
+    )
+    log(f"   {'action':<22}{'n':>7}{'p50 ms':>10}{'p99 ms':>10}{'max ms':>10}")
+    for action, s in fig["actions"].items():
+        if s.get("n"):
+            log(f"   {action:<22}{s['n']:>7}{s['p50']:>10.1f}{s['p99']:>10.1f}{s['max']:>10.1f}")
+        else:
+            log(f"   {action:<22}{0:>7}")
+    log(
+        f"   errors {fig['errors']} {fig['error_kinds'] or ''}; unacked sends {fig['unacked']}; "
+        f"lost {fig['lost']} (of {fig['acked']} acked messages); server tracebacks so far "
+        f"{tracebacks}"
+    )
+    if fig["error_examples"]:
+        log(f"   e.g. {fig['error_examples']}")
+    cpu = ", ".join(f"{k} {v}%" for k, v in res["cpu_pct"].items())
+    mem = ", ".join(f"{k} {v}" for k, v in res["mem_mib"].items() if v is not None)
+    log(f"   CPU (% of one core; {os.cpu_count()} cores): {cpu}")
+    log(f"   memory MiB: {mem}; PostgreSQL processes {res['postgres_processes']}")
+    log(f"   client loop lag p50 {lag.get('p50')} / p99 {lag.get('p99')} ms (n {lag.get('n')})")
+
+
+def verdict(fig: dict) -> list[str]:
+    why = []
+    for action in (*PAGES, "delivery"):
+        s = fig["actions"].get(action, {})
+        if s.get("n") and s["p99"] > P99_LIMIT_MS:
+            why.append(f"{action} p99 {s['p99']:.0f} ms")
+    if fig["errors"]:
+        why.append(f"{fig['errors']} errors")
+    if fig["lost"]:
+        why.append(f"{fig['lost']} lost")
+    return why
+
+
+async def warm_up(dep: Deployment, seeded, profile: Profile, run: str) -> None:
+    """Every kind of page and a socket once per server, unmeasured, as a server that has run
+    a while would be (templates compiled, lazy imports done)."""
+    rec = Recorder()
+    for i, base in enumerate(dep.bases):
+        p = Person(seeded.people[-1 - i], base, base.replace("http", "ws", 1), rec, profile, run)
+        await p._open(p.collab_id)
+        for action in (p.history, p.search, p.collab_list, p.react):
+            await action()
+        await p.stop()
+    if rec.errors:
+        log(f"warm-up errors: {rec.errors[:3]}")
+
+
+async def ramp(dep: Deployment, seeded, cfg: dict, a: argparse.Namespace) -> dict:
+    rec = Recorder()
+    run = secrets.token_hex(3)
+    profile = Profile().scaled(a.pace)
+    lag = figures.LoopLag()
+    lag_task = asyncio.create_task(lag.run())
+    meter = figures.Meter(dep.servers, dep.redis_pid(), dep.proxy_pids())
+    people: list[Person] = []
+    steps = []
+    await warm_up(dep, seeded, profile, run)
+    held = 0
+    try:
+        for n in cfg["steps"]:
+            if n > len(seeded.people):
+                log(f"(only {len(seeded.people)} people seeded; stopping)")
+                break
+            for spec in seeded.people[len(people) : n]:
+                base = dep.bases[spec.index % len(dep.bases)]
+                ws_base = base.replace("http", "ws", 1)
+                p = Person(spec, base, ws_base, rec, profile, run)
+                p.start(delay=(spec.index - len(people)) * cfg["ramp"] / max(1, n - len(people)))
+                people.append(p)
+            log(f"\n... {n} people (ramp {cfg['ramp']} s, settle {cfg['settle']} s) ...")
+            await asyncio.sleep(cfg["ramp"] + cfg["settle"])
+            w0 = perf_counter()
+            meter.start()
+            await asyncio.sleep(cfg["measure"])
+            w1 = perf_counter()
+            res = meter.stop()
+            online = sum(1 for p in people if p.online)
+            await asyncio.sleep(cfg["drain"])
+            fig = figures.step_figures(rec, w0, w1, perf_counter())
+            tb = dep.tracebacks()
+            win_lag = lag.window(w0, w1)
+            print_step(n, online, fig, res, win_lag, tb)
+            why = verdict(fig)
+            step = {"people": n, "online": online, **fig, **res, "loop_lag_ms": win_lag}
+            step["tracebacks_so_far"] = tb
+            step["over"] = why
+            steps.append(step)
+            if why:
+                log(f"   -> past the limits: {'; '.join(why)}")
+                if not a.no_stop:
+                    break
+            else:
+                held = online
+                log(f"   -> within the limits (p99 < {P99_LIMIT_MS:.0f} ms, no error, none lost)")
+    finally:
+        lag_task.cancel()
+        for i in range(0, len(people), 100):
+            await asyncio.gather(*(p.stop() for p in people[i : i + 100]))
+    return {"steps": steps, "held": held, "errors_total": len(rec.errors)}
+
+
+def main() -> None:
+    a = parse_args()
+    cfg = config(a)
+    raise_fd_limit()
+    workdir = Path(tempfile.mkdtemp(prefix="collabhub-load-"))
+    dep = Deployment(a, workdir)
+    t_run = time.perf_counter()
+    mode = "quick" if a.quick else "full"
+    where = a.target or f"{a.nodes} Daphne process(es) started here"
+    log(f"bench/load ({mode}) against {where}; scratch {workdir}")
+    dep.prepare()
+    import django
+
+    django.setup()
+    from loadbench import seed
+
+    # At least 1,000 people, so that guests (3 a collab) stay a minority at every step.
+    n_people = max(max(cfg["steps"]), MIN_PEOPLE)
+    log(
+        f"seeding {n_people} people ({N_COLLABS * GUESTS_PER_COLLAB} of them guests), "
+        f"{N_COLLABS} collabs, {cfg['messages']} messages each ..."
+    )
+    seeded = seed.seed(
+        n_people, N_COLLABS, GUESTS_PER_COLLAB, cfg["messages"], tag=secrets.token_hex(3)
+    )
+    log("  " + ", ".join(f"{k} {v:.1f} s" for k, v in seeded.timings.items()))
+    members = sorted(c.members for c in seeded.collabs.values())
+    log(f"  members per collab: {members[0]}-{members[-1]}")
+    max_wait = a.wait_quiet if a.wait_quiet is not None else (10 if a.quick else 300)
+    busy = stack.wait_quiet(QUIET_PCT, max_wait, log)
+    log(f"machine busy before the run: {busy:.0f}% of one core (other processes)")
+    results: dict = {"mode": mode, "cfg": cfg, "where": where, "busy_before_pct": round(busy, 1)}
+    runner = asyncio.run
+    try:
+        import uvloop
+
+        runner = uvloop.run
+        results["client_loop"] = "uvloop"
+    except ImportError:
+        results["client_loop"] = "asyncio"
+    try:
+        dep.start()
+        results.update(runner(ramp(dep, seeded, cfg, a)))
+        results["server_tracebacks"] = dep.tracebacks()
+    finally:
+        dep.stop()
+    results["elapsed_s"] = round(time.perf_counter() - t_run, 1)
+    log(
+        f"\nHeld: {results['held']} people online within the limits "
+        f"(p99 of pages and deliveries < {P99_LIMIT_MS:.0f} ms, no error, nothing lost); "
+        f"server tracebacks {results['server_tracebacks']}; {results['elapsed_s']} s in all"
+    )
+    path = a.json or str(workdir / "results.json")
+    with open(path, "w") as f:
+        json.dump(results, f, indent=1, default=str)
+    log(f"All figures: {path}")
+
+
+if __name__ == "__main__":
+    main()
