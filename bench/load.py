@@ -66,13 +66,22 @@ def parse_args() -> argparse.Namespace:
     ap.add_argument("--quick", action="store_true", help="50, 100, 200 people, short steps")
     ap.add_argument("--steps", help="people per step, comma-separated (e.g. 50,100,200)")
     ap.add_argument("--measure", type=float, help="seconds measured per step")
-    ap.add_argument("--ramp", type=float, help="seconds over which a step's newcomers arrive")
+    ap.add_argument(
+        "--arrivals", type=float, help="newcomers arriving per second during a ramp (default 5)"
+    )
     ap.add_argument("--pace", type=float, default=1.0, help="scale every person's rates")
     ap.add_argument("--messages", type=int, help="history messages seeded per collab")
     ap.add_argument("--no-stop", action="store_true", help="run every step even past the limits")
     ap.add_argument("--nodes", type=int, default=1, help="Daphne processes to start (own stack)")
     ap.add_argument("--target", help="URL of a running deployment: start no server")
     ap.add_argument("--server-pids", default="", help="with --target: the server processes")
+    ap.add_argument("--proxy-pids", default="", help="with --target: the proxy's processes")
+    ap.add_argument(
+        "--no-proxy",
+        action="store_true",
+        help="with --nodes: no HAProxy even where collabhub/cluster.py exists (the client "
+        "spreads the people over the nodes)",
+    )
     ap.add_argument("--database-url", help="with --target: its database (seeded)")
     ap.add_argument("--secret-key", help="with --target: its SECRET_KEY (default: $SECRET_KEY)")
     ap.add_argument("--db-name", default="load_bench")
@@ -93,17 +102,17 @@ def parse_args() -> argparse.Namespace:
 
 def config(a: argparse.Namespace) -> dict:
     if a.quick:
-        cfg = {"steps": [50, 100, 200], "measure": 15.0, "ramp": 6.0, "settle": 3.0}
+        cfg = {"steps": [50, 100, 200], "measure": 15.0, "arrivals": 5.0, "settle": 3.0}
         cfg.update(drain=5.0, messages=200)
     else:
         cfg = {"steps": [50, 100, 200, 300, 500, 700, 1000, 1500], "measure": 60.0}
-        cfg.update(ramp=15.0, settle=5.0, drain=10.0, messages=1000)
+        cfg.update(arrivals=5.0, settle=5.0, drain=10.0, messages=1000)
     if a.steps:
         cfg["steps"] = [int(x) for x in a.steps.split(",")]
     if a.measure:
         cfg["measure"] = a.measure
-    if a.ramp is not None:
-        cfg["ramp"] = a.ramp
+    if a.arrivals:
+        cfg["arrivals"] = a.arrivals
     if a.messages is not None:
         cfg["messages"] = a.messages
     return cfg
@@ -126,8 +135,11 @@ class Deployment:
     def __init__(self, a: argparse.Namespace, workdir: Path):
         self.a = a
         self.daphnes: list[stack.Daphne] = []
+        self.cluster = None  # collabhub.cluster.Cluster, when the nodes are behind HAProxy
+        self.proxy: list[int] = [int(p) for p in a.proxy_pids.split(",") if p.strip()]
         self.st: stack.Stack | None = None
         self.workdir = workdir
+        self.how = ""
         if a.target:
             parts = urlsplit(a.target)
             self.bases = [f"{parts.scheme}://{parts.netloc}"]
@@ -169,30 +181,67 @@ class Deployment:
 
     def start(self) -> None:
         if self.st is None:
+            self.how = f"{self.a.target} (server pids {sorted(self.servers.values())})"
+            return
+        if self.a.nodes > 1 and not self.a.no_proxy and self._start_cluster():
             return
         for i in range(self.a.nodes):
             d = stack.Daphne(self.st, self.workdir / f"daphne-{i}.log")
             self.daphnes.append(d)
             self.bases.append(d.base)
             self.servers[f"daphne {i}" if self.a.nodes > 1 else "daphne"] = d.pid
-        log(f"Daphne: {', '.join(f'{d.base} (pid {d.pid})' for d in self.daphnes)}")
+        self.how = ", ".join(f"Daphne {d.base} (pid {d.pid})" for d in self.daphnes)
+        if self.a.nodes > 1:
+            self.how += "; no proxy: the client spreads the people over the nodes"
+        log(self.how)
+
+    def _start_cluster(self) -> bool:
+        """The nodes behind HAProxy as `make cluster` runs them (collabhub/cluster.py), when
+        this checkout has it; without the periodic runners and the task worker."""
+        try:
+            from collabhub import cluster
+        except ImportError:
+            log("(no collabhub/cluster.py here: the nodes run without a proxy)")
+            return False
+        self.st.flush_redis()
+        port = stack.free_port()
+        env = cluster.cluster_env(self.st.env(), port)
+        self.cluster = cluster.Cluster(
+            env=env,
+            workdir=self.workdir / "cluster",
+            nodes=self.a.nodes,
+            port=port,
+            node_ports=[stack.free_port() for _ in range(self.a.nodes)],
+            runners=False,
+            worker=False,
+        )
+        self.cluster.start()
+        if not self.cluster.wait_all_up(60):
+            log(f"WARNING: HAProxy does not see every node up: {self.cluster.status()}")
+        self.bases = [f"http://{stack.HOST}:{port}"]
+        self.servers = {node.name: node.pid for node in self.cluster.node_list}
+        self.proxy = [self.cluster.proxy.pid]
+        self.how = (
+            f"HAProxy http://{stack.HOST}:{port} (pid {self.cluster.proxy.pid}) in front of "
+            + ", ".join(f"{n.name} :{n.port} (pid {n.pid})" for n in self.cluster.node_list)
+        )
+        log(self.how)
+        return True
 
     def redis_pid(self) -> int:
-        if self.st is not None:
-            return self.st.redis_pid()
-        pids = figures.pids_named("redis-server")
-        return pids[0] if len(pids) == 1 else 0
-
-    def proxy_pids(self) -> list[int]:
-        """HAProxy's processes in front of a target (none in front of our own Daphnes)."""
-        return figures.pids_named("haproxy") if self.a.target else []
+        return figures.redis_pid(self.a.redis_port)
 
     def tracebacks(self) -> int:
-        return sum(d.tail(50_000_000).count("Traceback") for d in self.daphnes)
+        logs = [d.tail(50_000_000) for d in self.daphnes]
+        if self.cluster is not None:
+            logs += [node.tail(50_000_000) for node in self.cluster.node_list]
+        return sum(text.count("Traceback") for text in logs)
 
     def stop(self) -> None:
         for d in self.daphnes:
             d.stop()
+        if self.cluster is not None:
+            self.cluster.stop()
         if self.st is not None:
             if not self.a.keep_db:
                 self.st.drop_database()
@@ -259,7 +308,7 @@ async def ramp(dep: Deployment, seeded, cfg: dict, a: argparse.Namespace) -> dic
     profile = Profile().scaled(a.pace)
     lag = figures.LoopLag()
     lag_task = asyncio.create_task(lag.run())
-    meter = figures.Meter(dep.servers, dep.redis_pid(), dep.proxy_pids())
+    meter = figures.Meter(dep.servers, dep.redis_pid(), dep.proxy)
     people: list[Person] = []
     steps = []
     await warm_up(dep, seeded, profile, run)
@@ -269,14 +318,20 @@ async def ramp(dep: Deployment, seeded, cfg: dict, a: argparse.Namespace) -> dic
             if n > len(seeded.people):
                 log(f"(only {len(seeded.people)} people seeded; stopping)")
                 break
-            for spec in seeded.people[len(people) : n]:
+            since = perf_counter()
+            first = len(people)
+            ramp_s = (n - first) / cfg["arrivals"]
+            for spec in seeded.people[first:n]:
                 base = dep.bases[spec.index % len(dep.bases)]
                 ws_base = base.replace("http", "ws", 1)
                 p = Person(spec, base, ws_base, rec, profile, run)
-                p.start(delay=(spec.index - len(people)) * cfg["ramp"] / max(1, n - len(people)))
+                p.start(delay=(spec.index - first) / cfg["arrivals"])
                 people.append(p)
-            log(f"\n... {n} people (ramp {cfg['ramp']} s, settle {cfg['settle']} s) ...")
-            await asyncio.sleep(cfg["ramp"] + cfg["settle"])
+            log(
+                f"\n... {n} people ({n - first} arriving over {ramp_s:.0f} s, then "
+                f"{cfg['settle']:.0f} s to settle) ..."
+            )
+            await asyncio.sleep(ramp_s + cfg["settle"])
             w0 = perf_counter()
             meter.start()
             await asyncio.sleep(cfg["measure"])
@@ -284,7 +339,7 @@ async def ramp(dep: Deployment, seeded, cfg: dict, a: argparse.Namespace) -> dic
             res = meter.stop()
             online = sum(1 for p in people if p.online)
             await asyncio.sleep(cfg["drain"])
-            fig = figures.step_figures(rec, w0, w1, perf_counter())
+            fig = figures.step_figures(rec, w0, w1, perf_counter(), since)
             tb = dep.tracebacks()
             win_lag = lag.window(w0, w1)
             print_step(n, online, fig, res, win_lag, tb)
@@ -349,6 +404,7 @@ def main() -> None:
         results["client_loop"] = "asyncio"
     try:
         dep.start()
+        results["deployment"] = dep.how
         results.update(runner(ramp(dep, seeded, cfg, a)))
         results["server_tracebacks"] = dep.tracebacks()
     finally:

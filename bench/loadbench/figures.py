@@ -8,6 +8,7 @@ the delivery times (send -> that socket's frame). A send not acknowledged within
 is an error."""
 
 import os
+import subprocess
 import time
 from time import perf_counter
 
@@ -19,7 +20,9 @@ from .people import ACK_TIMEOUT, CLOSE_GRACE, PAGES, Recorder
 PAGE_KIB = os.sysconf("SC_PAGE_SIZE") // 1024
 
 
-def step_figures(rec: Recorder, w0: float, w1: float, now: float) -> dict:
+def step_figures(rec: Recorder, w0: float, w1: float, now: float, since: float) -> dict:
+    """Times and throughput over the window [w0, w1); errors since the step began (`since`,
+    the newcomers' arrival included)."""
     dur = w1 - w0
     out: dict = {"window_s": round(dur, 1)}
     actions = {}
@@ -62,7 +65,7 @@ def step_figures(rec: Recorder, w0: float, w1: float, now: float) -> dict:
     delivered_in = sum(1 for v in rec.received.values() for t in v.values() if w0 <= t < w1)
     frames_in = sum(1 for t in rec.frames_in if w0 <= t < w1)
     frames_out = sum(1 for t in rec.frames_out_t if w0 <= t < w1)
-    errors = [e for e in rec.errors if w0 <= e[0] < w1]
+    errors = [e for e in rec.errors if since <= e[0] < w1]
     kinds: dict[str, int] = {}
     for _t, kind, _detail in errors:
         kinds[kind] = kinds.get(kind, 0) + 1
@@ -105,6 +108,24 @@ def pids_named(name: str) -> list[int]:
             except OSError:
                 continue
     return out
+
+
+def redis_pid(port: int) -> int:
+    """The pid of the Redis on 127.0.0.1:`port` (0 when it does not answer)."""
+    try:
+        out = subprocess.run(
+            ["redis-cli", "-h", stack.HOST, "-p", str(port), "INFO", "server"],
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return 0
+    for line in out.splitlines():
+        if line.startswith("process_id:"):
+            return int(line.split(":", 1)[1])
+    return 0
 
 
 def pss_kib(pids: list[int]) -> int:

@@ -134,6 +134,11 @@ class Person:
         self.stopping = False
         self.sent = 0
         self.task: asyncio.Task | None = None
+        self.reconnecting: asyncio.Task | None = None
+        self.read_timer: asyncio.Task | None = None
+        self.read_sent = 0
+        self.read_at = 0.0
+        self.pinger: asyncio.Task | None = None
 
     @property
     def online(self) -> bool:
@@ -146,6 +151,8 @@ class Person:
 
     async def stop(self) -> None:
         self.stopping = True
+        if self.pinger is not None:
+            self.pinger.cancel()
         if self.task is not None:
             self.task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -155,6 +162,7 @@ class Person:
 
     async def _live(self, delay: float) -> None:
         await asyncio.sleep(delay)
+        self.pinger = asyncio.create_task(self._heartbeat())
         await self._guard("open", self._open(self.collab_id))
         p = self.profile
         actions = [
@@ -171,10 +179,6 @@ class Person:
             await asyncio.sleep(self.rng.expovariate(total))
             if self.stopping:
                 break
-            if not self.online:
-                # The socket was lost (an error already counted): the page reconnects.
-                await self._guard("reconnect", self._open(self.collab_id))
-                continue
             action = self.rng.choices(actions, weights)[0][1]
             await self._guard(action.__name__, action())
 
@@ -213,9 +217,29 @@ class Person:
         self.newest = max(ids, default=0)
         self.oldest = min(ids, default=0)
         self.recent = sorted(ids)[-20:]
+        self.read_sent = self.newest
+        await self._connect()
+
+    async def _connect(self) -> None:
+        """The page's socket, retried as static/js/live.js does (after 0.5 s, 1 s, ... 3 s)
+        until it opens; each failed try is an error."""
+        retry = 0
+        while not self.stopping:
+            try:
+                await self._connect_once()
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # a refused or dropped handshake: counted, tried again
+                self.rec.error(f"socket connect: {type(exc).__name__}", str(exc))
+            retry = min(retry + 1, 6)
+            await asyncio.sleep(0.5 * retry)
+
+    async def _connect_once(self) -> None:
+        collab_id = self.collab_id
         t0 = perf_counter()
         self.ready.clear()
-        self.ws = await connect(
+        ws = await connect(
             f"{self.ws_base}/ws/collabs/{collab_id}/",
             origin=self.http.origin,
             additional_headers={"Cookie": self.http.cookie_header()},
@@ -225,10 +249,12 @@ class Person:
             close_timeout=5,
             max_size=2**22,
         )
+        self.ws = ws
         self.sock = self.rec.new_sock(self.spec.index, collab_id)
         self.rec.sample("socket handshake", self.sock.open_t, self.sock.open_t - t0)
-        self.reader = asyncio.create_task(self._read(self.ws, self.sock))
+        self.reader = asyncio.create_task(self._read(ws, self.sock))
         t1 = perf_counter()
+        # The catch-up from the newest message the page has (after a reconnect too).
         await self._frame({"type": "hello", "last_id": self.newest})
         try:
             await asyncio.wait_for(self.ready.wait(), 30)
@@ -237,7 +263,32 @@ class Person:
             return
         self.rec.sample("catch-up", perf_counter(), perf_counter() - t1)
 
+    async def _send_read(self) -> None:
+        """At most one read report a second, the newest id when the second is over, as
+        static/js/chat.js sends them."""
+        try:
+            await asyncio.sleep(max(0.0, self.read_at + 1.0 - perf_counter()))
+            if self.online and self.newest > self.read_sent:
+                self.read_sent = self.newest
+                self.read_at = perf_counter()
+                await self._frame({"type": "read", "last_id": self.newest})
+        except ConnectionClosed:
+            pass
+        finally:
+            self.read_timer = None
+
+    async def _heartbeat(self) -> None:
+        """The page's ping every 25 s (live.js)."""
+        while not self.stopping:
+            await asyncio.sleep(25.0)
+            if self.online:
+                with contextlib.suppress(ConnectionClosed):
+                    await self._frame({"type": "ping"})
+
     async def _close_socket(self) -> None:
+        if self.reconnecting is not None:
+            self.reconnecting.cancel()
+            self.reconnecting = None
         if self.ws is None:
             return
         ws, sock, self.ws = self.ws, self.sock, None
@@ -273,8 +324,8 @@ class Person:
                         self.recent.append(mid)
                         del self.recent[:-20]
                         # The page marks what it shows as read.
-                        if self.ready.is_set() and ws is self.ws:
-                            await self._frame({"type": "read", "last_id": mid})
+                        if self.ready.is_set() and ws is self.ws and self.read_timer is None:
+                            self.read_timer = asyncio.create_task(self._send_read())
                     continue
                 if text.startswith('{"type": "ack"'):
                     frame = json.loads(text)
@@ -291,11 +342,15 @@ class Person:
                 sock.close_code = ws.close_code
                 if not sock.by_us and not self.stopping:
                     rec.error(f"socket closed by the server ({ws.close_code})", "")
+                    if ws is self.ws and ws.close_code != 4403:
+                        self.reconnecting = asyncio.create_task(self._connect())
 
     # Actions
 
     async def send(self) -> None:
         """Typing for a moment (the page's typing frame), then the message."""
+        if not self.online:
+            return
         await self._frame({"type": "typing"})
         await asyncio.sleep(self.rng.uniform(1.0, 3.0))
         if not self.online:
