@@ -102,7 +102,7 @@ def parse_args() -> argparse.Namespace:
 
 def config(a: argparse.Namespace) -> dict:
     if a.quick:
-        cfg = {"steps": [50, 100, 200], "measure": 15.0, "arrivals": 5.0, "settle": 3.0}
+        cfg = {"steps": [50, 100, 200], "measure": 12.0, "arrivals": 8.0, "settle": 3.0}
         cfg.update(drain=5.0, messages=200)
     else:
         cfg = {"steps": [50, 100, 200, 300, 500, 700, 1000, 1500], "measure": 60.0}
@@ -271,6 +271,12 @@ def print_step(n: int, online: int, fig: dict, res: dict, lag: dict, tracebacks:
     cpu = ", ".join(f"{k} {v}%" for k, v in res["cpu_pct"].items())
     mem = ", ".join(f"{k} {v}" for k, v in res["mem_mib"].items() if v is not None)
     log(f"   CPU (% of one core; {os.cpu_count()} cores): {cpu}")
+    if res.get("per_100_people"):
+        per = res["per_100_people"]
+        log(
+            f"   per 100 people online: server processes {per['servers']}% of a core, with "
+            f"PostgreSQL, Redis and the proxy {per['stack']}% (a starved server shows less)"
+        )
     log(f"   memory MiB: {mem}; PostgreSQL processes {res['postgres_processes']}")
     log(f"   client loop lag p50 {lag.get('p50')} / p99 {lag.get('p99')} ms (n {lag.get('n')})")
 
@@ -338,6 +344,14 @@ async def ramp(dep: Deployment, seeded, cfg: dict, a: argparse.Namespace) -> dic
             w1 = perf_counter()
             res = meter.stop()
             online = sum(1 for p in people if p.online)
+            if online:
+                cpu = res["cpu_pct"]
+                servers = sum(cpu[name] for name in dep.servers)
+                stack_pct = servers + cpu["postgres"] + cpu["redis"] + cpu.get("proxy", 0.0)
+                res["per_100_people"] = {
+                    "servers": round(100 * servers / online, 1),
+                    "stack": round(100 * stack_pct / online, 1),
+                }
             await asyncio.sleep(cfg["drain"])
             fig = figures.step_figures(rec, w0, w1, perf_counter(), since)
             tb = dep.tracebacks()
