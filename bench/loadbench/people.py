@@ -319,7 +319,7 @@ class Person:
                     got = rec.received.setdefault(mid, {})
                     if sock.serial not in got:
                         got[sock.serial] = now
-                    if mid > self.newest:
+                    if mid > self.newest and ws is self.ws:
                         self.newest = mid
                         self.recent.append(mid)
                         del self.recent[:-20]
@@ -330,7 +330,7 @@ class Person:
                 if text.startswith('{"type": "ack"'):
                     frame = json.loads(text)
                     rec.acked(str(frame.get("client_id")), int(frame.get("id") or 0), now)
-                elif text.startswith('{"type": "ready"'):
+                elif text.startswith('{"type": "ready"') and ws is self.ws:
                     self.ready.set()
                 elif text.startswith('{"type": "error"'):
                     rec.error("socket: error frame", text[:200])
