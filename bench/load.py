@@ -248,7 +248,9 @@ class Deployment:
             self.st.flush_redis()
 
 
-def print_step(n: int, online: int, fig: dict, res: dict, lag: dict, tracebacks: int) -> None:
+def print_step(
+    n: int, online: int, fig: dict, res: dict, lag: dict, tracebacks: int, drain: float
+) -> None:
     log(
         f"\n== {n} people: {online} online; {fig['requests_per_s']} requests/s, "
         f"{fig['messages_per_s']} messages/s, {fig['deliveries_per_s']} deliveries/s "
@@ -263,7 +265,8 @@ def print_step(n: int, online: int, fig: dict, res: dict, lag: dict, tracebacks:
             log(f"   {action:<22}{0:>7}")
     log(
         f"   errors {fig['errors']} {fig['error_kinds'] or ''}; unacked sends {fig['unacked']}; "
-        f"lost {fig['lost']} (of {fig['acked']} acked messages); server tracebacks so far "
+        f"lost {fig['lost']} (of {fig['acked']} acked messages: frames missing on open sockets "
+        f"{drain:.0f} s after the window); server tracebacks so far "
         f"{tracebacks}"
     )
     if fig["error_examples"]:
@@ -356,10 +359,11 @@ async def ramp(dep: Deployment, seeded, cfg: dict, a: argparse.Namespace) -> dic
             fig = figures.step_figures(rec, w0, w1, perf_counter(), since)
             tb = dep.tracebacks()
             win_lag = lag.window(w0, w1)
-            print_step(n, online, fig, res, win_lag, tb)
+            print_step(n, online, fig, res, win_lag, tb, cfg["drain"])
             why = verdict(fig)
             step = {"people": n, "online": online, **fig, **res, "loop_lag_ms": win_lag}
             step["tracebacks_so_far"] = tb
+            step["_window"] = (w0, w1, since)
             step["over"] = why
             steps.append(step)
             if why:
@@ -369,6 +373,16 @@ async def ramp(dep: Deployment, seeded, cfg: dict, a: argparse.Namespace) -> dic
             else:
                 held = online
                 log(f"   -> within the limits (p99 < {P99_LIMIT_MS:.0f} ms, no error, none lost)")
+        # Late or lost: what was missing at a step's reading and still is, after one more drain.
+        await asyncio.sleep(cfg["drain"])
+        now = perf_counter()
+        for step in steps:
+            w0, w1, since = step.pop("_window")
+            step["lost_at_end"] = figures.step_figures(rec, w0, w1, now, since)["lost"]
+        log(
+            "\nStill missing at the end of the run (lost, not late): "
+            + ", ".join(f"{s['people']} people {s['lost_at_end']}" for s in steps)
+        )
     finally:
         lag_task.cancel()
         for i in range(0, len(people), 100):

@@ -30,9 +30,6 @@ DATA_ID = re.compile(rb'data-id="(\d+)"')
 CSRF = re.compile(rb'"X-CSRFToken": "([^"]+)"')
 REACTIONS = ["👍", "❤️", "😂", "🎉", "👀", "✅"]
 ACK_TIMEOUT = 10.0
-# A socket the person closes (moving to another collab) is still owed what was sent more than
-# this long before it closed.
-CLOSE_GRACE = 3.0
 PAGES = ("chat page", "history page", "search page", "collab list")
 
 
