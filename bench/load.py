@@ -67,7 +67,9 @@ def parse_args() -> argparse.Namespace:
     ap.add_argument("--steps", help="people per step, comma-separated (e.g. 50,100,200)")
     ap.add_argument("--measure", type=float, help="seconds measured per step")
     ap.add_argument(
-        "--arrivals", type=float, help="newcomers arriving per second during a ramp (default 5)"
+        "--arrivals",
+        type=float,
+        help="newcomers arriving per second during a ramp (default 3, quick 5)",
     )
     ap.add_argument("--pace", type=float, default=1.0, help="scale every person's rates")
     ap.add_argument("--messages", type=int, help="history messages seeded per collab")
@@ -102,11 +104,11 @@ def parse_args() -> argparse.Namespace:
 
 def config(a: argparse.Namespace) -> dict:
     if a.quick:
-        cfg = {"steps": [50, 100, 200], "measure": 12.0, "arrivals": 8.0, "settle": 3.0}
+        cfg = {"steps": [50, 100, 200], "measure": 12.0, "arrivals": 5.0, "settle": 5.0}
         cfg.update(drain=5.0, messages=200)
     else:
         cfg = {"steps": [50, 100, 200, 300, 500, 700, 1000, 1500], "measure": 60.0}
-        cfg.update(arrivals=5.0, settle=5.0, drain=10.0, messages=1000)
+        cfg.update(arrivals=3.0, settle=10.0, drain=10.0, messages=1000)
     if a.steps:
         cfg["steps"] = [int(x) for x in a.steps.split(",")]
     if a.measure:

@@ -300,7 +300,10 @@ class Person:
             sock.closed_t = perf_counter()
 
     async def _frame(self, payload: dict) -> None:
-        await self.ws.send(json.dumps(payload, ensure_ascii=False))
+        ws = self.ws
+        if ws is None:  # between two pages: the frame goes nowhere, as in a browser
+            return
+        await ws.send(json.dumps(payload, ensure_ascii=False))
         self.rec.frames_out += 1
         self.rec.frames_out_t.append(perf_counter())
 
