@@ -6,8 +6,9 @@ send at human rates, read (the page's "read" frames), react, search, open the li
 and move between their collabs (bench/loadbench/people.py has the profile: per person per
 minute 1 send, 0.5 history scrolls of 1-3 pages, 0.5 reactions, 0.2 searches, 0.3 moves to
 another collab, 0.2 collab lists; --pace scales them all). The ramp adds people step by step
-(default 50, 100, 200, 300, 500, 700, 1000, 1500) and stops after the first step where the p99
-of a page load or of the deliveries passes 500 ms, or an error or a lost message appears.
+(default 50, 100, 200, 300, 500, 700, 1000, 1500; newcomers arrive at 3 a second, each with a
+chat page and a socket, then 10 s to settle) and stops after the first step where the p99 of a
+page load or of the deliveries passes 500 ms, or an error or a lost message appears.
 Each step prints: people online, throughput (HTTP requests/s, messages/s, deliveries/s, frames
 in and out), p50/p99 and n per action, errors by kind, lost messages (every acknowledged
 message must reach every socket of its collab open when it was sent: the count of those that
@@ -15,22 +16,33 @@ did not), CPU per process (each Daphne, PostgreSQL's processes together, Redis, 
 the rest of the machine) and memory (RSS; PostgreSQL as PSS), and the client's event-loop lag.
 
     .venv/bin/python bench/load.py --quick         # < 3 min: 50, 100, 200 people, short steps
-    .venv/bin/python bench/load.py                 # the full ramp (~15 min)
-    .venv/bin/python bench/load.py --nodes 2       # two Daphne processes, people spread over
-                                                   # them by the client (no proxy)
+    .venv/bin/python bench/load.py                 # the full ramp (up to ~20 min)
+    .venv/bin/python bench/load.py --nodes 2       # two Daphne processes behind HAProxy, as
+                                                   # `make cluster` runs them (collabhub/
+                                                   # cluster.py); where that file is missing,
+                                                   # or with --no-proxy, the client spreads
+                                                   # the people over the nodes
     .venv/bin/python bench/load.py --target http://127.0.0.1:8000 --server-pids 123,456 \\
-        --database-url postgres://... --secret-key ...   # a running deployment (a proxy)
+        --proxy-pids 122 --database-url postgres://... --secret-key ...   # a running deployment
 
 Own stack (the default): PostgreSQL on 127.0.0.1:5432 (user postgres) and Redis on
 127.0.0.1:6379 db 15 (flushed); the database `load_bench` is dropped and recreated and dropped
 at the end (--keep-db keeps it); Daphne processes on free loopback ports, with the project's
 default rate limits (the human rates stay under them). The client is one asyncio process
 (uvloop when installed) on the same 2 cores as the server: its CPU and loop lag are printed
-with every step, so a step where the client, not the server, is the limit shows as such.
+with every step, so a step where the client, not the server, is the limit shows as such; so
+is the CPU of the rest of the machine ("rest": other work on the cores is measured as load).
+
+Lost messages: a socket still open without a message it was owed, after a drain (10 s, quick
+5 s) at the step's reading and again at the end of the run (so a step's "lost" may be late;
+the end's is lost, or later than the whole rest of the run). A socket closed first owes
+nothing (its person moved on, or the server dropped it: an error of its own, and the person
+reconnects and catches up as the page does).
 
 With --target the people are seeded into the deployment's database (the same SECRET_KEY is
 needed, as sessions are signed with it) and the pages and sockets go to that URL; the CPU and
-memory are read from the pids given (and PostgreSQL's, Redis's and HAProxy's, found by name).
+memory are read from the pids given (--server-pids, --proxy-pids), PostgreSQL's processes
+(found by name) and the Redis on --redis-port (asked for its pid).
 """
 
 import argparse
