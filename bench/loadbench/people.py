@@ -27,6 +27,8 @@ from .texts import BODIES, SEARCH_WORDS
 
 MESSAGE_FRAME = re.compile(r'\{"type": "message", "id": (\d+)')
 DATA_ID = re.compile(rb'data-id="(\d+)"')
+# A person's message (system messages are <div class="msg msg-system">: no reactions there).
+ARTICLE_ID = re.compile(rb'<article class="msg[^"]*" id="m\d+" data-id="(\d+)"')
 CSRF = re.compile(rb'"X-CSRFToken": "([^"]+)"')
 REACTIONS = ["👍", "❤️", "😂", "🎉", "👀", "✅"]
 ACK_TIMEOUT = 10.0
@@ -213,7 +215,7 @@ class Person:
         ids = [int(x) for x in DATA_ID.findall(resp.body)]
         self.newest = max(ids, default=0)
         self.oldest = min(ids, default=0)
-        self.recent = sorted(ids)[-20:]
+        self.recent = sorted(int(x) for x in ARTICLE_ID.findall(resp.body))[-20:]
         self.read_sent = self.newest
         await self._connect()
 
@@ -321,8 +323,9 @@ class Person:
                         got[sock.serial] = now
                     if mid > self.newest and ws is self.ws:
                         self.newest = mid
-                        self.recent.append(mid)
-                        del self.recent[:-20]
+                        if "msg-system" not in text[:300]:  # a person's, not a system message
+                            self.recent.append(mid)
+                            del self.recent[:-20]
                         # The page marks what it shows as read.
                         if self.ready.is_set() and ws is self.ws and self.read_timer is None:
                             self.read_timer = asyncio.create_task(self._send_read())
