@@ -80,6 +80,14 @@
     document.dispatchEvent(new CustomEvent("collab:event", { detail: data }));
   }
 
+  // The wait before the next try: doubling from half a second up to half a minute, each
+  // drawn at random from its upper half, so that the pages a restarted or overloaded server
+  // dropped all at once come back spread out, not in waves that drop them again.
+  function backoff(n) {
+    var ceiling = Math.min(30000, 500 * Math.pow(2, n));
+    return ceiling / 2 + Math.random() * ceiling / 2;
+  }
+
   function connect() {
     if (ws && (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING)) return;
     var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
@@ -105,8 +113,7 @@
         window.location.reload();
         return;
       }
-      retry = Math.min(retry + 1, 6);
-      setTimeout(connect, 500 * retry);
+      setTimeout(connect, backoff(retry++));
     };
   }
 
