@@ -11,23 +11,11 @@ from threading import Lock
 
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from django.utils.html import escape
 
-from apps.collabs import features
 from apps.collabs.readers import Reader
 
 from . import attachments
-from .models import ALLOWED_REACTIONS
 from .presenters import MessageView
-
-# Forms in the partial carry this hidden input with a marker instead of a CSRF token: the
-# HTML is shared between readers (and pushed over the socket), so the page fills in the
-# reader's token (fill_csrf) and the script does the same for pushed messages. Only this whole
-# tag is replaced, never the marker alone: a message body may contain "__csrf__" (in a link,
-# say), and the reader's token must not end up there. The body cannot contain the tag itself:
-# it is sanitized HTML, where a typed "<" is always "&lt;" and inputs are removed.
-CSRF_MARKER = "__csrf__"
-CSRF_INPUT = '<input type="hidden" name="csrfmiddlewaretoken" value="__csrf__">'
 
 _CACHE_SIZE = 4096
 _cache: OrderedDict[tuple, str] = OrderedDict()
@@ -35,7 +23,13 @@ _lock = Lock()
 
 
 def message_context(message: MessageView, reader: Reader) -> dict:
-    """What the message partial shows this reader: their own message or not, which actions."""
+    """What the message partial shows this reader. The partial carries no form and no
+    per-reader action: its "⋯" link opens the page's one shared menu (chat.js, filled from
+    what the page knows of the reader) or, without JavaScript, the message's actions page
+    (views.actions); its reaction chips submit the page's one shared form (`form="msg-act"`).
+    So it differs between readers of one language and zone only in what the access layer
+    hides (a quoted reply, an attachment), and in marking the reader's own message and own
+    reactions."""
     own = bool(message.author and message.author.id == reader.user_id)
     return {
         # Each attachment with its kind's template, or None where the reader may not see it.
@@ -49,13 +43,6 @@ def message_context(message: MessageView, reader: Reader) -> dict:
         # A reply must not quote what a newcomer may not read.
         "reply_hidden": bool(message.reply and not reader.may_read(message.reply.created)),
         "own": own,
-        "can_post": reader.can_post,
-        "can_delete": not message.is_system and (own or reader.can_moderate),
-        "reactions_menu": ALLOWED_REACTIONS,
-        # What installed features offer in the message's menu ("Create task"), as allowed.
-        "actions": ()
-        if message.is_system or message.deleted
-        else tuple(features.message_actions(reader.rights)),
     }
 
 
@@ -67,10 +54,7 @@ def _key(message: MessageView, reader: Reader, ctx: dict) -> tuple:
         reader.language,
         reader.tz,
         ctx["own"],
-        ctx["can_post"],
-        ctx["can_delete"],
         ctx["reply_hidden"],
-        tuple(item.key for item in ctx["actions"]),
         tuple(template is not None for _a, template in ctx["attached"]),
         # The author's name, avatar and badges may change without the message changing.
         message.author,
@@ -145,11 +129,6 @@ def _envelope(kind: str, view: MessageView, html: str) -> dict:
         # counts in its title only what is not the reader's own, and scrolls to their own.
         "author_id": view.by_id,
     }
-
-
-def fill_csrf(html: str, token: str) -> str:
-    """Put the reader's CSRF token into the forms of a rendered partial (page renders)."""
-    return html.replace(CSRF_INPUT, CSRF_INPUT.replace(CSRF_MARKER, escape(token)))
 
 
 @lru_cache(maxsize=512)
