@@ -96,7 +96,8 @@ def message(page: Page, text: str):
 
 
 def open_menu(msg):
-    msg.get_by_label("Message actions").click()
+    """The page's one "⋯" menu, opened for this message (it opens inside the message)."""
+    msg.get_by_label("Actions for the message by").click()
     return msg.get_by_role("menu")
 
 
@@ -164,7 +165,7 @@ def test_two_people_chat_live(open_page, team):
         gone = page.locator(f"#{message_id}")
         expect(gone).to_contain_text("Message deleted")
         expect(gone).not_to_contain_text("final draft")
-        expect(gone.get_by_label("Message actions")).to_have_count(0)
+        expect(gone.get_by_label("Actions for the message by")).to_have_count(0)
 
     # B replies to A's next message; A sees the quote, and the quote leads to the original.
     send(a, "Where are the numbers for March?")
