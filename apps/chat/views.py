@@ -27,6 +27,7 @@ from .access import visible_messages
 from .links import links_page
 from .markup import mention_syntax, render_message
 from .models import ALLOWED_REACTIONS, MAX_BODY_LENGTH, ReadState
+from .partials import reader_may
 from .presenters import load_attachments, present, with_related
 from .search import results as search_results
 
@@ -83,6 +84,8 @@ def chat_panel_context(request: HttpRequest, collab) -> dict:
             "pinned_count": pinned_count,
             "target": target,
             "reactions": ALLOWED_REACTIONS,
+            # What the shared "⋯" menu offers this reader (partials.reader_may).
+            "may": reader_may(reader),
             # The shared "⋯" menu's feature items ("Create task"), as allowed: each with its
             # address, to which the script adds the message (features.Item.url).
             "message_actions": [

@@ -201,6 +201,8 @@
 
   function onEvent(data) {
     if (data.ts && (!since || data.ts > since)) since = data.ts;
+    // Every pushed message says what the shared menu may offer now (a role may have changed).
+    if (data.may) root.dataset.may = data.may.join(" ");
     switch (data.type) {
       case "message":
         if (data.author_id && typingBox.dataset.user === String(data.author_id)) typingBox.textContent = "";
@@ -540,6 +542,11 @@
     var permalink = window.location.pathname + "?message=" + id + "#m" + id;
     function item(name) { return box.querySelector('[data-item="' + name + '"]'); }
     function drop(name) { var el = item(name); if (el) el.remove(); }
+    // What the reader may do beyond reacting and their own messages (partials.reader_may).
+    var may = (root.dataset.may || "").split(" ");
+    box.querySelectorAll("[data-need]").forEach(function (el) {
+      if (may.indexOf(el.dataset.need) < 0) el.remove();
+    });
     var reply = item("reply");
     if (reply) {
       reply.setAttribute("href", "?reply=" + id + "#composer");
@@ -567,7 +574,7 @@
       var button = pin.querySelector("button");
       button.textContent = pinned ? button.dataset.unpinLabel : button.dataset.pinLabel;
     }
-    if (own || box.hasAttribute("data-moderator")) item("delete").setAttribute("action", base + "delete/");
+    if (own || may.indexOf("moderate") >= 0) item("delete").setAttribute("action", base + "delete/");
     else drop("delete");
   }
 
