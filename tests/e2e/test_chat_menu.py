@@ -74,11 +74,12 @@ def test_the_shared_menu_reacts_pins_deletes_and_creates_a_task(open_page, team,
     send(page, "Anna's note to delete")
     own = message(page, "Anna's note to delete")
     expect(own).to_have_count(1)
+    own_id = own.get_attribute("id")
     own_menu = open_menu(own)
     expect(own_menu.get_by_role("menuitem", name="Edit")).to_be_visible()
     page.once("dialog", lambda dialog: dialog.accept())
     own_menu.get_by_role("menuitem", name="Delete").click()
-    expect(page.locator(f"#{own.get_attribute('id')}")).to_contain_text("Message deleted")
+    expect(page.locator(f"#{own_id}")).to_contain_text("Message deleted")
 
     # A feature's action: "Create task" opens its dialog with the message's text.
     open_menu(hers).get_by_role("menuitem", name="Create task").click()
