@@ -35,6 +35,7 @@ def main() -> None:
     ap.add_argument("--messages", type=int, default=20_000)
     ap.add_argument("--n", type=int, default=20)
     ap.add_argument("--top", type=int, default=25)
+    ap.add_argument("--sort", default="cumulative", help="cProfile order: cumulative, tottime")
     ap.add_argument("--sql", action="store_true", help="print every query of one request")
     ap.add_argument("--keep-db", action="store_true")
     a = ap.parse_args()
@@ -122,8 +123,8 @@ def main() -> None:
                 client.get(path, headers=headers)
                 prof.disable()
             out = io.StringIO()
-            pstats.Stats(prof, stream=out).sort_stats("cumulative").print_stats(a.top)
-            print(f"\n=== {label}: cProfile of {a.n} requests, by cumulative time ===")
+            pstats.Stats(prof, stream=out).sort_stats(a.sort).print_stats(a.top)
+            print(f"\n=== {label}: cProfile of {a.n} requests, by {a.sort} ===")
             print("\n".join(out.getvalue().splitlines()[: a.top + 12]))
     finally:
         connection.close()
