@@ -123,6 +123,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages and JSON gzipped (static files come precompressed from WhiteNoise, above it);
+    # Django's adds random bytes to each response against BREACH ("Heal The Breach").
+    "django.middleware.gzip.GZipMiddleware",
     # django-csp's, with the object storage's origin for what pages load from it (csp.py).
     "collabhub.csp.StorageAwareCSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -147,6 +147,13 @@ TABLE = {
         None,
         expect(**MEMBERS_OK, **SIGNED_OUT),
     ),
+    # A message's actions page (its "⋯" without JavaScript): whoever reads the message.
+    "chat:actions": (
+        "get",
+        {"collab_id": "collab", "message_id": "message"},
+        None,
+        expect(**MEMBERS_OK, **SIGNED_OUT),
+    ),
     "chat:edit": (
         "get",
         {"collab_id": "collab", "message_id": "message"},

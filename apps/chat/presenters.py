@@ -120,7 +120,10 @@ def with_related(queryset):
     return queryset.select_related("author", "reply_to__author").prefetch_related(
         Prefetch(
             "reactions",
-            queryset=Reaction.objects.select_related("user").order_by("id"),
+            # Only what a reaction shows (who, with what): not each reacting user's whole row.
+            queryset=Reaction.objects.select_related("user")
+            .only("message_id", "user_id", "emoji", "user__full_name")
+            .order_by("id"),
             to_attr="reaction_list",
         )
     )

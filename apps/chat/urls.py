@@ -14,6 +14,7 @@ urlpatterns = [
     path("links/", views.links, name="links"),
     path("mentions/", views.mention_candidates, name="mention_candidates"),
     # /collabs/<collab_id>/chat/<message_id>/
+    path("<id:message_id>/actions/", views.actions, name="actions"),
     path("<id:message_id>/edit/", views.edit, name="edit"),
     path("<id:message_id>/delete/", views.delete, name="delete"),
     path("<id:message_id>/react/", views.react, name="react"),

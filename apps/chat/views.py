@@ -27,6 +27,7 @@ from .access import visible_messages
 from .links import links_page
 from .markup import mention_syntax, render_message
 from .models import ALLOWED_REACTIONS, MAX_BODY_LENGTH, ReadState
+from .partials import reader_may
 from .presenters import load_attachments, present, with_related
 from .search import results as search_results
 
@@ -83,6 +84,13 @@ def chat_panel_context(request: HttpRequest, collab) -> dict:
             "pinned_count": pinned_count,
             "target": target,
             "reactions": ALLOWED_REACTIONS,
+            # What the shared "⋯" menu offers this reader (partials.reader_may).
+            "may": reader_may(reader),
+            # The shared "⋯" menu's feature items ("Create task"), as allowed: each with its
+            # address, to which the script adds the message (features.Item.url).
+            "message_actions": [
+                (item, item.url(collab.pk)) for item in features.message_actions(reader.rights)
+            ],
             # The paperclip menu: what installed features let the person attach or start.
             "composer_items": [
                 (item, item.url(collab.pk)) for item in features.composer_items(reader.rights)
@@ -228,6 +236,37 @@ def edit(request: HttpRequest, collab_id: int, message_id: int) -> HttpResponse:
         return _back_to_chat(collab, message.pk)
     return render_frame(
         request, "chat/edit.html", collab, {"message": message, "body": message.body}
+    )
+
+
+@login_required
+def actions(request: HttpRequest, collab_id: int, message_id: int) -> HttpResponse:
+    """A message's actions as a page of real forms: where its "⋯" link leads without
+    JavaScript (with it, the page's shared menu opens instead). Only what this reader may do
+    with this message; each form posts to the action's own view, which checks it again."""
+    collab = get_collab_for(request.user, collab_id)
+    message = _message_or_404(request, collab, message_id)
+    if message.is_system or message.is_deleted:
+        raise Http404
+    reader = _reader(request, collab)
+    own = message.author_id == request.user.pk
+    load_attachments([message])
+    return render_frame(
+        request,
+        "chat/actions.html",
+        collab,
+        {
+            "message": present(message),
+            "reader": reader,
+            "own": own,
+            "can_post": reader.can_post,
+            "can_delete": own or reader.can_moderate,
+            "reactions": ALLOWED_REACTIONS,
+            "feature_actions": [
+                (item, item.url(collab.pk, message.pk))
+                for item in features.message_actions(reader.rights)
+            ],
+        },
     )
 
 

@@ -20,6 +20,33 @@ def _get(conn: http.client.HTTPConnection, path: str, headers: dict) -> tuple[fl
     return time.perf_counter() - t0, resp.status, len(body)
 
 
+def _weigh(conn, path: str, headers: dict) -> dict:
+    """The body of `path` as sent: raw (no Accept-Encoding) and as a browser gets it
+    (Accept-Encoding: gzip), in bytes, with how many messages it holds."""
+    _dt, status, raw = _get_body(conn, path, headers)
+    if status != 200:
+        raise RuntimeError(f"GET {path} -> {status}")
+    _dt, status, zipped, encoding = _get_body(
+        conn, path, {**headers, "Accept-Encoding": "gzip"}, True
+    )
+    if status != 200:
+        raise RuntimeError(f"GET {path} -> {status}")
+    return {
+        "raw": len(raw),
+        "gzip": len(zipped) if encoding == "gzip" else None,
+        "messages": raw.count(b'" data-id="'),
+    }
+
+
+def _get_body(conn, path: str, headers: dict, encoding: bool = False):
+    t0 = time.perf_counter()
+    conn.request("GET", path, headers=headers)
+    resp = conn.getresponse()
+    body = resp.read()
+    out = (time.perf_counter() - t0, resp.status, body)
+    return (*out, resp.getheader("Content-Encoding", "")) if encoding else out
+
+
 def _timed(conn, path: str, headers: dict, samples: list[float]) -> int:
     dt, status, size = _get(conn, path, headers)
     if status != 200:
@@ -79,6 +106,11 @@ def time_pages(
             _timed(conn, f"/collabs/{collab_id}/chat/messages/?before={before}", hx, warm)
         out["history_cold"] = {**summary_ms(cold), "bytes": size}
         out["history_warm"] = summary_ms(warm)
+        # The weight of the chat page and of one history page of `page_size` messages.
+        out["weight"] = {
+            "page": _weigh(conn, page, headers),
+            "history": _weigh(conn, f"/collabs/{collab_id}/chat/messages/?before={befores[0]}", hx),
+        }
     finally:
         conn.close()
     return out

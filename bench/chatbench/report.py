@@ -100,6 +100,40 @@ def print_report(r: dict, cfg: dict, log) -> None:
         rows,
     )
 
+    def _kb(n) -> str:
+        return "-" if n is None else f"{n / 1000:.1f} KB"
+
+    weights = [(name, p["weight"]) for name, p in pg.items() if p.get("weight")]
+    if weights:
+        log(
+            "\n   HTML weight (bytes of the body; gzip = as a browser gets it, Accept-Encoding: "
+            "gzip, '-' when the server did not compress)"
+        )
+        _table(
+            log,
+            [
+                "collab",
+                "chat page: messages",
+                "raw",
+                "gzip",
+                "history page: messages",
+                "raw",
+                "gzip",
+            ],
+            [
+                [
+                    name,
+                    w["page"]["messages"],
+                    _kb(w["page"]["raw"]),
+                    _kb(w["page"]["gzip"]),
+                    w["history"]["messages"],
+                    _kb(w["history"]["raw"]),
+                    _kb(w["history"]["gzip"]),
+                ]
+                for name, w in weights
+            ],
+        )
+
     # Latency
     log(
         "\nB. Send-to-receive latency, one message in flight (ms, p50 / p95 / p99 / max; "

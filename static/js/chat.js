@@ -62,15 +62,11 @@
     log.scrollTop = log.scrollHeight;
   }
 
+  // A pushed partial holds no form and no token (its reaction chips submit the page's one
+  // shared form, #msg-act; its "⋯" opens the one shared menu).
   function fragment(html) {
     var template = document.createElement("template");
     template.innerHTML = html;
-    // Only the forms' own hidden inputs get the token (never text or links in a message).
-    template.content
-      .querySelectorAll('input[type="hidden"][name="csrfmiddlewaretoken"][value="__csrf__"]')
-      .forEach(function (input) {
-        input.value = csrfToken();
-      });
     return template.content.firstElementChild;
   }
 
@@ -205,11 +201,18 @@
     if (old.dataset.version === data.version) return;
     var node = fragment(data.html);
     if (old.classList.contains("msg-cont")) node.classList.add("msg-cont");
+    var reopen = menu && old.contains(menu) ? (menuFocused() ? "first" : "") : null;
+    if (reopen !== null) closeMenu(false);
     old.replaceWith(node);
+    // The menu was open on it: open again on the new version (Pin may have become Unpin).
+    var more = reopen !== null && node.querySelector(".msg-more");
+    if (more) openMenu(more, reopen);
   }
 
   function onEvent(data) {
     if (data.ts && (!since || data.ts > since)) since = data.ts;
+    // Every pushed message says what the shared menu may offer now (a role may have changed).
+    if (data.may) root.dataset.may = data.may.join(" ");
     switch (data.type) {
       case "message":
         if (data.author_id && typingBox.dataset.user === String(data.author_id)) typingBox.textContent = "";
@@ -322,8 +325,7 @@
       document.getElementById("replying-text").textContent =
         textarea.dataset.replyingLabel.replace("{name}", reply.dataset.replyName);
       document.getElementById("replying").hidden = false;
-      var menu = reply.closest("details");
-      if (menu) menu.removeAttribute("open");
+      closeMenu(false);
       textarea.focus();
       return;
     }
@@ -337,16 +339,21 @@
     }
   });
 
-  log.addEventListener("submit", function (event) {
+  // The menu's forms and the reaction chips (which submit the page's shared form #msg-act
+  // with their own formaction): posted by the script, the change comes back over the socket,
+  // as for everyone else.
+  root.addEventListener("submit", function (event) {
     var target = event.target;
-    if (!target.closest(".msg")) return;
+    if (target.id !== "msg-act" && !target.closest(".msg")) return;
     event.preventDefault();
-    var menu = target.closest("details");
-    if (menu) menu.removeAttribute("open");
+    var submitter = event.submitter;
     var body = new FormData(target);
+    if (submitter && submitter.name) body.set(submitter.name, submitter.value);
     body.set("csrfmiddlewaretoken", csrfToken());
-    // The change comes back over the socket, as for everyone else.
-    fetch(target.action, { method: "POST", body: body, headers: { "HX-Request": "true" }, credentials: "same-origin" });
+    var action = submitter && submitter.hasAttribute("formaction") ? submitter.formAction : target.action;
+    var refocus = menu && menu.contains(target) && menuFocused();
+    closeMenu(refocus);
+    fetch(action, { method: "POST", body: body, headers: { "HX-Request": "true" }, credentials: "same-origin" });
   });
 
   // The message a link opened or a quote jumped to: a flash and an outline for two seconds
@@ -369,9 +376,6 @@
   function parse(html) {
     var template = document.createElement("template");
     template.innerHTML = html;
-    template.content
-      .querySelectorAll('input[type="hidden"][name="csrfmiddlewaretoken"][value="__csrf__"]')
-      .forEach(function (input) { input.value = csrfToken(); });
     return template.content;
   }
 
@@ -513,102 +517,191 @@
     });
   }, { passive: true });
 
-  // --- Reading: the "…" menu of a message -----------------------------------------------
-  // The log scrolls and clips what sticks out of it, so an open menu is placed on the page
-  // (position: fixed) next to its button, below it or above when there is no room below,
-  // and kept inside the window. Keys: Enter/Space/arrows open it, arrows move between its
-  // items, Escape closes it and gives the focus back to its button.
+  // --- The one "⋯" menu -------------------------------------------------------------------
+  // Every message carries only a "⋯" link (to its actions page, for a page without this
+  // script). Here it opens the page's one menu (#msg-menu-template, with what this reader may
+  // do at all), cloned into the message and filled with its addresses and what the reader
+  // may do with it: Edit for their own, Delete for their own or as a moderator, Pin or Unpin.
+  // The server checks every action again. The log scrolls and clips what sticks out of it,
+  // so the open menu is placed on the page (position: fixed) next to its button, below it or
+  // above when there is no room below, and kept inside the window. Keys: Enter/Space/arrows
+  // open it, arrows move between its items, Home/End jump to the ends, Escape closes it and
+  // gives the focus back to its button; tabbing out closes it.
+  var menuTemplate = document.getElementById("msg-menu-template");
+  var menu = null; // the open menu, inside its message
+  var opener = null; // the "⋯" link that opened it
   var EDGE = 8;
 
-  function menuItems(menu) {
+  function menuItems() {
+    if (!menu) return [];
     return Array.prototype.filter.call(
-      menu.querySelectorAll(".menu-items a[href], .menu-items button:not([disabled])"),
+      menu.querySelectorAll("a[href], button:not([disabled])"),
       function (el) { return el.getClientRects().length > 0; }
     );
   }
 
-  function placeMenu(menu) {
-    var box = menu.querySelector(".menu-items");
-    var button = menu.querySelector("summary").getBoundingClientRect();
+  function menuFocused() {
+    return !!menu && menu.contains(document.activeElement);
+  }
+
+  function fillMenu(box, msg, more) {
+    var id = msg.dataset.id;
+    var own = msg.dataset.author === String(me);
+    // The message's own addresses: its actions page's, with the action in place of "actions/".
+    var base = more.getAttribute("href").replace(/actions\/$/, "");
+    var permalink = window.location.pathname + "?message=" + id + "#m" + id;
+    function item(name) { return box.querySelector('[data-item="' + name + '"]'); }
+    function drop(name) { var el = item(name); if (el) el.remove(); }
+    // What the reader may do beyond reacting and their own messages (partials.reader_may).
+    var may = (root.dataset.may || "").split(" ");
+    box.querySelectorAll("[data-need]").forEach(function (el) {
+      if (may.indexOf(el.dataset.need) < 0) el.remove();
+    });
+    var reply = item("reply");
+    if (reply) {
+      reply.setAttribute("href", "?reply=" + id + "#composer");
+      reply.dataset.reply = id;
+      var who = msg.querySelector(".msg-author");
+      reply.dataset.replyName = who ? who.textContent : "";
+    }
+    item("react").setAttribute("action", base + "react/");
+    item("react-more").dataset.reactMore = base + "react/";
+    if (own) {
+      item("edit").setAttribute("href", base + "edit/");
+      item("edit").dataset.edit = id;
+    } else {
+      drop("edit");
+    }
+    box.querySelectorAll('[data-item="feature"]').forEach(function (link) {
+      link.setAttribute("href", link.getAttribute("href") + "?message=" + id);
+    });
+    item("copy").setAttribute("href", permalink);
+    var pin = item("pin");
+    if (pin) {
+      var pinned = msg.classList.contains("msg-pinned");
+      pin.setAttribute("action", base + "pin/");
+      pin.querySelector('[name="pinned"]').value = pinned ? "0" : "1";
+      var button = pin.querySelector("button");
+      button.textContent = pinned ? button.dataset.unpinLabel : button.dataset.pinLabel;
+    }
+    if (own || may.indexOf("moderate") >= 0) item("delete").setAttribute("action", base + "delete/");
+    else drop("delete");
+  }
+
+  function placeMenu() {
+    var button = opener.getBoundingClientRect();
     var logBox = log.getBoundingClientRect();
     if (button.bottom < logBox.top || button.top > logBox.bottom) {
-      menu.removeAttribute("open"); // its message scrolled out of sight
+      closeMenu(false); // its message scrolled out of sight
       return;
     }
     var width = document.documentElement.clientWidth;
     var height = window.innerHeight;
-    box.classList.add("is-placed");
-    box.style.maxHeight = "";
-    box.style.left = "0px";
-    box.style.top = "0px";
-    var w = box.offsetWidth;
-    var h = box.offsetHeight;
+    menu.style.maxHeight = "";
+    menu.style.left = "0px";
+    menu.style.top = "0px";
+    var w = menu.offsetWidth;
+    var h = menu.offsetHeight;
     if (h > height - 2 * EDGE) {
       h = height - 2 * EDGE;
-      box.style.maxHeight = h + "px";
+      menu.style.maxHeight = h + "px";
     }
     var left = Math.min(button.right - w, width - EDGE - w);
     var top = button.bottom + 2;
     if (top + h > height - EDGE) top = button.top - 2 - h >= EDGE ? button.top - 2 - h : height - EDGE - h;
-    box.style.left = Math.max(EDGE, left) + "px";
-    box.style.top = Math.max(EDGE, top) + "px";
-  }
-
-  function openMenu() {
-    return log.querySelector("details.msg-menu[open]");
+    menu.style.left = Math.max(EDGE, left) + "px";
+    menu.style.top = Math.max(EDGE, top) + "px";
   }
 
   function placeOpenMenu() {
-    var menu = openMenu();
-    if (menu) placeMenu(menu);
+    if (menu) placeMenu();
   }
 
-  var openedByKey = null;
-  log.addEventListener("toggle", function (event) {
-    var menu = event.target;
-    if (!menu.matches || !menu.matches("details.msg-menu")) return;
-    var box = menu.querySelector(".menu-items");
-    if (menu.open) {
-      placeMenu(menu);
-      if (openedByKey === menu) {
-        var items = menuItems(menu);
-        if (items.length) items[openedByKey.dataset.focusLast ? items.length - 1 : 0].focus();
-      }
-    } else {
-      box.classList.remove("is-placed");
-      box.removeAttribute("style");
+  function openMenu(more, focus) {
+    var msg = more.closest(".msg");
+    if (!menuTemplate || !msg) return false;
+    closeMenu(false);
+    var box = menuTemplate.content.firstElementChild.cloneNode(true);
+    fillMenu(box, msg, more);
+    box.id = "msg-menu";
+    more.setAttribute("aria-controls", box.id);
+    more.setAttribute("aria-expanded", "true");
+    msg.appendChild(box);
+    menu = box;
+    opener = more;
+    placeMenu();
+    if (menu && focus) {
+      var items = menuItems();
+      if (items.length) items[focus === "last" ? items.length - 1 : 0].focus();
     }
-    openedByKey = null;
-    delete menu.dataset.focusLast;
-  }, true);
+    return true;
+  }
+
+  function closeMenu(refocus) {
+    if (!menu) return;
+    var was = opener;
+    menu.remove();
+    menu = null;
+    opener = null;
+    if (was) {
+      was.setAttribute("aria-expanded", "false");
+      was.removeAttribute("aria-controls");
+      if (refocus && was.isConnected) was.focus();
+    }
+  }
 
   window.addEventListener("resize", placeOpenMenu);
 
+  log.addEventListener("click", function (event) {
+    var more = event.target.closest(".msg-more");
+    if (more) {
+      if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey) return; // the page, in a new tab
+      if (!menuTemplate) return; // no menu on this page: the actions page
+      event.preventDefault();
+      if (menu && opener === more) closeMenu(false);
+      else openMenu(more, event.detail === 0 ? "first" : ""); // detail 0: Enter on the link
+      return;
+    }
+    if (!menu || !menu.contains(event.target)) return;
+    var link = event.target.closest('[role="menuitem"]');
+    if (!link) return;
+    if (link.dataset.item === "copy") {
+      event.preventDefault();
+      var url = new URL(link.getAttribute("href"), window.location.href).href;
+      if (navigator.clipboard) navigator.clipboard.writeText(url).catch(function () {});
+      closeMenu(true);
+      return;
+    }
+    // A link or button taken over by another script (reply, edit in place, a feature's
+    // dialog) or a form (the submit handler closes): the menu closes once they have it.
+    if (link.tagName === "A") setTimeout(function () { closeMenu(false); }, 0);
+  });
+
+  // A click anywhere else closes the menu.
+  document.addEventListener("click", function (event) {
+    if (menu && !menu.contains(event.target) && !(opener && opener.contains(event.target))) closeMenu(false);
+  });
+
   log.addEventListener("keydown", function (event) {
-    var menu = event.target.closest && event.target.closest("details.msg-menu");
-    if (!menu) return;
-    var onButton = event.target.tagName === "SUMMARY";
     var key = event.key;
-    if (onButton) {
-      if (key === "Enter" || key === " ") {
-        if (!menu.open) openedByKey = menu;
-      } else if (key === "ArrowDown" || key === "ArrowUp") {
+    var more = event.target.closest && event.target.closest(".msg-more");
+    if (more && menuTemplate) {
+      if (key === " " || key === "ArrowDown") {
         event.preventDefault();
-        if (key === "ArrowUp") menu.dataset.focusLast = "1";
-        if (menu.open) {
-          var open = menuItems(menu);
-          if (open.length) open[key === "ArrowUp" ? open.length - 1 : 0].focus();
-        } else {
-          openedByKey = menu;
-          menu.open = true;
-        }
-      } else if (key === "Escape" && menu.open) {
+        if (menu && opener === more) { var first = menuItems()[0]; if (first) first.focus(); }
+        else openMenu(more, "first");
+      } else if (key === "ArrowUp") {
         event.preventDefault();
-        menu.open = false;
+        if (menu && opener === more) { var all = menuItems(); if (all.length) all[all.length - 1].focus(); }
+        else openMenu(more, "last");
+      } else if (key === "Escape" && menu && opener === more) {
+        event.preventDefault();
+        closeMenu(true);
       }
       return;
     }
-    var items = menuItems(menu);
+    if (!menu || !menu.contains(event.target)) return;
+    var items = menuItems();
     var at = items.indexOf(document.activeElement);
     var next = null;
     if (key === "ArrowDown" || key === "ArrowRight") next = items[(at + 1) % items.length];
@@ -618,8 +711,7 @@
     else if (key === "Escape") {
       event.preventDefault();
       event.stopPropagation();
-      menu.open = false;
-      menu.querySelector("summary").focus();
+      closeMenu(true);
       return;
     }
     if (next) {
@@ -628,10 +720,11 @@
     }
   });
 
-  // Tabbing out of an open menu closes it.
+  // Tabbing out of the open menu closes it.
   log.addEventListener("focusout", function (event) {
-    var menu = event.target.closest && event.target.closest("details.msg-menu[open]");
-    if (menu && event.relatedTarget && !menu.contains(event.relatedTarget)) menu.open = false;
+    if (!menu || !menu.contains(event.target)) return;
+    var to = event.relatedTarget;
+    if (to && !menu.contains(to) && to !== opener) closeMenu(false);
   });
 
   try {

