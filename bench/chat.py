@@ -101,15 +101,15 @@ def config(a: argparse.Namespace) -> dict:
             "bisect": 1,
             "rate_dur": 1.5,
             "window": 50,
-            "curve_rates": [5, 10, 20, 50, 100, 200],
-            "curve_n": 30,
+            "curve_rates": [5, 20, 100],
+            "curve_n": 20,
             "big_n": 100,
             "big_warmup": 2,
             "big_m": 5,
             "idle_settle_max": 8.0,
             "idle_window": 3.0,
             "flood_rate": 10.0,
-            "flood_n": 50,
+            "flood_n": 30,
             "flood_senders": 20,
             "flood_pool": 30,
             "floor": {
@@ -663,7 +663,7 @@ def main() -> None:
     if a.no_floor:
         results["floor"] = {}
     else:
-        log("[3/5] the bare Channels floor ...")
+        log(f"[3/5] the bare Channels floor ... (at {time.perf_counter() - t_run:.0f} s)")
         results["machine_busy_pct"]["before floor"] = round(
             stack.wait_quiet(QUIET_PCT, max_wait, log), 1
         )
@@ -685,7 +685,10 @@ def main() -> None:
             log(f"  our client against the floor failed: {exc}")
             results["floor_ours"] = {"_error": str(exc)}
 
-    log("[4/5] CollabHub through Daphne + Redis + PostgreSQL ...")
+    log(
+        "[4/5] CollabHub through Daphne + Redis + PostgreSQL ... "
+        f"(at {time.perf_counter() - t_run:.0f} s)"
+    )
     results["machine_busy_pct"]["before ours"] = round(
         stack.wait_quiet(QUIET_PCT, max_wait, log), 1
     )

@@ -314,6 +314,7 @@ async def paced(
         "last_ms": summary_ms([p.last - p.t0 for p in full]),
         "first_ms": summary_ms([p.first - p.t0 for p in full]),
         "all_ms": summary_ms([t - p.t0 for p in full for t in p.times]),
+        "ack_ms": summary_ms([p.ack_t - p.t0 for p in pend if p.ack_t]),
     }
     out["ok"] = (
         out["lost"] == 0
