@@ -1,8 +1,30 @@
-"""Chat benchmark (issue 3): page times against history size and live delivery through the
-real stack (Daphne + Redis + PostgreSQL), next to the bare Channels floor.
+"""Chat benchmark (issues 3 and 14): page times against history size and live delivery through
+the real stack (Daphne + Redis + PostgreSQL), next to the bare Channels floor.
 
-    .venv/bin/python bench/chat.py            # full run (~15-20 min on 2 cores)
-    .venv/bin/python bench/chat.py --quick    # smoke run (< 2 min)
+    .venv/bin/python bench/chat.py            # full run (~20-25 min on 2 cores)
+    .venv/bin/python bench/chat.py --quick    # smoke run (about 2 min)
+
+What it measures, in this order:
+  floor    the floor's own client (run_all.py: one message in flight, its closed-loop window),
+           then OUR client against the floor's server (pub/sub layer): the same open-loop
+           ladder, closed loop and rate curve as against ours, so msg/s and latency compare
+           like with like
+  A        Daphne with the message limits off: page times; latency with one message in flight
+           (K=10, K=100 receivers); the open-loop ladder (fixed rates, up until a step loses or
+           falls behind, then bisected); the closed loop (at most `window` messages in flight);
+           latency against the send rate (the same number of messages at each rate, open loop)
+  B        a fresh Daphne: RSS of 1,000 idle sockets, their idle CPU read over a window once the
+           connect burst's CPU has died down (the settling readings are printed), then one
+           message to the 999 others
+  C        a Daphne with the default limits: 20 members send at 10 msg/s and 10 read, first
+           alone (baseline), then the same number of messages while members flood one after
+           another for the whole window (chatbench/flooder.py, a process of its own: when the
+           frame guard or the rate limit cuts one off, the next connected one takes over)
+Every server's log is read after every phase: tracebacks (and asyncio's "Task was destroyed")
+are counted per phase, printed in section H, and any at all is announced at the top and the
+bottom of the report. Every latency is printed with the number of samples behind it, and no
+p99 from fewer than 100 samples (the maximum is printed instead, labelled so).
+bench/chat_lowrate.py is the experiment on why latency rises as the send rate falls.
 
 Needs PostgreSQL on 127.0.0.1:5432 (user postgres, no password), Redis on 127.0.0.1:6379 and
 the client libraries `websockets` (and `uvloop`, optional). It creates the database
@@ -11,7 +33,6 @@ uses Redis db 12 (flushed), starts its own Daphne processes on free loopback por
 them by pid. The floor (../shared/bench-floor) runs in /tmp/collabhub-bench-floor with its own
 venv and a Redis of its own on port 6390. Nothing but 127.0.0.1 is ever addressed.
 """
-
 import argparse
 import asyncio
 import contextlib
