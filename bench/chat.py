@@ -33,6 +33,7 @@ uses Redis db 12 (flushed), starts its own Daphne processes on free loopback por
 them by pid. The floor (../shared/bench-floor) runs in /tmp/collabhub-bench-floor with its own
 venv and a Redis of its own on port 6390. Nothing but 127.0.0.1 is ever addressed.
 """
+
 import argparse
 import asyncio
 import contextlib

@@ -28,6 +28,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -35,6 +36,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
 from chatbench import floor, report, stack, wsload  # noqa: E402
+from chatbench.stats import summary_ms  # noqa: E402
 
 
 @contextlib.contextmanager
@@ -57,6 +59,55 @@ def spinning(on: bool, n: int = 2):
         for p in procs:
             p.send_signal(signal.SIGTERM)
             p.wait(10)
+
+
+ECHO = """
+import asyncio, sys
+async def echo(reader, writer):
+    while data := await reader.read(65536):
+        writer.write(data)
+async def main():
+    server = await asyncio.start_server(echo, "127.0.0.1", 0)
+    print(server.sockets[0].getsockname()[1], flush=True)
+    await server.serve_forever()
+asyncio.run(main())
+"""
+
+
+async def pingpong(gaps_ms: list[float], n: int, results: dict) -> None:
+    """The platform alone: a 200-byte round trip over loopback TCP (TCP_NODELAY, as asyncio
+    sets it) to an echo process, one every `gap` ms, with and without the busy loops. Two
+    wake-ups per round trip (the echo's, the client's), nothing else."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", ECHO, stdout=asyncio.subprocess.PIPE
+    )
+    try:
+        port = int((await proc.stdout.readline()).decode())
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        payload = b"x" * 200
+        for gap in gaps_ms:
+            for spin in (False, True):
+                times = []
+                with spinning(spin):
+                    await asyncio.sleep(0.3)
+                    for _ in range(n):
+                        await asyncio.sleep(gap / 1000)
+                        t0 = time.perf_counter()
+                        writer.write(payload)
+                        got = 0
+                        while got < len(payload):
+                            got += len(await reader.read(65536))
+                        times.append(time.perf_counter() - t0)
+                key = f"round trip{' + spin' if spin else ''}"
+                results.setdefault(key, {})[gap] = {"rtt_ms": summary_ms(times)}
+                print(
+                    f"  {key:<18} every {gap:>5g} ms: {report.lat(summary_ms(times))} ms",
+                    flush=True,
+                )
+        writer.close()
+    finally:
+        proc.terminate()
+        await proc.wait()
 
 
 async def curve_point(hub, senders, receivers, rate, n, payload) -> dict:
@@ -88,6 +139,21 @@ async def measure(url, origin, sessions, rates, n, payload, label, results) -> N
     await wsload.close_socks(socks)
 
 
+async def strace_run(daphne, seeded, live, results) -> None:
+    hub = wsload.Hub()
+    url = f"{daphne.ws_base}/ws/collabs/{live.id}/"
+    socks = await wsload.open_socks(hub, url, daphne.base, seeded.sessions, list(range(1, 15)))
+    await asyncio.sleep(2.0)
+    res = await wsload.paced(hub, socks[:4], socks[4:], rate=2, dur=10, n_msgs=20)
+    results["strace"] = res
+    print(
+        f"  2 msg/s under strace: ack {report.lat(res['ack_ms'])}; last "
+        f"{report.lat(res['last_ms'])}",
+        flush=True,
+    )
+    await wsload.close_socks(socks)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--n", type=int, default=100)
@@ -95,9 +161,30 @@ def main() -> None:
     ap.add_argument("--db-name", default="collabhub_bench")
     ap.add_argument("--redis-db", type=int, default=12)
     ap.add_argument("--no-floor", action="store_true")
+    ap.add_argument(
+        "--strace",
+        action="store_true",
+        help="instead of the curve: 20 messages at 2 msg/s with strace -f -tt -T on Daphne "
+        "(the trace is left in the scratch folder)",
+    )
+    ap.add_argument(
+        "--pingpong-only", action="store_true", help="only the platform's loopback round trip"
+    )
     ap.add_argument("--json")
     a = ap.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="collabhub-bench-lowrate-"))
+    results: dict = {}
+    try:
+        import uvloop
+
+        run = uvloop.run
+    except ImportError:
+        run = asyncio.run
+    if not a.strace:
+        print("the platform: loopback TCP round trips to an echo process", flush=True)
+        run(pingpong([200, 100, 50, 20, 10, 2], a.n, results))
+    if a.pingpong_only:
+        return
     st = stack.Stack(
         db_name=a.db_name,
         pg_user="postgres",
@@ -118,13 +205,6 @@ def main() -> None:
 
     seeded = seed.seed(21, {"live": (21, 100)}, log=lambda *_: None)
     live = seeded.collabs["live"]
-    results: dict = {}
-    try:
-        import uvloop
-
-        run = uvloop.run
-    except ImportError:
-        run = asyncio.run
     daphne = stack.Daphne(
         st,
         workdir / "daphne.log",
@@ -132,6 +212,20 @@ def main() -> None:
         CHAT_SUSTAINED_MESSAGES="1000000",
     )
     try:
+        if a.strace:
+            trace = workdir / "daphne.strace"
+            tracer = subprocess.Popen(
+                ["strace", "-f", "-tt", "-T", "-s", "120", "-o", str(trace), "-p", str(daphne.pid)],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            try:
+                run(strace_run(daphne, seeded, live, results))
+            finally:
+                tracer.send_signal(signal.SIGINT)
+                tracer.wait(30)
+            print(f"trace: {trace}")
+            return
         print(f"ours (Daphne pid {daphne.pid}), {a.n} messages per rate:", flush=True)
         run(
             measure(
@@ -156,11 +250,14 @@ def main() -> None:
     path = a.json or str(workdir / "lowrate.json")
     with open(path, "w") as f:
         json.dump(results, f, indent=1)
-    print(f"\nlast receiver p50 (ms) by rate; all figures in {path}")
+    print(f"\np50 (ms): last receiver by msg/s; round trip by gap in ms. All figures: {path}")
     for key, by_rate in results.items():
         print(
             f"  {key:<14} "
-            + "  ".join(f"{r:g}: {x['last_ms'].get('p50')}" for r, x in by_rate.items())
+            + "  ".join(
+                f"{r:g}: {(x.get('last_ms') or x.get('rtt_ms')).get('p50')}"
+                for r, x in by_rate.items()
+            )
         )
 
 
