@@ -101,7 +101,7 @@ def parse_args() -> argparse.Namespace:
         default=None,
         metavar="SECONDS",
         help="before measuring, wait at most this long for other processes to leave "
-        "the cores alone (default 600, quick 10)",
+        "the cores alone (default 600, quick 5)",
     )
     return ap.parse_args()
 
@@ -123,13 +123,14 @@ def config(a: argparse.Namespace) -> dict:
             "bisect": 1,
             "rate_dur": 1.5,
             "window": 50,
+            "step_pause": 0.5,
             "curve_rates": [5, 20, 100],
             "curve_n": 20,
             "big_n": 100,
             "big_warmup": 2,
             "big_m": 5,
-            "idle_settle_max": 8.0,
-            "idle_window": 3.0,
+            "idle_settle_max": 5.0,
+            "idle_window": 2.0,
             "flood_rate": 10.0,
             "flood_n": 30,
             "flood_senders": 20,
@@ -137,8 +138,8 @@ def config(a: argparse.Namespace) -> dict:
             "floor": {
                 "variants": ["daphne-pubsub"],
                 "ks": [10],
-                "m": 100,
-                "dur": 2.0,
+                "m": 60,
+                "dur": 1.0,
                 "idle": False,
             },
         }
@@ -157,6 +158,7 @@ def config(a: argparse.Namespace) -> dict:
         "bisect": 2,
         "rate_dur": 10.0,
         "window": 50,
+        "step_pause": 1.0,
         "curve_rates": [5, 10, 20, 50, 100, 200],
         "curve_n": 200,
         "big_n": 1_000,
@@ -283,7 +285,7 @@ async def rate_ladder(
                 f"to the last {report.lat(step['last_ms'])} ms, server CPU {cpu.pct['daphne']}%"
                 f" -> {'ok' if step['ok'] else 'FAIL'}"
             )
-            await asyncio.sleep(1.0)
+            await asyncio.sleep(cfg["step_pause"])
     return steps
 
 
@@ -667,7 +669,7 @@ def main() -> None:
     results["seed_s"] = {k: round(v, 1) for k, v in seeded.timings.items()}
     log("  " + ", ".join(f"{k} {v:.1f} s" for k, v in seeded.timings.items()))
 
-    max_wait = a.wait_quiet if a.wait_quiet is not None else (10 if a.quick else 600)
+    max_wait = a.wait_quiet if a.wait_quiet is not None else (5 if a.quick else 600)
     results["machine_busy_pct"] = {}
     errors: list[dict] = []
     results["server_errors"] = errors
