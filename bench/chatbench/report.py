@@ -270,9 +270,10 @@ def print_report(r: dict, cfg: dict, log) -> None:
     f10 = floor.get("daphne-pubsub_fanout_10") or {}
     own = (f10.get("windowed") or {}) if isinstance(f10, dict) else {}
     log(
-        f"\nC2. Closed loop: at most {cfg['window']} messages in flight (sent, not yet at every "
-        f"receiver) for {cfg['rate_dur']:g} s; msg/s = messages delivered to every receiver per "
-        "second. The floor's own client measures its msg/s this way (1 sender, 10 receivers)"
+        f"\nC2. Closed loop: at most {cfg.get('window', 50)} messages in flight (sent, not yet at "
+        f"every receiver) for {cfg['rate_dur']:g} s; msg/s = messages delivered to every "
+        "receiver per second. The floor's own client measures its msg/s this way (1 sender, "
+        "10 receivers)"
     )
     rows = []
     for title, x in (
