@@ -401,6 +401,12 @@ def print_report(r: dict, cfg: dict, log) -> None:
             + (", ".join(f"{k}: {v}" for k, v in fd.get("close_codes", {}).items()) or "-")
             + f"); a flooder lasted {lat(fd.get('cut_after_ms'))} ms"
         )
+        if stored and not fd.get("acks") and fd.get("closed_by_server"):
+            log(
+                "  (the frame guard closes a flooder within its first second, before its sends "
+                "are stored: the acks and refusals of a closed socket are dropped; a page "
+                "catches up on what it sent by its hello when it reconnects)"
+            )
     rows = []
     for label, x in (("baseline", base_f), ("during the flood", during)):
         rows.append(
