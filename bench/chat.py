@@ -562,6 +562,12 @@ async def flood_phase(st, cfg, seeded, workdir: Path, errors: list) -> dict:
         )
         senders, receivers = socks[:n_send], socks[n_send:]
         await asyncio.sleep(1.0)
+        # A fresh server's first messages are slow (the pool's connections, caches, code paths
+        # not yet run): a warm-up, not counted, so the baseline is not the worse window.
+        out["warmup"] = await wsload.paced(
+            hub, senders, receivers, rate=rate, dur=n_send / rate, n_msgs=n_send
+        )
+        await asyncio.sleep(1.0)
         log(f"    baseline: {n_msgs} messages at {rate:g} msg/s, no flood ...")
         with stack.CpuMeter(daphne.pid, redis_pid) as cpu:
             base = await wsload.paced(

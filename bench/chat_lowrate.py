@@ -139,6 +139,29 @@ async def measure(url, origin, sessions, rates, n, payload, label, results) -> N
     await wsload.close_socks(socks)
 
 
+async def fresh_run(daphne, seeded, live, results) -> None:
+    """The first messages a fresh server handles, against the same after it has warmed up."""
+    hub = wsload.Hub()
+    url = f"{daphne.ws_base}/ws/collabs/{live.id}/"
+    socks = await wsload.open_socks(hub, url, daphne.base, seeded.sessions, list(range(1, 15)))
+    await asyncio.sleep(1.0)
+    for label, rate in (
+        ("fresh server, 5 msg/s", 5),
+        ("again, 5 msg/s", 5),
+        ("50 msg/s", 50),
+        ("5 msg/s", 5),
+        ("50 msg/s", 50),
+        ("5 msg/s", 5),
+    ):
+        res = await curve_point(hub, socks[:4], socks[4:], rate, 25, wsload._body)
+        results.setdefault("fresh", []).append({"label": label, **res})
+        print(
+            f"  {label:<22}: ack {report.lat(res['ack_ms'])}; last {report.lat(res['last_ms'])}",
+            flush=True,
+        )
+    await wsload.close_socks(socks)
+
+
 async def strace_run(daphne, seeded, live, results) -> None:
     hub = wsload.Hub()
     url = f"{daphne.ws_base}/ws/collabs/{live.id}/"
@@ -168,6 +191,12 @@ def main() -> None:
         "(the trace is left in the scratch folder)",
     )
     ap.add_argument(
+        "--fresh",
+        action="store_true",
+        help="instead of the curve: on a fresh Daphne, 5 msg/s x 25 at once (as the old flood "
+        "baseline measured), again, then 50 msg/s x 25, then 5 msg/s x 25",
+    )
+    ap.add_argument(
         "--pingpong-only", action="store_true", help="only the platform's loopback round trip"
     )
     ap.add_argument("--json")
@@ -180,7 +209,7 @@ def main() -> None:
         run = uvloop.run
     except ImportError:
         run = asyncio.run
-    if not a.strace:
+    if not (a.strace or a.fresh):
         print("the platform: loopback TCP round trips to an echo process", flush=True)
         run(pingpong([200, 100, 50, 20, 10, 2], a.n, results))
     if a.pingpong_only:
@@ -212,6 +241,9 @@ def main() -> None:
         CHAT_SUSTAINED_MESSAGES="1000000",
     )
     try:
+        if a.fresh:
+            run(fresh_run(daphne, seeded, live, results))
+            return
         if a.strace:
             trace = workdir / "daphne.strace"
             tracer = subprocess.Popen(
