@@ -17,9 +17,10 @@ What it measures, in this order:
            connect burst's CPU has died down (the settling readings are printed), then one
            message to the 999 others
   C        a Daphne with the default limits: 20 members send at 10 msg/s and 10 read, first
-           alone (baseline), then the same number of messages while members flood one after
-           another for the whole window (chatbench/flooder.py, a process of its own: when the
-           frame guard or the rate limit cuts one off, the next connected one takes over)
+           alone (baseline, after a warm-up not counted), then the same number of messages
+           while members flood one after another for the whole window (chatbench/flooder.py,
+           a process of its own: when the frame guard or the rate limit cuts one off, the next
+           connected one takes over)
 Every server's log is read after every phase: tracebacks (and asyncio's "Task was destroyed")
 are counted per phase, printed in section H, and any at all is announced at the top and the
 bottom of the report. Every latency is printed with the number of samples behind it, and no

@@ -16,6 +16,10 @@ hits all alike:
   floor   the same client and curve against the bare Channels floor's server (pub/sub layer;
           no database), with and without the busy loops
 
+Two more modes: --fresh (a fresh server's first messages at 5 msg/s, as bench/chat's old flood
+baseline measured them, against the same once warm) and --strace (20 messages at 2 msg/s with
+strace -f -tt -T on Daphne: each message's way through the server, syscall by syscall).
+
 Uses the database given (recreated, dropped at the end) and the Redis db given (flushed), and
 the floor's own Redis on port 6390 (see chatbench/floor.py). Stops what it starts by pid."""
 
