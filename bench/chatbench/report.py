@@ -361,6 +361,11 @@ def print_report(r: dict, cfg: dict, log) -> None:
         f"sockets {big['rss_idle_kib'] / 1024:.1f} MiB ({big['per_socket_kib']} KiB per socket); "
         f"opened in {big['open_s']} s; connect retries {big['connect_retries']}"
     )
+    if big.get("open_failed"):
+        log(
+            f"  !! {big['open_failed']} sockets could not be opened (after retries): "
+            + "; ".join(big.get("open_errors", []))
+        )
     log(f"  idle CPU {big['idle_cpu_pct']}% of a core, {idle_how}")
     log(
         f"  one message to {fo.get('k')} others, {fo.get('messages')} times: to the last "
@@ -457,7 +462,11 @@ def print_report(r: dict, cfg: dict, log) -> None:
         for name, p in pg.items()
         if name.startswith("history-") and name != "history-1k" and base
     ]
-    big_ok = fo.get("timeouts") == 0 and (fo.get("last_ms", {}).get("p50") or 1e9) <= 400
+    big_ok = (
+        fo.get("timeouts") == 0
+        and not big.get("open_failed")
+        and (fo.get("last_ms", {}).get("p50") or 1e9) <= 400
+    )
     flood_cut = bool(fd) and (fd.get("error_frames", 0) > 0 or fd.get("closed_by_server", 0) > 0)
     rss_mib = big["rss_idle_kib"] / 1024
 

@@ -168,6 +168,26 @@ async def open_socks(
     return socks
 
 
+async def open_socks_tolerant(
+    hub: Hub, url: str, origin: str, sessions: list[str], user_indexes: list[int], batch: int = 20
+) -> tuple[list[Sock], list[str]]:
+    """As open_socks, but a socket that cannot be opened (after its retries) is counted, not
+    fatal: (the sockets opened, the errors of those that were not)."""
+    socks: list[Sock] = []
+    errors: list[str] = []
+    for i in range(0, len(user_indexes), batch):
+        chunk = user_indexes[i : i + batch]
+        got = await asyncio.gather(
+            *(_open_one(hub, url, origin, sessions[u], u) for u in chunk), return_exceptions=True
+        )
+        for g in got:
+            if isinstance(g, BaseException):
+                errors.append(f"{type(g).__name__}: {g}")
+            else:
+                socks.append(g)
+    return socks, errors
+
+
 async def close_socks(socks: list[Sock]) -> None:
     for i in range(0, len(socks), 100):
         await asyncio.gather(*(s.close() for s in socks[i : i + 100]))
