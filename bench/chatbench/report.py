@@ -558,8 +558,8 @@ def print_report(r: dict, cfg: dict, log) -> None:
 def _errors_section(r: dict, log) -> None:
     rows = r.get("server_errors") or []
     log(
-        "\nH. Server errors per phase (tracebacks, and asyncio's 'Task was destroyed' lines, "
-        "in each server's log)"
+        "\nH. Server errors per phase in each server's log: tracebacks, asyncio's 'Task was "
+        "destroyed' and Daphne's 'took too long to shut down and was killed'"
     )
     if not rows:
         log("  none read")

@@ -288,9 +288,14 @@ def count_tracebacks(text: str) -> dict:
         if not chained:
             kinds[exc] = kinds.get(exc, 0) + 1
     n = sum(kinds.values())
-    # asyncio's own complaints, logged without a traceback (a task left running when its
-    # consumer died, an exception nobody retrieved).
-    for marker in ("Task was destroyed but it is pending!", "exception was never retrieved"):
+    # Logged without a traceback: asyncio's complaints (a task left running when its consumer
+    # died, an exception nobody retrieved) and Daphne's killing of a consumer whose disconnect
+    # outlasted its application_close_timeout (its clean-up cut short).
+    for marker in (
+        "Task was destroyed but it is pending!",
+        "exception was never retrieved",
+        "took too long to shut down and was killed",
+    ):
         hits = text.count(marker)
         if hits:
             kinds[marker] = kinds.get(marker, 0) + hits
