@@ -125,6 +125,7 @@ def config(a: argparse.Namespace) -> dict:
             "rate_dur": 1.5,
             "window": 50,
             "step_pause": 0.5,
+            "drain": 2.0,
             "curve_rates": [5, 20, 100],
             "curve_n": 20,
             "big_n": 100,
@@ -160,6 +161,7 @@ def config(a: argparse.Namespace) -> dict:
         "rate_dur": 10.0,
         "window": 50,
         "step_pause": 1.0,
+        "drain": 5.0,
         "curve_rates": [5, 10, 20, 50, 100, 200],
         "curve_n": 200,
         "big_n": 1_000,
@@ -276,7 +278,13 @@ async def rate_ladder(
         for rate in _rates(cfg["rates"], steps, cfg["bisect"]):
             with stack.CpuMeter(pid, redis_pid) as cpu:
                 step = await wsload.paced(
-                    hub, senders, receivers, rate=rate, dur=cfg["rate_dur"], payload=payload
+                    hub,
+                    senders,
+                    receivers,
+                    rate=rate,
+                    dur=cfg["rate_dur"],
+                    payload=payload,
+                    drain=cfg["drain"],
                 )
             step["cpu_pct"] = cpu.pct
             steps.append(step)
@@ -298,7 +306,14 @@ async def rate_curve(hub, senders, receivers, cfg, *, pid: int, redis_pid: int, 
         n = cfg["curve_n"]
         with stack.CpuMeter(pid, redis_pid) as cpu:
             step = await wsload.paced(
-                hub, senders, receivers, rate=rate, dur=n / rate, n_msgs=n, payload=payload
+                hub,
+                senders,
+                receivers,
+                rate=rate,
+                dur=n / rate,
+                n_msgs=n,
+                payload=payload,
+                drain=cfg["drain"],
             )
         step["cpu_pct"] = cpu.pct
         points.append(step)

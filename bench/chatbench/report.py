@@ -217,7 +217,7 @@ def print_report(r: dict, cfg: dict, log) -> None:
         "and ladder against ours "
         "and against the floor's server (pub/sub layer). ok = every receiver got every message, "
         "no error, and delivery kept pace (>= 95% of the rate); late/lost = not yet at every "
-        "receiver 5 s after the last send"
+        f"receiver {cfg.get('drain', 5):g} s after the last send"
     )
     for title, steps, cpu_keys in (
         ("ours", live["rate_steps"], ("daphne", "postgres", "redis", "rest")),
