@@ -21,10 +21,11 @@ What it measures, in this order:
            while members flood one after another for the whole window (chatbench/flooder.py,
            a process of its own: when the frame guard or the rate limit cuts one off, the next
            connected one takes over)
-Every server's log is read after every phase: tracebacks (and asyncio's "Task was destroyed")
-are counted per phase, printed in section H, and any at all is announced at the top and the
-bottom of the report. Every latency is printed with the number of samples behind it, and no
-p99 from fewer than 100 samples (the maximum is printed instead, labelled so).
+Every server's log is read after every phase: tracebacks (and asyncio's "Task was destroyed",
+Daphne's "took too long to shut down and was killed") are counted per phase, printed in
+section H, and any of our servers' is announced at the top and the bottom of the report.
+Every latency is printed with the number of samples behind it, and no p99 from fewer than
+100 samples (the maximum is printed instead, labelled so).
 bench/chat_lowrate.py is the experiment on why latency rises as the send rate falls.
 
 Needs PostgreSQL on 127.0.0.1:5432 (user postgres, no password), Redis on 127.0.0.1:6379 and

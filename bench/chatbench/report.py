@@ -85,7 +85,8 @@ def _errors_banner(r: dict, log) -> None:
         where = ", ".join(f"{x['server']} / {x['phase']}: {count(x)}" for x in ours)
         log("!" * 100)
         log(
-            f"!! {total} SERVER ERROR(S) (tracebacks, asyncio errors) in OUR servers' logs: {where}"
+            f"!! {total} SERVER ERROR(S) (tracebacks, asyncio errors, consumers Daphne killed) "
+            f"in OUR servers' logs: {where}"
         )
         log("!! See section H and the logs in " + str(r.get("workdir")))
         log("!" * 100)
