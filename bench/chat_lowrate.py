@@ -166,15 +166,20 @@ async def fresh_run(daphne, seeded, live, results) -> None:
     await wsload.close_socks(socks)
 
 
+STRACE_RATE = float(os.environ.get("STRACE_RATE", "2"))
+
+
 async def strace_run(daphne, seeded, live, results) -> None:
     hub = wsload.Hub()
     url = f"{daphne.ws_base}/ws/collabs/{live.id}/"
     socks = await wsload.open_socks(hub, url, daphne.base, seeded.sessions, list(range(1, 15)))
     await asyncio.sleep(2.0)
-    res = await wsload.paced(hub, socks[:4], socks[4:], rate=2, dur=10, n_msgs=20)
+    res = await wsload.paced(
+        hub, socks[:4], socks[4:], rate=STRACE_RATE, dur=40 / STRACE_RATE, n_msgs=40
+    )
     results["strace"] = res
     print(
-        f"  2 msg/s under strace: ack {report.lat(res['ack_ms'])}; last "
+        f"  {STRACE_RATE:g} msg/s under strace: ack {report.lat(res['ack_ms'])}; last "
         f"{report.lat(res['last_ms'])}",
         flush=True,
     )
@@ -191,7 +196,7 @@ def main() -> None:
     ap.add_argument(
         "--strace",
         action="store_true",
-        help="instead of the curve: 20 messages at 2 msg/s with strace -f -tt -T on Daphne "
+        help="instead of the curve: 40 messages at 2 msg/s (env STRACE_RATE) with strace on Daphne "
         "(the trace is left in the scratch folder)",
     )
     ap.add_argument(
