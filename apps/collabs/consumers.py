@@ -2,6 +2,7 @@ import json
 import logging
 from time import monotonic
 
+from autobahn.exception import Disconnected
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -129,6 +130,24 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         self.groups_joined = []
         self.other_collabs = frozenset()
         await self.close(code=CLOSE_REVOKED)
+
+    async def __call__(self, scope, receive, send) -> None:
+        """Frames for a socket that has just closed are dropped. Between the connection's end
+        (the client went away, or the frame guard closed it) and the consumer's handling of
+        its websocket.disconnect, events and acks keep coming; Daphne refuses each send with
+        autobahn's Disconnected (the ASGI spec lets a server raise an OSError there), which,
+        uncaught, ended the consumer without its disconnect(): groups never left, presence row
+        never deleted, the chat's sender task left pending (bench/chat's flood logged them).
+        The disconnect is on its way and does what a closed socket needs."""
+
+        async def send_unless_closed(message) -> None:
+            try:
+                await send(message)
+            except (Disconnected, OSError):
+                if message.get("type") != "websocket.send":
+                    raise
+
+        await super().__call__(scope, receive, send_unless_closed)
 
     async def dispatch(self, message) -> None:
         """Channels' dispatch first hops to the one thread for synchronous code to close stale

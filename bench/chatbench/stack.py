@@ -227,6 +227,26 @@ class Daphne:
         except OSError:
             return ""
 
+    def log_size(self) -> int:
+        """Where the log ends now: server_errors(since=...) counts what is written after."""
+        try:
+            return self.log_path.stat().st_size
+        except OSError:
+            return 0
+
+    def server_errors(self, since: int = 0) -> dict:
+        """The tracebacks Daphne logged after byte `since`: how many, and how many of each
+        exception (the traceback's last line)."""
+        if not self.log.closed:
+            self.log.flush()
+        try:
+            with open(self.log_path, "rb") as f:
+                f.seek(since)
+                text = f.read().decode("utf-8", "replace")
+        except OSError:
+            return {"tracebacks": 0, "errors": 0, "kinds": {}}
+        return count_tracebacks(text)
+
     def stop(self) -> None:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
@@ -236,6 +256,50 @@ class Daphne:
                 self.proc.kill()
                 self.proc.wait(10)
         self.log.close()
+
+
+def count_tracebacks(text: str) -> dict:
+    """{"tracebacks": n, "kinds": {"<exception line>": count}} of a log's Python tracebacks.
+    A chained traceback ("During handling of the above exception ...", "The above exception
+    was the direct cause ...") counts once, by its outermost exception."""
+    header = "Traceback (most recent call last):"
+    chain = ("During handling of the above exception", "The above exception was the direct")
+    lines = text.splitlines()
+    blocks = []  # (exception line, chained to the next block)
+    i = 0
+    while i < len(lines):
+        if not lines[i].startswith(header):
+            i += 1
+            continue
+        i += 1
+        exc = "?"
+        while i < len(lines):
+            line = lines[i]
+            i += 1
+            if line.strip() and not line.startswith(" "):
+                exc = line.strip()[:160]
+                break
+        k = i
+        while k < len(lines) and not lines[k].strip():
+            k += 1
+        blocks.append((exc, k < len(lines) and lines[k].startswith(chain)))
+    kinds: dict[str, int] = {}
+    for exc, chained in blocks:
+        if not chained:
+            kinds[exc] = kinds.get(exc, 0) + 1
+    n = sum(kinds.values())
+    # Logged without a traceback: asyncio's complaints (a task left running when its consumer
+    # died, an exception nobody retrieved) and Daphne's killing of a consumer whose disconnect
+    # outlasted its application_close_timeout (its clean-up cut short).
+    for marker in (
+        "Task was destroyed but it is pending!",
+        "exception was never retrieved",
+        "took too long to shut down and was killed",
+    ):
+        hits = text.count(marker)
+        if hits:
+            kinds[marker] = kinds.get(marker, 0) + hits
+    return {"tracebacks": n, "errors": sum(kinds.values()), "kinds": kinds}
 
 
 # /proc readings

@@ -168,6 +168,26 @@ async def open_socks(
     return socks
 
 
+async def open_socks_tolerant(
+    hub: Hub, url: str, origin: str, sessions: list[str], user_indexes: list[int], batch: int = 20
+) -> tuple[list[Sock], list[str]]:
+    """As open_socks, but a socket that cannot be opened (after its retries) is counted, not
+    fatal: (the sockets opened, the errors of those that were not)."""
+    socks: list[Sock] = []
+    errors: list[str] = []
+    for i in range(0, len(user_indexes), batch):
+        chunk = user_indexes[i : i + batch]
+        got = await asyncio.gather(
+            *(_open_one(hub, url, origin, sessions[u], u) for u in chunk), return_exceptions=True
+        )
+        for g in got:
+            if isinstance(g, BaseException):
+                errors.append(f"{type(g).__name__}: {g}")
+            else:
+                socks.append(g)
+    return socks, errors
+
+
 async def close_socks(socks: list[Sock]) -> None:
     for i in range(0, len(socks), 100):
         await asyncio.gather(*(s.close() for s in socks[i : i + 100]))
@@ -176,6 +196,13 @@ async def close_socks(socks: list[Sock]) -> None:
 def _body(run: int, n: int) -> dict:
     body = f"bench {run}-{n} {time.time():.6f}"
     return {"type": "send", "body": body, "client_id": f"c{run}-{n}"}
+
+
+def floor_body(run: int, n: int) -> dict:
+    """The same marked text in the floor's protocol: its consumer passes on any JSON object with
+    an "id" unchanged to every socket in the room, so the frame each receiver reads starts as
+    our message frames do and carries the same mark (the same client code reads both)."""
+    return {"type": "message", "id": n, "html": f"bench {run}-{n} {time.time():.6f}"}
 
 
 async def latency(
@@ -241,9 +268,13 @@ async def paced(
     dur: float,
     drain: float = 5.0,
     max_in_flight: int = 2000,
+    payload=_body,
+    n_msgs: int | None = None,
 ) -> dict:
-    """Open loop at a fixed rate for `dur` s, senders in turn; then wait up to `drain` s for
-    the deliveries. Every receiver must get every message."""
+    """Open loop at a fixed rate for `dur` s (or `n_msgs` messages), senders in turn; then wait
+    up to `drain` s for the deliveries. Every receiver must get every message. A message is sent
+    when it is due whatever happened to the earlier ones (open loop): the latency of each is
+    from its due time's send to its last receiver."""
     for s in receivers:
         s.counts = True
     run = hub.next_run()
@@ -253,7 +284,8 @@ async def paced(
     completed0 = hub.completed
     t_start = perf_counter()
     n = 0
-    while n < int(rate * dur):
+    total = n_msgs if n_msgs is not None else int(rate * dur)
+    while n < total:
         due = t_start + n / rate
         now = perf_counter()
         if due > now:
@@ -265,10 +297,10 @@ async def paced(
         key = (run, n)
         hub.pending[key] = p
         keys.append(key)
-        payload = _body(run, n)
+        frame = payload(run, n)
         p.t0 = perf_counter()
         try:
-            await senders[n % len(senders)].send(payload)
+            await senders[n % len(senders)].send(frame)
         except ConnectionClosed:
             stalled = True
             keys.pop()
@@ -298,7 +330,11 @@ async def paced(
         "stalled": stalled,
         "delivered_per_s": round(delivered_rate, 1),
         "drain_s": round(max(0.0, t_last - t_send_end), 3),
+        "send_s": round(t_send_end - t_start, 3),
         "last_ms": summary_ms([p.last - p.t0 for p in full]),
+        "first_ms": summary_ms([p.first - p.t0 for p in full]),
+        "all_ms": summary_ms([t - p.t0 for p in full for t in p.times]),
+        "ack_ms": summary_ms([p.ack_t - p.t0 for p in pend if p.ack_t]),
     }
     out["ok"] = (
         out["lost"] == 0
@@ -314,58 +350,75 @@ async def paced(
     return out
 
 
-async def flood(
+async def windowed(
     hub: Hub,
-    flooder: Sock,
     senders: list[Sock],
     receivers: list[Sock],
     *,
-    rate: float,
+    window: int,
     dur: float,
-    max_frames: int = 2_000_000,
+    payload=_body,
+    stall_timeout: float = 5.0,
 ) -> dict:
-    """The others send `rate` msg/s in turn and `receivers` measure, first `dur` s alone
-    (baseline), then `dur` s while `flooder` sends as fast as it can (yielding after each
-    send, stopping when the server closes it)."""
-    base = await _steady(hub, senders, receivers, rate=rate, dur=dur)
+    """Closed loop, as the floor's own client measures its msg/s: at most `window` messages in
+    flight (sent, not yet at every receiver) for `dur` s, senders in turn; the rate is what the
+    server delivers to every receiver."""
+    for s in receivers:
+        s.counts = True
+    run = hub.next_run()
+    keys = []
+    free = asyncio.Semaphore(window)
+    stalled = False
+    t_start = perf_counter()
+    n = 0
 
-    result: dict = {}
-    run = next(_RUNS)
-    t0 = perf_counter()
+    async def release_when_done(p: Pending) -> None:
+        await p.done.wait()
+        free.release()
 
-    async def flood_loop() -> None:
-        sent = 0
+    waiters = []
+    while perf_counter() - t_start < dur:
         try:
-            while perf_counter() - t0 < dur and sent < max_frames:
-                await flooder.ws.send(
-                    json.dumps(
-                        {"type": "send", "body": f"flood {sent}", "client_id": f"f{run}-{sent}"}
-                    )
-                )
-                sent += 1
-                await asyncio.sleep(0)
+            await asyncio.wait_for(free.acquire(), stall_timeout)
+        except TimeoutError:
+            stalled = True
+            break
+        p = Pending(len(receivers))
+        key = (run, n)
+        hub.pending[key] = p
+        keys.append(key)
+        waiters.append(asyncio.ensure_future(release_when_done(p)))
+        frame = payload(run, n)
+        p.t0 = perf_counter()
+        try:
+            await senders[n % len(senders)].send(frame)
         except ConnectionClosed:
-            pass
-        result.update(sent=sent, send_s=round(perf_counter() - t0, 3))
-
-    flooding = asyncio.create_task(flood_loop())
-    during = await _steady(hub, senders, receivers, rate=rate, dur=dur)
-    await flooding
-    await asyncio.sleep(0.5)
-    result.update(
-        accepted=flooder.acks,
-        error_frames=flooder.errors,
-        last_error=flooder.last_error,
-        close_code=flooder.ws.close_code,
-        first_error_after_s=round(flooder.first_error_t - t0, 3) if flooder.first_error_t else None,
-        closed_after_s=round(flooder.closed_t - t0, 3) if flooder.closed_t else None,
-    )
-    return {"baseline": base, "during": during, "flooder": result}
-
-
-async def _steady(
-    hub: Hub, senders: list[Sock], receivers: list[Sock], *, rate: float, dur: float
-) -> dict:
-    out = await paced(hub, senders, receivers, rate=rate, dur=dur, drain=5.0)
-    out["sender_errors"] = sum(s.errors for s in senders)
+            stalled = True
+            break
+        n += 1
+    t_send_end = perf_counter()
+    deadline = t_send_end + stall_timeout
+    pend = [hub.pending[k] for k in keys]
+    while perf_counter() < deadline and any(not p.last for p in pend):
+        await asyncio.sleep(0.01)
+    for w in waiters:
+        w.cancel()
+    full = [p for p in pend if p.last]
+    span = max((p.last for p in full), default=t_start) - t_start
+    out = {
+        "window": window,
+        "dur_s": dur,
+        "senders": len(senders),
+        "receivers": len(receivers),
+        "sent": n,
+        "fully_delivered": len(full),
+        "lost": len(pend) - len(full),
+        "stalled": stalled,
+        "delivered_per_s": round(len(full) / span, 1) if span > 0 else None,
+        "last_ms": summary_ms([p.last - p.t0 for p in full]),
+    }
+    for k in keys:
+        del hub.pending[k]
+    for s in receivers:
+        s.counts = False
     return out
