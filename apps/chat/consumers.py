@@ -17,6 +17,7 @@ from django.utils.translation import gettext
 from apps.collabs.consumers import CollabConsumer
 from apps.collabs.models import Collab
 from apps.core.inputs import parse_id
+from collabhub.wsguard import CLOSE_FLOODING
 
 from . import services
 from .access import visible_messages
@@ -31,6 +32,9 @@ CATCH_UP_MARGIN = timedelta(seconds=5)
 # collabhub/wsguard.py's frame limit and the chat's message rate limit; see there).
 TYPING_EVERY = 2.0  # seconds between two typing events from one socket
 READ_EVERY = 1.0  # seconds between two read markings from one socket
+# How long a closing socket's queued sends may still take to be stored (below Daphne's close
+# timeout of 10 s).
+OUTBOX_GRACE = 5.0
 
 logger = logging.getLogger(__name__)
 
@@ -215,13 +219,22 @@ class ChatConsumer(CollabConsumer):
 
     async def disconnect(self, code) -> None:
         # The page is going away: what it sent is stored and what it reported as read is
-        # marked now, not lost (unless access was revoked: then nothing more is done).
-        if self.outbox is not None:
-            if not self.closed_for_good:
-                await self.outbox.join()
-            self.sender.cancel()
+        # marked now, not lost (unless access was revoked: then nothing more is done). The
+        # wait for its sends is bounded below Daphne's close timeout (10 s), which would
+        # otherwise kill the consumer before its groups and presence are cleaned up; what is
+        # not stored by then was never acknowledged, and the page sends it again when it
+        # reconnects (its client id makes that harmless). A socket closed for flooding has
+        # its queued sends dropped: a page never sends that fast.
+        try:
+            if self.outbox is not None and not self.closed_for_good and code != CLOSE_FLOODING:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.outbox.join(), OUTBOX_GRACE)
+        finally:
+            if self.sender is not None:
+                self.sender.cancel()
+            if self.read_task is not None:
+                self.read_task.cancel()
         if self.read_task is not None:
-            self.read_task.cancel()
             await self._mark_waiting()
         await super().disconnect(code)
 

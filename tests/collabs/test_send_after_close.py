@@ -6,6 +6,7 @@ its presence row and groups left behind)."""
 
 import asyncio
 import logging
+import time
 
 import pytest
 from autobahn.exception import Disconnected
@@ -91,3 +92,35 @@ async def test_a_send_whose_ack_finds_the_socket_closed_is_stored_once_and_logs_
     assert stored == 1
     assert output.refused_frames >= 1  # the ack (and the message's own frame) had nowhere to go
     assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+async def test_a_closing_socket_waits_for_its_queued_sends_only_so_long(
+    monkeypatch, collab, member
+):
+    # Sends slow in the database (an overloaded server) must not keep the socket's disconnect
+    # past Daphne's close timeout, which would kill the consumer before it leaves its groups
+    # and presence: the wait is bounded (OUTBOX_GRACE), the sends behind it not acknowledged
+    # (the page sends them again when it reconnects).
+    from apps.chat import consumers as chat_consumers
+
+    monkeypatch.setattr(chat_consumers, "OUTBOX_GRACE", 0.2)
+    real_send = chat_consumers.ChatConsumer._send
+
+    def slow_send(self, *args):
+        time.sleep(0.1)
+        return real_send(self, *args)
+
+    monkeypatch.setattr(chat_consumers.ChatConsumer, "_send", slow_send)
+    communicator, _output = await open_socket(member, collab)
+    for n in range(60):
+        await communicator.send_json_to(
+            {"type": "send", "body": f"queued {n}", "client_id": f"q{n}"}
+        )
+
+    # Sixty sends take six seconds: the disconnect does not wait for them all.
+    await communicator.disconnect(timeout=TIMEOUT)
+    assert not await is_online(member.pk)
+    stored = await database_sync_to_async(
+        lambda: Message.objects.filter(collab=collab, author=member).count()
+    )()
+    assert 0 < stored < 60
