@@ -203,7 +203,9 @@ if REDIS_URL:
     # per receiver). Nothing is queued for a socket that is away; the chat catches up on
     # reconnect anyway.
     CHANNEL_LAYER_BACKEND = {
-        "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        # channels_redis's, with the sockets told to reconnect (and catch up) when Redis went
+        # away, since pub/sub keeps nothing for them meanwhile (collabhub/layers.py).
+        "pubsub": "collabhub.layers.RedisPubSubChannelLayer",
         "core": "channels_redis.core.RedisChannelLayer",
     }[os.environ.get("REDIS_CHANNEL_LAYER", "pubsub")]
     CHANNEL_LAYERS = {
