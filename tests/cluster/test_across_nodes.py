@@ -219,7 +219,10 @@ async def test_a_node_killed_during_a_send_storm_loses_nothing_acknowledged(stac
 async def test_a_redis_restart_during_traffic_loses_nothing_acknowledged(stack):
     people = [stack.person() for _ in range(4)]
     ports = [stack.a.port, stack.b.port, stack.proxy_port, stack.proxy_port]
-    pages = [Page(stack, p, port, f"redis{i}") for i, (p, port) in enumerate(zip(people, ports))]
+    pages = [
+        Page(stack, person, port, f"redis{i}")
+        for i, (person, port) in enumerate(zip(people, ports, strict=True))
+    ]
     for page in pages:
         await page.connect()
         await asyncio.wait_for(page.ready.wait(), 10)
