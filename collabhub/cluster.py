@@ -311,10 +311,11 @@ class Cluster:
             lambda: all(s == "UP" for n, s in self.status().items() if n in names), timeout
         )
 
-    def stop(self) -> None:
-        """Every child, by its own pid: the helpers, the proxy, then the nodes."""
+    def stop(self, timeout: float = 15) -> None:
+        """Every child, by its own pid: the helpers, the proxy, then the nodes (each given
+        `timeout` seconds to finish, then killed)."""
         for child in [*self.helpers, self.proxy, *self.node_list]:
-            child.stop()
+            child.stop(timeout)
 
     def supervise(self, say) -> None:
         """Until stopped by a signal: start again whatever dies (HAProxy dying ends the run)."""

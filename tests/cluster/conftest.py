@@ -36,15 +36,20 @@ MEMBERS = 16
 
 
 def _postgres() -> dict:
+    """The PostgreSQL server of DATABASE_URL, or a skip saying why (a failure when
+    CLUSTER_TESTS=required, as .ci/run's PostgreSQL pass sets: there they must run)."""
+    refuse = pytest.fail if os.environ.get("CLUSTER_TESTS") == "required" else pytest.skip
     url = os.environ.get("DATABASE_URL", "")
     settings = dj_database_url.parse(url) if url else {}
     if settings.get("ENGINE") != "django.db.backends.postgresql":
-        pytest.skip(
+        refuse(
             "the cluster tests start real nodes sharing one PostgreSQL database: set "
             "DATABASE_URL to PostgreSQL (as .ci/run's second pass does)"
         )
     if not shutil.which("redis-server"):
-        pytest.skip("the cluster tests start a redis-server of their own: none is installed")
+        refuse("the cluster tests start a redis-server of their own: none is installed")
+    if not (shutil.which("haproxy") or shutil.which("haproxy", path="/usr/sbin")):
+        refuse("the cluster tests need HAProxy: `make install-test` installs it")
     return settings
 
 
@@ -244,7 +249,7 @@ def stack(cluster_database, tmp_path_factory):
         assert cluster.wait_all_up(30), cluster.status()
         yield Stack(cluster, redis, cluster_database, env, data["collab"], data["people"])
     finally:
-        cluster.stop()
+        cluster.stop(timeout=3)
         redis.kill()
         for node in cluster.node_list:
             log = node.tail(6000)
