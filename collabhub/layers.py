@@ -38,7 +38,10 @@ from redis import exceptions as redis_errors
 logger = logging.getLogger(__name__)
 
 RECONNECT = {"type": "layer.reconnect"}
-_LOST = (redis_errors.ConnectionError, redis_errors.TimeoutError, OSError)
+# What a layer call raises while Redis is away (the consumers refuse a socket then, without a
+# traceback: the page retries).
+LAYER_DOWN = (redis_errors.ConnectionError, redis_errors.TimeoutError, OSError)
+_LOST = LAYER_DOWN
 
 
 class WatchedShardConnection(RedisSingleShardConnection):

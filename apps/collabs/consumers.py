@@ -10,6 +10,7 @@ from django.http import Http404
 from django.utils.translation import gettext
 
 from apps.accounts.services import session_signs_in
+from collabhub.layers import LAYER_DOWN
 
 from . import live, presence
 from .models import Membership
@@ -47,6 +48,18 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     closed_for_good = False
     # The collabs whose groups the socket is in, besides its own.
     other_collabs: frozenset[int] = frozenset()
+
+    async def websocket_connect(self, message) -> None:
+        """Connect; while Redis is away (the groups cannot be joined), the socket is refused
+        with one line in the log instead of a traceback, and the page retries."""
+        try:
+            await super().websocket_connect(message)
+        except LAYER_DOWN as exc:
+            logger.warning("socket refused: the channel layer is down (%r)", exc)
+            await self.disconnect(CLOSE_RECONNECT)
+            self.groups_joined = []
+            self.other_collabs = frozenset()
+            await self.close(code=CLOSE_RECONNECT)
 
     async def connect(self) -> None:
         user = self.scope.get("user")

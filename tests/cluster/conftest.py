@@ -23,6 +23,7 @@ import dj_database_url
 import psycopg
 import pytest
 import websockets
+from psycopg import sql
 
 from collabhub.cluster import Cluster, cluster_env, free_port, port_open, wait_for
 
@@ -91,9 +92,10 @@ def cluster_database():
     of the test process): cluster_<pid>, migrated once, dropped at the end."""
     settings = _postgres()
     db = Database(settings, f"cluster_{os.getpid()}")
+    name = sql.Identifier(db.name)
     with psycopg.connect(**_connect_params(settings, "postgres")) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{db.name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{db.name}"')
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(name))
     try:
         env = {
             **os.environ,
@@ -114,7 +116,7 @@ def cluster_database():
         yield db
     finally:
         with psycopg.connect(**_connect_params(settings, "postgres")) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{db.name}" WITH (FORCE)')
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
 
 
 class RedisServer:
@@ -304,6 +306,7 @@ class Page:
         self.close_codes: list[int | None] = []
         self.frames_after_close = 0
         self.connections = 0
+        self.since = None
         self.reconnecting = True
         self.ready = asyncio.Event()
         self.closed = asyncio.Event()
@@ -330,13 +333,15 @@ class Page:
         self._reader = asyncio.ensure_future(self._read(self.ws))
         if hello:
             last = max(self.held, default=0)
-            await self.ws.send(json.dumps({"type": "hello", "last_id": last}))
+            await self.ws.send(json.dumps({"type": "hello", "last_id": last, "since": self.since}))
 
     async def _read(self, ws) -> None:
         try:
             async for raw in ws:
                 frame = json.loads(raw)
                 kind = frame.get("type")
+                if frame.get("ts") and (self.since is None or frame["ts"] > self.since):
+                    self.since = frame["ts"]  # the last event seen, as chat.js keeps it
                 if kind == "message":
                     self.held[frame["id"]] = self.held.get(frame["id"], 0) + 1
                 elif kind == "ack":
