@@ -451,7 +451,8 @@ def main(argv: list[str] | None = None) -> int:
             if port_open(node.port):
                 raise ClusterError(f"port {node.port} ({node.name}) is in use")
         cluster.start()
-        cluster.wait_all_up(30)
+        if not cluster.wait_all_up(30):
+            say(f"not every node passes its health check yet: {cluster.status()}")
         say(f"{nodes} nodes on ports {', '.join(str(p) for p in cluster.node_ports)}")
         say(f"serving http://{cluster.bind}:{args.port}/ through HAProxy; logs in {workdir}")
         say("Ctrl-C stops everything")
