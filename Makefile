@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run dev test lint format messages install install-test vendor chromium jobs clean
+.PHONY: run dev cluster test lint format messages install install-test vendor chromium haproxy jobs clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,7 @@ $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
 	touch $@
 
 install: $(VENV)/.installed vendor
-install-test: $(VENV)/.installed-test vendor chromium
+install-test: $(VENV)/.installed-test vendor chromium haproxy
 
 # htmx, emoji-picker-element (with its emoji data), pdf.js (the PDF viewer, with its
 # standard fonts and character maps) and SortableJS (the task board's drag and drop) come from the npm registry at pinned
@@ -53,6 +53,13 @@ chromium:
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
+# The cluster (`make cluster`) and its tests (tests/cluster) put HAProxy in front of the nodes:
+# Debian's package, installed when missing.
+haproxy:
+	@command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq haproxy >/dev/null; }
+
 # The portal on this machine, as production serves it (DEBUG off: our error pages, static
 # files collected and served by WhiteNoise), over plain HTTP at http://127.0.0.1:$(PORT).
 # LOCAL_RUN=1 opts into what one machine needs (settings.py): a secret key generated once
@@ -74,6 +81,16 @@ run: install
 		$(PY) manage.py db_worker --no-reload --no-startup-delay & worker=$$!; fi; \
 	trap 'kill $$jobs $$worker 2>/dev/null' EXIT INT TERM; \
 		$(PY) -m daphne -b 127.0.0.1 -p $(PORT) collabhub.asgi:application
+
+# Several nodes behind HAProxy on this machine (collabhub/cluster.py; README, "Running several
+# nodes"): NODES Daphne processes (default: one per core) on PORT+1..PORT+NODES, HAProxy on
+# 127.0.0.1:$(PORT), a periodic runner per node (one works, the lock), the task worker. On
+# PostgreSQL and Redis: DATABASE_URL defaults to the local database collabhub (created when
+# missing), REDIS_URL to redis://127.0.0.1:6379/0. Ctrl-C stops every process.
+cluster: export PORT := $(PORT)
+cluster: install haproxy
+	mkdir -p var
+	$(PY) -m collabhub.cluster $(if $(NODES),--nodes $(NODES))
 
 # The same with DEBUG=1, for developers: Django's debug pages, static files from the sources.
 dev:

@@ -206,7 +206,9 @@ if REDIS_URL:
     # per receiver). Nothing is queued for a socket that is away; the chat catches up on
     # reconnect anyway.
     CHANNEL_LAYER_BACKEND = {
-        "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        # channels_redis's, with the sockets told to reconnect (and catch up) when Redis went
+        # away, since pub/sub keeps nothing for them meanwhile (collabhub/layers.py).
+        "pubsub": "collabhub.layers.RedisPubSubChannelLayer",
         "core": "channels_redis.core.RedisChannelLayer",
     }[os.environ.get("REDIS_CHANNEL_LAYER", "pubsub")]
     CHANNEL_LAYERS = {
@@ -371,6 +373,12 @@ CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", not PLAIN_HTTP)
 if envbool("SECURE_PROXY_SSL_HEADER", False):
     # Behind a proxy that terminates TLS and sets X-Forwarded-Proto.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The client address (rate limits per address, allauth's sign-in limits; apps.core.ratelimit
+# .client_address) is REMOTE_ADDR, unless the portal is behind this many proxies of its own:
+# then it is the address the outermost of them appended to X-Forwarded-For (counted from the
+# right, so a client cannot forge it). `make cluster` sets 1 (its HAProxy); 0 when clients
+# reach Daphne directly, since X-Forwarded-For is then whatever the client wrote.
+ALLAUTH_TRUSTED_PROXY_COUNT = envint("ALLAUTH_TRUSTED_PROXY_COUNT", 0)
 # /healthz/ is probed over plain HTTP by the load balancer.
 SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]
 

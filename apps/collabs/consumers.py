@@ -11,6 +11,7 @@ from django.http import Http404
 from django.utils.translation import gettext
 
 from apps.accounts.services import session_signs_in
+from collabhub.layers import LAYER_DOWN
 
 from . import live, presence
 from .models import Membership
@@ -19,6 +20,9 @@ from .readers import Reader, language_of_scope, reader_for
 
 # Close codes: 4403 is "access revoked"; the client does not reconnect after it.
 CLOSE_REVOKED = 4403
+# The server lost its channel-layer connection (Redis restarted, collabhub/layers.py) and may
+# have missed events for the socket: the page reconnects and catches up (static/js/live.js).
+CLOSE_RECONNECT = 4503
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +49,18 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     closed_for_good = False
     # The collabs whose groups the socket is in, besides its own.
     other_collabs: frozenset[int] = frozenset()
+
+    async def websocket_connect(self, message) -> None:
+        """Connect; while Redis is away (the groups cannot be joined), the socket is refused
+        with one line in the log instead of a traceback, and the page retries."""
+        try:
+            await super().websocket_connect(message)
+        except LAYER_DOWN as exc:
+            logger.warning("socket refused: the channel layer is down (%r)", exc)
+            await self.disconnect(CLOSE_RECONNECT)
+            self.groups_joined = []
+            self.other_collabs = frozenset()
+            await self.close(code=CLOSE_RECONNECT)
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -160,11 +176,23 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             raise ValueError(f"No handler for message type {message['type']}")
         await handler(message)
 
+    async def layer_reconnect(self, message) -> None:
+        """The process's channel layer lost Redis (collabhub/layers.py): what was published
+        meanwhile never reached this socket. Closed so that the page reconnects and catches up
+        from the database."""
+        if not self.closed_for_good:
+            await self.close(code=CLOSE_RECONNECT)
+
     async def disconnect(self, code) -> None:
-        for group in getattr(self, "groups_joined", []):
-            await self.channel_layer.group_discard(group, self.channel_name)
-        for collab_id in self.other_collabs:
-            await self.channel_layer.group_discard(live.collab_group(collab_id), self.channel_name)
+        groups = [
+            *getattr(self, "groups_joined", []),
+            *(live.collab_group(collab_id) for collab_id in self.other_collabs),
+        ]
+        for group in groups:
+            try:
+                await self.channel_layer.group_discard(group, self.channel_name)
+            except Exception as exc:  # Redis away: the groups are left locally all the same
+                logger.warning("leaving %s while the channel layer is down: %r", group, exc)
 
     async def websocket_receive(self, message) -> None:
         # A socket closed for good (access revoked) has the rest of its queue dropped unread.
