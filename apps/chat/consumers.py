@@ -14,6 +14,7 @@ from django.http import Http404
 from django.utils import translation
 from django.utils.translation import gettext
 
+from apps.collabs import live
 from apps.collabs.consumers import CollabConsumer
 from apps.collabs.models import Collab
 from apps.core.inputs import parse_id
@@ -124,9 +125,9 @@ class ChatConsumer(CollabConsumer):
 
     def _send(self, body, reply_to: int | None, client_id: str):
         # Errors are worded in the reader's language.
-        with translation.override(self.reader.language):
+        with translation.override(self.reader.language), live.handing_over() as published:
             try:
-                return services.send_message(
+                message = services.send_message(
                     self.current_collab(),
                     self.user,
                     body,
@@ -135,6 +136,7 @@ class ChatConsumer(CollabConsumer):
                 )
             except (ValidationError, PermissionDenied, services.RateLimited, Http404) as exc:
                 raise _Refused(_text(exc)) from exc
+            return message, list(published)
 
     async def on_send(self, content) -> None:
         """Stored in order by the socket's sender task, so the frames behind it (typing,
@@ -173,12 +175,15 @@ class ChatConsumer(CollabConsumer):
                 await self.send_json({"type": "error", "client_id": client_id, "message": text})
                 return
         try:
-            message = await database_sync_to_async(self._send)(
+            message, published = await database_sync_to_async(self._send)(
                 content.get("body"), reply_to, client_id
             )
         except _Refused as exc:
             await self.send_json({"type": "error", "client_id": client_id, "message": str(exc)})
             return
+        # Acknowledged once its event is out to the other pages (live.handing_over).
+        if published:
+            await asyncio.wait([asyncio.wrap_future(sent) for sent in published])
         await self.send_json({"type": "ack", "client_id": client_id, "id": message.pk})
 
     async def on_typing(self, content) -> None:

@@ -187,7 +187,7 @@ def send_message(
     if wait:
         existing = find_sent(collab, user, client_id)
         if existing is not None:
-            return existing
+            return _resent(existing)
         raise RateLimited(wait)
     reply_to = None
     if reply_to_id:
@@ -241,7 +241,16 @@ def send_message(
         if existing is None:
             raise
         ratelimit.refund(user.pk)
-        return existing
+        return _resent(existing)
+    return message
+
+
+def _resent(message: Message) -> Message:
+    """A send repeated with its client id: the message already stored is the answer, and its
+    event goes out again. The first may never have gone out (its server was killed between the
+    commit and the publish, so its sender, unacknowledged, sends it again); a page that has the
+    message already shows it once (it keeps messages by id)."""
+    _publish_message(message, "message")
     return message
 
 

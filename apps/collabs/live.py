@@ -15,6 +15,7 @@ Revocation (a member removed, a user deactivated, a session ended) closes socket
 """
 
 import asyncio
+import concurrent.futures
 import hashlib
 import json
 import logging
@@ -22,8 +23,9 @@ import os
 import threading
 import weakref
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -62,7 +64,10 @@ def group_send(group: str, message: dict) -> None:
     except RuntimeError:
         loop = _serving_loop()
         if loop is not None:
-            _publisher_of(loop).put(group, message)
+            sent = _publisher_of(loop).put(group, message)
+            handed = getattr(_handed_over, "sends", None)
+            if handed is not None:
+                handed.append(sent)
             return
         async_to_sync(layer.group_send)(group, message)
         return
@@ -91,12 +96,14 @@ class _Publisher:
         self.waiting: deque[tuple[str, dict]] = deque()
         self.task: asyncio.Task | None = None
 
-    def put(self, group: str, message: dict) -> None:
-        """From any thread."""
-        self.loop.call_soon_threadsafe(self._enqueue, group, message)
+    def put(self, group: str, message: dict) -> concurrent.futures.Future:
+        """From any thread. The future is done once the send is made (or failed)."""
+        sent: concurrent.futures.Future = concurrent.futures.Future()
+        self.loop.call_soon_threadsafe(self._enqueue, group, message, sent)
+        return sent
 
-    def _enqueue(self, group: str, message: dict) -> None:
-        self.waiting.append((group, message))
+    def _enqueue(self, group: str, message: dict, sent: concurrent.futures.Future) -> None:
+        self.waiting.append((group, message, sent))
         if self.task is None:
             self.task = self.loop.create_task(self._drain())
 
@@ -104,13 +111,31 @@ class _Publisher:
         layer = get_channel_layer()
         try:
             while self.waiting:
-                group, message = self.waiting.popleft()
+                group, message, sent = self.waiting.popleft()
                 try:
                     await layer.group_send(group, message)
                 except Exception:
                     logger.exception("live: a group send failed (%s)", message.get("type"))
+                finally:
+                    sent.set_result(None)
         finally:
             self.task = None
+
+
+_handed_over = threading.local()
+
+
+@contextmanager
+def handing_over() -> Iterator[list[concurrent.futures.Future]]:
+    """Collect the group sends the code inside hands to the loop's publisher (in this thread),
+    so that a caller on the loop can wait for them: the chat acknowledges a message only once
+    its event is out, so a server killed between the two never leaves an acknowledged message
+    that no open page heard of (the sender, unacknowledged, sends it again)."""
+    _handed_over.sends = sends = []
+    try:
+        yield sends
+    finally:
+        _handed_over.sends = None
 
 
 _publishers: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Publisher]" = (

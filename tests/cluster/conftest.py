@@ -227,6 +227,14 @@ def stack(cluster_database, tmp_path_factory):
         CHAT_SUSTAINED_SECONDS="60",
     )
     env = cluster_env(base, port)
+    # The nodes run as production does (DEBUG off): their pages need the collected static
+    # files' manifest.
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
     cluster = Cluster(
         env=env,
         workdir=workdir,
@@ -332,8 +340,13 @@ class Page:
         self.connections += 1
         self._reader = asyncio.ensure_future(self._read(self.ws))
         if hello:
-            last = max(self.held, default=0)
-            await self.ws.send(json.dumps({"type": "hello", "last_id": last, "since": self.since}))
+            # As chat.js: the newest id, the last event's time and the ids of its newest
+            # messages (a message committed after a later one comes too).
+            have = sorted(set(self.held) | set(self.acks.values()))[-200:]
+            last = max(have, default=0)
+            await self.ws.send(
+                json.dumps({"type": "hello", "last_id": last, "since": self.since, "have": have})
+            )
 
     async def _read(self, ws) -> None:
         try:
