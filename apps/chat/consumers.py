@@ -109,8 +109,11 @@ class ChatConsumer(CollabConsumer):
             # committed (and been published) after it. Resending a change is harmless (the
             # page replaces a message only when its version differs); missing one is not.
             recent = qs.filter(pk__lte=last_id, updated__gt=since - CATCH_UP_MARGIN)
+            # What the page names spans its oldest named id to its newest: below that it holds
+            # only what it loaded of the history (or nothing), and lacks nothing it should have.
+            oldest = min(have, default=last_id) if have is not None else last_id
             for m in with_related(recent.order_by("pk"))[:CATCH_UP_LIMIT]:
-                if have is not None and m.pk not in have:
+                if have is not None and oldest < m.pk and m.pk not in have:
                     # Committed late (see on_hello): the page never had it.
                     late_rows.append(m)
                 elif m.updated > m.created:

@@ -874,6 +874,25 @@ async def test_a_page_that_names_every_id_it_has_gets_no_duplicate(
     assert [(f["type"], f.get("id")) for f in caught] == [("changed", first.pk), ("ready", None)]
 
 
+async def test_a_page_showing_only_the_newest_messages_is_not_sent_the_older_ones(
+    sockets, collab, owner, member
+):
+    # The page holds the newest messages only (older ones come by scrolling): what lies below
+    # the oldest id it names is not missing, however recent.
+    socket = await sockets.open(member, collab)
+    await _held(socket)
+    older = [await post(collab, owner, f"Older {n}") for n in range(3)]
+    newest = await post(collab, owner, "Newest")
+    frames = await socket.frames(4)
+    since = frames[-1]["ts"]
+    await socket.disconnect()
+
+    socket = await sockets.open(member, collab)
+    caught = await _hello_with(socket, newest.pk, since, [older[-1].pk, newest.pk])
+
+    assert caught == [{"type": "ready", "complete": True}]
+
+
 async def test_a_hello_with_a_malformed_have_is_read_as_naming_nothing(
     sockets, collab, owner, member
 ):
