@@ -12,14 +12,13 @@ import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from chatbench.seed import _sessions
 from django.contrib.auth.hashers import make_password
-from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from apps.accounts.models import User, UserSession
-from apps.accounts.services import TRACKED_KEY
 from apps.chat.markup import render_message
 from apps.chat.models import Message, ReadState
 from apps.collabs.models import Collab, Membership, Role
@@ -206,25 +205,3 @@ def seed(
     out.timings["total"] = time.perf_counter() - t0
     connections.close_all()
     return out
-
-
-def _sessions(users: list[User]) -> list[str]:
-    """A signed-in session per person, as allauth leaves it after a login (and recorded, as
-    the deactivation tracking middleware records it); as bench/chatbench/seed.py does."""
-    store = SessionStore()
-    expire = timezone.now() + timedelta(days=14)
-    keys, rows, tracked = [], [], []
-    for user in users:
-        key = secrets.token_hex(16)
-        data = {
-            "_auth_user_id": str(user.pk),
-            "_auth_user_backend": "allauth.account.auth_backends.AuthenticationBackend",
-            "_auth_user_hash": user.get_session_auth_hash(),
-            TRACKED_KEY: key,
-        }
-        keys.append(key)
-        rows.append(Session(session_key=key, session_data=store.encode(data), expire_date=expire))
-        tracked.append(UserSession(session_key=key, user=user))
-    Session.objects.bulk_create(rows, batch_size=BATCH)
-    UserSession.objects.bulk_create(tracked, batch_size=BATCH)
-    return keys
