@@ -81,10 +81,12 @@ def parse_args() -> argparse.Namespace:
     )
     ap.add_argument("--keep-db", action="store_true", help="leave the database after the run")
     ap.add_argument(
-        "--rail",
-        action="store_true",
-        help="members' sockets as a collab page with the list of collabs beside it opens them "
-        "(?rail=1: each also gets the message's summary for the list)",
+        "--no-rail",
+        dest="rail",
+        action="store_false",
+        help="members' sockets without ?rail=1 (by default they are opened as every collab page "
+        "opens its socket, with the list of collabs beside it: each socket then also gets the "
+        "message's summary for the list, a second frame per message)",
     )
     ap.add_argument(
         "--profile",
@@ -182,6 +184,11 @@ def config(a: argparse.Namespace) -> dict:
             "idle": True,
         },
     }
+
+
+# What members' sockets ask for: as a collab page opens its socket (frame.html), with the list
+# of collabs beside it, unless --no-rail. Set by main().
+RAIL = "?rail=1"
 
 
 def log(msg: str) -> None:
@@ -397,11 +404,10 @@ async def live_phases(st, cfg, seeded, a, workdir: Path, errors: list) -> dict:
         seen.read("page timings")
 
         out["latency"] = {}
-        rail = "?rail=1" if a.rail else ""
         cases = [(f"K={k}", live, k) for k in cfg["ks"]]
         cases.append(("K=10 small collab", small, 10))
         for label, c, k in cases:
-            url = f"{daphne.ws_base}/ws/collabs/{c.id}/{rail}"
+            url = f"{daphne.ws_base}/ws/collabs/{c.id}/{RAIL}"
             log(
                 f"  latency {label} ({len(c.member_ids)}-member collab, "
                 f"{c.messages:,} messages) ..."
@@ -425,7 +431,7 @@ async def live_phases(st, cfg, seeded, a, workdir: Path, errors: list) -> dict:
             await asyncio.sleep(0.5)
             seen.read(f"latency {label}")
 
-        url = f"{daphne.ws_base}/ws/collabs/{live.id}/{rail}"
+        url = f"{daphne.ws_base}/ws/collabs/{live.id}/{RAIL}"
         socks = await wsload.open_socks(hub, url, origin, seeded.sessions, list(range(1, 15)))
         senders, receivers = socks[:4], socks[4:]
         await asyncio.sleep(1.0)
@@ -503,7 +509,7 @@ async def big_phase(st, cfg, seeded, workdir: Path, errors: list) -> dict:
     seen = ServerErrors(daphne, "B (limits off)", errors)
     hub = wsload.Hub()
     out: dict = {"n": n}
-    url = f"{daphne.ws_base}/ws/collabs/{live.id}/"
+    url = f"{daphne.ws_base}/ws/collabs/{live.id}/{RAIL}"
     try:
         log(f"  {n} idle sockets (Daphne pid {daphne.pid}) ...")
         # One connect and close first, so lazily imported code is in the baseline (as the floor).
@@ -568,7 +574,7 @@ async def flood_phase(st, cfg, seeded, workdir: Path, errors: list) -> dict:
     daphne = stack.Daphne(st, workdir / "daphne-flood.log")
     seen = ServerErrors(daphne, "C (default limits)", errors)
     hub = wsload.Hub()
-    url = f"{daphne.ws_base}/ws/collabs/{live.id}/"
+    url = f"{daphne.ws_base}/ws/collabs/{live.id}/{RAIL}"
     n_send = cfg["flood_senders"]
     first_flooder = n_send + 11
     pool = list(range(first_flooder, min(first_flooder + cfg["flood_pool"], len(live.member_ids))))
@@ -655,6 +661,8 @@ async def flood_phase(st, cfg, seeded, workdir: Path, errors: list) -> dict:
 
 def main() -> None:
     a = parse_args()
+    global RAIL
+    RAIL = "?rail=1" if a.rail else ""
     if a.report_from:
         with open(a.report_from) as f:
             results = json.load(f)

@@ -78,19 +78,32 @@ def main() -> None:
 
         hx = {"HX-Request": "true"}
 
+        sql_time = [0.0]
+
+        def timed_sql(execute, sql, params, many, context):
+            t0 = time.perf_counter()
+            try:
+                return execute(sql, params, many, context)
+            finally:
+                sql_time[0] += time.perf_counter() - t0
+
         def run(label: str, paths: list[str], headers: dict, clear: bool) -> None:
-            times = []
+            times, in_sql = [], []
             for path in paths:
                 if clear:
                     partials._cache.clear()
+                sql_time[0] = 0.0
                 t0 = time.perf_counter()
-                r = client.get(path, headers=headers)
+                with connection.execute_wrapper(timed_sql):
+                    r = client.get(path, headers=headers)
                 times.append((time.perf_counter() - t0) * 1000)
+                in_sql.append(sql_time[0] * 1000)
                 assert r.status_code == 200, (path, r.status_code)
             with CaptureQueriesContext(connection) as q:
                 r = client.get(paths[0], headers=headers)
             print(
                 f"{label:<28} p50 {statistics.median(times):6.1f} ms  min {min(times):6.1f} ms"
+                f"  (waiting on SQL p50 {statistics.median(in_sql):5.1f} ms)"
                 f"  queries {len(q.captured_queries):3d}  bytes {len(r.content):7,d}"
             )
             if a.sql:

@@ -4,6 +4,11 @@ Links tab fetches its list again); the member count is the core's (apps.collabs.
 Services publish them with `live.publish(collab_id, kind, data, created=...)`; each socket
 renders them for its reader here (on the event loop: no database)."""
 
+import json
+from collections import OrderedDict
+
+from django.utils import timezone
+
 from apps.collabs import live
 
 from .partials import pinned_link, pushed_frame
@@ -53,20 +58,38 @@ def _links(event: dict, reader, collab) -> dict:
 # message's new look (edited, deleted), and their own reading (on another device or tab).
 
 
-def _message_summary(event: dict, viewer, collab_id: int) -> dict:
+# The JSON text of a summary, per event and kind of viewer: every socket of a collab page hears
+# its own collab's summaries too (for the list beside the chat), so this runs once per socket
+# and message; the text is made once per kind of viewer.
+_summaries: OrderedDict[tuple, str] = OrderedDict()
+_SUMMARIES_SIZE = 1024
+
+
+def _message_summary(event: dict, viewer, collab_id: int) -> str:
     data = event["data"]
     message = data["message"]
     preview = preview_of_event(message)
     own = preview.by_id is not None and preview.by_id == viewer.user_id
-    return {
-        "type": "activity",
-        "collab_id": collab_id,
-        "id": message["id"],
-        "preview": render_for_viewer(preview, message["updated"], viewer),
-        # Unread for the viewer (apps.chat.access.unread_messages): not their own doing.
-        "unread": not own,
-        "mention": not own and viewer.user_id in data.get("mentioned", ()),
-    }
+    # Unread for the viewer (apps.chat.access.unread_messages): not their own doing.
+    mention = not own and viewer.user_id in data.get("mentioned", ())
+    key = (collab_id, message["id"], message["updated"], event["ts"], own, mention)
+    key += (viewer.language, viewer.tz, timezone.now().date())
+    text = _summaries.get(key)
+    if text is None:
+        text = json.dumps(
+            {
+                "type": "activity",
+                "collab_id": collab_id,
+                "id": message["id"],
+                "preview": render_for_viewer(preview, message["updated"], viewer),
+                "unread": not own,
+                "mention": mention,
+            }
+        )
+        _summaries[key] = text
+        if len(_summaries) > _SUMMARIES_SIZE:
+            _summaries.popitem(last=False)
+    return text
 
 
 def _changed_summary(event: dict, viewer, collab_id: int) -> dict:

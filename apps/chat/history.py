@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from babel.dates import format_date, format_skeleton
-from django.db.models import Subquery
+from django.db.models import Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext, to_locale
 
@@ -89,15 +90,6 @@ def _newer(qs, after_id: int, limit: int) -> tuple[list, bool]:
     return [present(m) for m in rows[:limit]], has_more
 
 
-def last_read_id(user, collab: Collab) -> int:
-    return (
-        ReadState.objects.filter(user=user, collab=collab)
-        .values_list("last_read_id", flat=True)
-        .first()
-        or 0
-    )
-
-
 def before(user, collab: Collab, before_id: int | None, limit: int) -> Window:
     """The page of messages just older than before_id (the newest page when None)."""
     messages, has_older, previous = _older(visible_messages(user, collab), before_id, limit)
@@ -124,17 +116,27 @@ def around(user, collab: Collab, message_id: int, limit: int) -> Window:
     return Window(older + newer, has_older, has_newer, previous=previous)
 
 
+def _reading(user, collab: Collab) -> tuple[int, int | None]:
+    """The person's read marker and their first unread message (None when nothing is unread),
+    in one query: the page then reads only the pages it shows."""
+    read_to = Coalesce(
+        Subquery(ReadState.objects.filter(user=user, collab=collab).values("last_read_id")[:1]),
+        Value(0),
+    )
+    first_unread = unread_messages(user, collab, read_to).order_by("pk").values("pk")[:1]
+    return Collab.objects.filter(pk=collab.pk).values_list(read_to, Subquery(first_unread)).get()
+
+
 def opening(user, collab: Collab, limit: int) -> Window:
     """Where the chat page opens: at the first unread message with a divider before it, or at
     the end when nothing is unread. "Unread" is access.unread_messages, as for the counters of
     "my collabs": one's own messages and the notes of one's own actions past the marker are
     not news, so no divider stands before them (they show above it, with the context)."""
-    read_to = last_read_id(user, collab)
+    read_to, first_unread = _reading(user, collab)
     qs = visible_messages(user, collab)
-    # The first unread message, as a subquery of the page's own query (no query of its own):
-    # none unread, and the page is empty.
-    first_unread = unread_messages(user, collab, read_to).order_by("pk").values("pk")[:1]
-    newer, has_newer = _newer(qs.filter(pk__gte=Subquery(first_unread)), read_to, limit)
+    newer, has_newer = ([], False)
+    if first_unread is not None:
+        newer, has_newer = _newer(qs.filter(pk__gte=first_unread), read_to, limit)
     if not newer:
         messages, has_older, previous = _older(qs, None, limit)
         return Window(messages, has_older, has_newer=False, last_read_id=read_to, previous=previous)

@@ -30,9 +30,9 @@ def message_context(message: MessageView, reader: Reader) -> dict:
     what the page knows of the reader) or, without JavaScript, the message's actions page
     (views.actions); its reaction chips submit the page's one shared form (`form="msg-act"`).
     So it differs between readers of one language and zone only in what the access layer
-    hides (a quoted reply, an attachment), and in marking the reader's own message and own
-    reactions."""
-    own = bool(message.author and message.author.id == reader.user_id)
+    hides (a quoted reply, an attachment), and in marking the reader's own reactions. Whose
+    message it is the page knows from `data-author` (chat.js): so one render serves the author's
+    page and everyone else's."""
     return {
         # Each attachment with its kind's template, or None where the reader may not see it.
         "attached": [
@@ -44,7 +44,6 @@ def message_context(message: MessageView, reader: Reader) -> dict:
         "m": message,
         # A reply must not quote what a newcomer may not read.
         "reply_hidden": bool(message.reply and not reader.may_read(message.reply.created)),
-        "own": own,
     }
 
 
@@ -96,7 +95,6 @@ def _key(message: MessageView, reader: Reader, ctx: dict) -> tuple:
         message.version,
         reader.language,
         reader.tz,
-        ctx["own"],
         ctx["reply_hidden"],
         tuple(template is not None for _a, template in ctx["attached"]),
         # The author's name, avatar and badges may change without the message changing.
@@ -144,9 +142,32 @@ def _remember(store: OrderedDict, key, value, size: int):
 
 
 def pushed_frame(kind: str, event: dict, reader: Reader) -> str:
-    """The JSON text of a "message" or "changed" event for this reader."""
+    """The JSON text of a "message" or "changed" event for this reader. Called once per socket
+    of the collab: the readers alike in everything the frame shows of it (language, zone,
+    rights, view of the history; themselves only when the message has reactions) get the
+    text the first of them got, found by one look-up."""
     data = event["data"]["message"]
     event_key = (kind, data["id"], data["updated"], event["ts"])
+    alike = (
+        event_key,
+        reader.language,
+        reader.tz,
+        reader.rights,
+        reader.sees_from,
+        reader.user_id if data["reactions"] else 0,
+    )
+    text = _alike.get(alike)
+    if text is None:
+        text = _remember(
+            _alike, alike, _pushed_frame(kind, event_key, data, event, reader), _FRAMES_SIZE
+        )
+    return text
+
+
+_alike: OrderedDict[tuple, str] = OrderedDict()
+
+
+def _pushed_frame(kind: str, event_key: tuple, data: dict, event: dict, reader: Reader) -> str:
     view = _views.get(event_key)
     if view is None:
         view = _remember(_views, event_key, MessageView.from_event(data), _FRAMES_SIZE)

@@ -66,18 +66,28 @@ def page_context(request: HttpRequest, collab: Collab, *, current: str = "", **e
     sidebar's tabs that the person may see. `current` names the page, for the header's
     navigation ("chat", "members", "settings", a tab's key...)."""
     rights = rights_of(request.user, collab)
+    # The list of the person's collabs beside the page (a column on a wide screen).
+    rail = rail_context(request.user, collab.pk)
     return {
         "collab": collab,
         "membership": membership_of(request.user, collab),
         "cperms": _perms(rights),
-        "member_count": Membership.objects.current().filter(collab=collab).count(),
+        "member_count": _member_count(collab, rail["rail_rows"]),
         "header_actions": [(item, item.url(collab.pk)) for item in features.header_actions(rights)],
         "sidebar_tabs": sidebar_tabs(collab, rights),
         "frame_current": current,
-        # The list of the person's collabs beside the page (a column on a wide screen).
-        **rail_context(request.user, collab.pk),
+        **rail,
         **extra,
     }
+
+
+def _member_count(collab: Collab, rail_rows) -> int:
+    """The header's member count: the list beside the page counted it already (the same
+    count, rail._member_count), unless the person hid this collab from the list."""
+    for row in rail_rows:
+        if row.collab_id == collab.pk:
+            return row.member_count
+    return Membership.objects.current().filter(collab=collab).count()
 
 
 def render_frame(

@@ -1,8 +1,8 @@
 """Simulated people and what the load test records of them.
 
 A person opens the chat page of one of their collabs (GET, as the browser does), holds that
-page's socket (/ws/collabs/<id>/, session cookie, Origin, a "hello" with the newest id the page
-showed, as static/js/chat.js), reports every message shown with a "read" frame (as the page
+page's socket (/ws/collabs/<id>/?rail=1, session cookie, Origin, a "hello" with the newest id
+the page showed, as static/js/chat.js), reports every message shown with a "read" frame (as the page
 does), and at human intervals (exponential think times, rates per person per minute in
 `Profile`): types and sends a message, scrolls back through history pages (the htmx partial the
 page fetches), reacts to a recent message (the page's POST with the CSRF token, HX-Request),
@@ -239,7 +239,9 @@ class Person:
         t0 = perf_counter()
         self.ready.clear()
         ws = await connect(
-            f"{self.ws_base}/ws/collabs/{collab_id}/",
+            # As every collab page opens its socket (frame.html): with the list of collabs
+            # beside it, so each message also brings its summary for the list.
+            f"{self.ws_base}/ws/collabs/{collab_id}/?rail=1",
             origin=self.http.origin,
             additional_headers={"Cookie": self.http.cookie_header()},
             compression=None,

@@ -625,9 +625,9 @@ def _count(django_assert_num_queries, client, target, n, headers=None):
         assert client.get(target, headers=headers or {}).status_code == 200
 
 
-# session, user, membership, the meetings, then the frame's: the member count, the rail
-# (memberships, last messages), the top bar's bell and "My tasks".
-PAGE_QUERIES = 9
+# session, user, membership, the meetings, then the frame's: the rail (memberships with their
+# member counts, last messages), the top bar's bell and "My tasks".
+PAGE_QUERIES = 8
 
 
 @pytest.mark.parametrize("name", ["agenda", "week", "month"])

@@ -20,17 +20,18 @@ from tests.conftest import make_user
 
 # Every full page: + the top bar's bell, the person's unread notifications (1 query), and
 # "My tasks" with the count of their open tasks (1 query, apps/tasks/mine.open_count).
-# session, user, membership with its collab (access), member count (the header); the chat:
-# read marker, the unread messages (newer than the marker) and their reactions, the page
-# before them and its reactions, the pinned count, the others' read markers ("seen by"). The
-# sidebar's members are not read: its tabs load on demand.
-# ... and the list of my collabs beside the page (frame.py): its rows and their previews.
-PAGE_WITH_UNREAD_QUERIES = 15
-# ... the same count when everything is read: the newer-than-marker query finds nothing (so no
-# reactions query), then the newest page and its reactions
-PAGE_ALL_READ_QUERIES = 14
+# session, user, membership with its collab (access); the chat: the read marker with the first
+# unread message (one query, history._reading), the unread messages and their reactions, the
+# page before them and its reactions, the pinned count, the others' read markers ("seen by").
+# The sidebar's members are not read: its tabs load on demand.
+# ... and the list of my collabs beside the page (frame.py): its rows (with the member count
+# the header shows, frame._member_count) and their previews.
+PAGE_WITH_UNREAD_QUERIES = 14
+# ... when everything is read: the marker's query finds no unread message, so no query for
+# them; then the newest page and its reactions
+PAGE_ALL_READ_QUERIES = 12
 # ?message=<id>: no read marker, but two half pages around the message, each with reactions
-PAGE_AROUND_QUERIES = 14
+PAGE_AROUND_QUERIES = 13
 # session, user, membership with collab, the page of messages, its reactions
 HISTORY_QUERIES = 5
 # session, user, membership with collab; send_message: the members (for mentions, since the
@@ -45,11 +46,11 @@ SEND_QUERIES = 10 if connection.vendor == "postgresql" else 11
 # (services._insert_reading); on SQLite savepoint, insert, the search index's row, read
 # marker, release savepoint.
 PLAIN_SEND_QUERIES = 4 if connection.vendor == "postgresql" else 8
-# session, user, membership with collab, the member count (the collab's header), the hits with
-# their authors (on PostgreSQL with their headlines; on SQLite the full-text match is a
-# subquery of the same query, and the snippets are marked in Python). The cards show no
-# reactions, so none are read.
-SEARCH_QUERIES = 9  # with the list of my collabs beside the results
+# session, user, membership with collab, the hits with their authors (on PostgreSQL with their
+# headlines; on SQLite the full-text match is a subquery of the same query, and the snippets
+# are marked in Python). The cards show no reactions, so none are read. The header's member
+# count comes from the list of my collabs beside the results.
+SEARCH_QUERIES = 8  # with the list of my collabs beside the results
 # session, user, hidden-collab count, memberships with collab, member count and the unread
 # and mention counters (subqueries of the one query), the last messages (the previews)
 LIST_QUERIES = 7

@@ -4,6 +4,8 @@ framed page; the Members tab shows roles, guests and who is online; the Links ta
 chat's links with a jump to each message, from the side of the people it keeps out too."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -53,6 +55,35 @@ def test_every_page_of_a_collab_has_the_same_header_and_sidebar(client, collab, 
         assert "Back to" not in html, url
         tabs = [tab.key for tab in response.context["sidebar_tabs"]]
         assert tabs == ["members", "links", "files", "tasks", "calendar", "cards"], url
+
+
+def test_the_header_counts_the_members_whether_or_not_the_collab_is_in_my_list(
+    client, collab, owner, member
+):
+    # The header's count comes from the list of my collabs beside the page; a collab I hid is
+    # not in that list, and its count is then read on its own.
+    def counts(context) -> int:
+        return sum(
+            'SELECT COUNT(*) AS "__count" FROM "collabs_membership"' in q["sql"]
+            for q in context.captured_queries
+        )
+
+    client.force_login(member)
+    page = reverse("collabs:detail", args=[collab.pk])
+    with CaptureQueriesContext(connection) as listed:
+        html = client.get(page).content.decode()
+    assert "4 members" in html
+    services.set_hidden(collab, member, True)
+    with CaptureQueriesContext(connection) as hidden:
+        html = client.get(page).content.decode()
+    assert "4 members" in html
+    assert (counts(listed), counts(hidden)) == (0, 1)
+    # Whoever leaves is not counted, either way.
+    services.leave_collab(collab, member)
+    client.force_login(owner)
+    assert "3 members" in client.get(page).content.decode()
+    services.set_hidden(collab, owner, True)
+    assert "3 members" in client.get(page).content.decode()
 
 
 def test_the_owners_settings_transfer_and_delete_pages_are_framed_too(client, collab, owner):

@@ -21,23 +21,24 @@ LIST_URL = reverse("collabs:list")
 LIST_QUERIES = 7
 # session, user, hidden list, its previews, the top bar's unread total (of the listed collabs)
 HIDDEN_LIST_QUERIES = 7
-# session, user, membership with its collab (the access check, cached for every permission),
-# member count; the chat: read marker, the unread messages (none: the owner's own notes of
-# adding people are not news to her, so no reactions query for them), then the newest page
+# session, user, membership with its collab (the access check, cached for every permission);
+# the chat: the read marker with the first unread message (none: the owner's own notes of
+# adding people are not news to her, so no query for unread messages), then the newest page
 # and its reactions, the pinned count, the others' read markers ("seen by"). The sidebar's
 # tabs load on demand, after the page. (It was 11 while her own notes counted as unread.)
-# The list of my collabs beside the page: the memberships with their counters, the previews.
-DETAIL_QUERIES = 14
-# session, user, membership with collab, member count, members with users. (It was 8 while
-# "who may invite" let guests invite by default: a guest no longer gets the invitations part.)
+# The list of my collabs beside the page: the memberships with their counters and member
+# counts (the header's count is taken from there: frame._member_count), the previews.
+DETAIL_QUERIES = 12
+# session, user, membership with collab, members with users. (It was 8 while "who may invite"
+# let guests invite by default: a guest no longer gets the invitations part.)
 # Each framed page also lists my collabs beside it (DETAIL_QUERIES): 2 queries.
-MEMBERS_QUERIES = 9
+MEMBERS_QUERIES = 8
 # ... plus, for a guest where the collab lets guests invite, the site policy (guests allowed?)
 # and the pending invitations they sent, with their inviter (no link: not a guest's)
-MEMBERS_QUERIES_OF_A_GUEST_WHO_INVITES = 11
+MEMBERS_QUERIES_OF_A_GUEST_WHO_INVITES = 10
 # An employee who may invite: the employee directory for the "add an employee" picker, the site
 # policy, the pending invitations with their inviters and the active link
-MEMBERS_QUERIES_WITH_ADD_FORM = 13
+MEMBERS_QUERIES_WITH_ADD_FORM = 12
 
 
 def make_collabs(owner: User, member: User, n: int) -> list[Collab]:

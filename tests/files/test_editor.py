@@ -439,9 +439,10 @@ def test_the_editor_page_query_count_is_pinned(
 
 
 # Session, user, membership with the collab, the file with its version and author, the
-# versions listed; then the frame: the member count, the list of collabs beside the page and
-# their last messages; the top bar's bell and "My tasks" counts. Reading the text is no query.
-EDITOR_PAGE_QUERIES = 10
+# versions listed; then the frame: the list of collabs beside the page (with the member count
+# the header shows) and their last messages; the top bar's bell and "My tasks" counts. Reading
+# the text is no query.
+EDITOR_PAGE_QUERIES = 9
 
 
 # --- A new text file -----------------------------------------------------------------------------

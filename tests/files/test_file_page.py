@@ -168,9 +168,9 @@ def test_the_query_count_is_pinned(client, collab, member, owner, count, django_
     client.force_login(member)
     client.get(page(collab, file))  # warm the session's caches
     # Session, user, membership with the collab, the current version with its file, the
-    # versions with their uploaders, the folder; then the frame: the member count, the rail's
-    # memberships and their last messages; the top bar's bell and "My tasks" counts.
-    with django_assert_num_queries(11):
+    # versions with their uploaders, the folder; then the frame: the rail's memberships (with
+    # the header's member count) and their last messages; the top bar's bell and "My tasks".
+    with django_assert_num_queries(10):
         assert client.get(page(collab, file)).status_code == 200
 
 
