@@ -8,7 +8,6 @@ import logging
 import time
 from datetime import UTC, datetime, timedelta
 
-from channels.db import database_sync_to_async
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils import translation
@@ -89,7 +88,7 @@ class ChatConsumer(CollabConsumer):
         last_id = parse_id(content.get("last_id")) or 0
         since = _parse_time(content.get("since"))
         have = _parse_ids(content.get("have"))
-        new, changed, complete = await database_sync_to_async(self._missed)(last_id, since, have)
+        new, changed, complete = await live.on_db(self._missed)(last_id, since, have)
         for view in new:
             await self.send_json(frame("message", view, self.reader))
         for view in changed:
@@ -178,7 +177,7 @@ class ChatConsumer(CollabConsumer):
                 await self.send_json({"type": "error", "client_id": client_id, "message": text})
                 return
         try:
-            message, published = await database_sync_to_async(self._send)(
+            message, published = await live.on_db(self._send)(
                 content.get("body"), reply_to, client_id
             )
         except _Refused as exc:
@@ -194,7 +193,7 @@ class ChatConsumer(CollabConsumer):
         if now - self.last_typing < TYPING_EVERY:
             return
         self.last_typing = now
-        await database_sync_to_async(self._typing)()
+        await live.on_db(self._typing)()
 
     def _typing(self) -> None:
         with contextlib.suppress(PermissionDenied, Http404):
@@ -223,7 +222,7 @@ class ChatConsumer(CollabConsumer):
         last_id, self.read_waiting = self.read_waiting, 0
         self.read_at = time.monotonic()
         if last_id and not self.closed_for_good:
-            await database_sync_to_async(self._mark_read)(last_id)
+            await live.on_db(self._mark_read)(last_id)
 
     async def disconnect(self, code) -> None:
         # The page is going away: what it sent is stored and what it reported as read is

@@ -4,7 +4,6 @@ from time import monotonic
 
 from autobahn.exception import Disconnected
 from channels.consumer import get_handler_name
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.db import DatabaseError
 from django.http import Http404
@@ -84,7 +83,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     async def _follow_collabs(self) -> bool:
         """Join the groups of the person's collabs, leave those they are no longer in.
         Returns whether anything changed."""
-        ids = await database_sync_to_async(_collab_ids)(self.scope["user"])
+        ids = await live.on_db(_collab_ids)(self.scope["user"])
         ids.discard(self.collab_id)
         ids = frozenset(ids)
         joined, left = ids - self.other_collabs, self.other_collabs - ids
@@ -168,8 +167,8 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     async def dispatch(self, message) -> None:
         """Channels' dispatch first hops to the one thread for synchronous code to close stale
         database connections, before every frame and every group event. Our handlers reach
-        the database only through database_sync_to_async, which does that itself in the
-        thread; so here the hop is skipped, and a pushed event costs no wait behind other
+        the database only through live.on_db (database_sync_to_async), which does that itself
+        in its thread; so here the hop is skipped, and a pushed event costs no wait behind other
         sockets' database work (bench/chat: the main cost of delivering to 100 members)."""
         handler = getattr(self, get_handler_name(message), None)
         if handler is None:
@@ -240,7 +239,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         if ended and key and live.session_tag(key) == ended:
             still = False
         else:
-            still = await database_sync_to_async(session_signs_in)(key, self.scope["user"].pk)
+            still = await live.on_db(session_signs_in)(key, self.scope["user"].pk)
         if not still:
             await self._close_for_good()
 
@@ -274,7 +273,7 @@ class CollabConsumer(LiveConsumer):
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
         try:
-            collab = await database_sync_to_async(get_collab_for)(user, self.collab_id)
+            collab = await live.on_db(get_collab_for)(user, self.collab_id)
         except Http404:
             await self.disconnect(CLOSE_REVOKED)
             self.groups_joined = []
@@ -282,7 +281,7 @@ class CollabConsumer(LiveConsumer):
             return
         self.collab = collab
         self.language = language_of_scope(self.scope, user)
-        self.reader = await database_sync_to_async(reader_for)(user, collab, self.language)
+        self.reader = await live.on_db(reader_for)(user, collab, self.language)
         self.viewer = self._viewer(user)
         await self._follow_collabs()
         await self.on_access_granted(user, collab)
@@ -309,7 +308,7 @@ class CollabConsumer(LiveConsumer):
             await super().access_changed(event)
             return
         try:
-            self.collab = await database_sync_to_async(self._recheck)()
+            self.collab = await live.on_db(self._recheck)()
         except Http404:
             await self.access_revoked({"collab_id": self.collab_id})
 
@@ -365,9 +364,7 @@ class CollabConsumer(LiveConsumer):
         if change is not presence.disconnected:
             self.presence_written = monotonic()
         try:
-            await database_sync_to_async(change)(
-                self.channel_name, self.scope["user"].pk, self.collab_id
-            )
+            await live.on_db(change)(self.channel_name, self.scope["user"].pk, self.collab_id)
         except DatabaseError:
             logger.exception("presence: %s failed", change.__name__)
 

@@ -1,5 +1,6 @@
 import contextlib
 import logging
+import time
 import uuid
 
 from asgiref.sync import async_to_sync
@@ -46,7 +47,17 @@ def _check_channel_layer() -> None:
     async_to_sync(_layer_round_trip)()
 
 
+# A proxy asks every few seconds (deploy/haproxy.cfg: every 2 s per node), and the storage
+# check writes, reads and deletes a file (three requests on S3): a success holds for this
+# long in the process. A failure is never remembered: the next check tries again.
+STORAGE_CHECK_HOLDS = 30.0
+_storage_ok_at = float("-inf")
+
+
 def _check_storage() -> None:
+    global _storage_ok_at
+    if time.monotonic() - _storage_ok_at < STORAGE_CHECK_HOLDS:
+        return
     name = default_storage.save(f"healthz/{uuid.uuid4().hex}.txt", ContentFile(b"ok"))
     try:
         with default_storage.open(name, "rb") as handle:
@@ -54,6 +65,7 @@ def _check_storage() -> None:
                 raise RuntimeError("storage returned other bytes")
     finally:
         default_storage.delete(name)
+    _storage_ok_at = time.monotonic()
 
 
 CHECKS = {

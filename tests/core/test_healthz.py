@@ -39,11 +39,57 @@ def test_needs_no_sign_in(client, db):
     assert response.status_code == 200
 
 
+@pytest.fixture(autouse=True)
+def storage_checked_afresh(monkeypatch):
+    # Each test checks the storage itself, whatever an earlier one found.
+    monkeypatch.setattr(views, "_storage_ok_at", float("-inf"))
+
+
 def test_storage_check_leaves_no_file_behind(client, db):
     client.get(URL)
 
     healthz_dir = django_settings.MEDIA_ROOT / "healthz"
     assert not healthz_dir.exists() or not any(healthz_dir.iterdir())
+
+
+class CountingStorage:
+    """The real storage, counting the files written; `broken` makes reading fail."""
+
+    def __init__(self, real):
+        self.real, self.writes, self.broken = real, 0, False
+
+    def save(self, name, content):
+        self.writes += 1
+        return self.real.save(name, content)
+
+    def open(self, name, mode="rb"):
+        if self.broken:
+            boom()
+        return self.real.open(name, mode)
+
+    def delete(self, name):
+        self.real.delete(name)
+
+
+def test_a_working_storage_is_written_once_per_interval_a_failing_one_every_time(
+    client, db, monkeypatch
+):
+    storage = CountingStorage(views.default_storage)
+    monkeypatch.setattr(views, "default_storage", storage)
+    for _ in range(3):
+        assert client.get(URL).status_code == 200
+    assert storage.writes == 1  # a proxy's check every 2 s does not write a file every 2 s
+    monkeypatch.setattr(views, "_storage_ok_at", views._storage_ok_at - views.STORAGE_CHECK_HOLDS)
+    assert client.get(URL).status_code == 200
+    assert storage.writes == 2
+    # Down: reported at once once the success has expired, and on every check after.
+    monkeypatch.setattr(views, "_storage_ok_at", float("-inf"))
+    storage.broken = True
+    for _ in range(2):
+        response = client.get(URL)
+        assert response.status_code == 503
+        assert response.json()["checks"]["storage"] == {"ok": False, "error": "RuntimeError"}
+    assert storage.writes == 4
 
 
 @pytest.mark.parametrize("failing", CHECK_NAMES)
