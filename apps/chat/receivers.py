@@ -56,14 +56,27 @@ def _last_read(user):
     )
 
 
+# The list counts a collab's unread messages up to this many, and shows more as "999+":
+# counting a backlog whole cost every page of a member who came back to a busy collab the
+# time of the count (bench/chat: 350 ms a page with a million unread; pageprof: +29 ms with
+# 100,000), where a bounded count costs at most this many index entries.
+UNREAD_SHOWN = 999
+
+
+class _CappedCount(Subquery):
+    """The number of rows of a sliced queryset, as a subquery: COUNT over its LIMIT."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) AS capped)"
+    output_field = IntegerField()
+
+
 def annotate_unread(queryset, user):
-    """unread_count and mention_count per membership row, as subqueries of the one query."""
-    unread = (
+    """unread_count (up to UNREAD_SHOWN + 1) and mention_count per membership row, as
+    subqueries of the one query."""
+    unread = _CappedCount(
         unread_messages(user, OuterRef("collab_id"), _last_read(user))
         .order_by()
-        .values("collab")
-        .annotate(n=Count("pk"))
-        .values("n")
+        .values("pk")[: UNREAD_SHOWN + 1]
     )
     mentions = (
         Mention.objects.filter(
@@ -76,7 +89,7 @@ def annotate_unread(queryset, user):
     )
     last = last_message_of(OuterRef("collab_id"))
     return queryset.annotate(
-        unread_count=Coalesce(Subquery(unread, output_field=IntegerField()), Value(0)),
+        unread_count=unread,
         mention_count=Coalesce(Subquery(mentions, output_field=IntegerField()), Value(0)),
         last_message_id=Subquery(last, output_field=IntegerField()),
     )

@@ -64,7 +64,9 @@
     if (!box) return;
     box.textContent = "";
     if (mentions) box.appendChild(counter("counter-mention", mentions > 1 ? "@" + mentions : "@", label("mentions", mentions)));
-    if (unread) box.appendChild(counter("counter-unread", String(unread), label("unread", unread)));
+    // Past 999 the server says "999+" (apps/chat/receivers.UNREAD_SHOWN); so does the page.
+    var shown = unread > 999 ? "999+" : String(unread);
+    if (unread) box.appendChild(counter("counter-unread", shown, label("unread", shown)));
   }
 
   // --- Total: the top bar, the title, the favicon -------------------------------------------

@@ -337,3 +337,29 @@ def test_the_migration_takes_the_actor_of_the_stored_history_from_its_data(all_r
 
     assert dict(Message.objects.filter(kind="system").values_list("pk", "actor_id")) == expected
     assert not Message.objects.filter(kind="user", actor__isnull=False).exists()
+
+
+def test_a_backlog_past_999_shows_as_999_plus_and_is_not_counted_whole(
+    client, all_read, owner, member
+):
+    # A member back from a long absence: the list counts a bounded number of rows per collab
+    # (receivers.UNREAD_SHOWN + 1), not the whole backlog, on every page that lists it.
+    def backlog(n: int) -> None:
+        first = latest(all_read)
+        Message.objects.bulk_create(
+            Message(collab=all_read, author=owner, kind="user", body=f"m{i}", html=f"<p>m{i}</p>")
+            for i in range(n)
+        )
+        assert Message.objects.filter(collab=all_read, pk__gt=first.pk).count() == n
+
+    backlog(999)
+    assert counts(client, member, all_read).unread == 999
+    html = client.get(reverse("collabs:list")).content.decode()
+    assert ">999<" in html and "999+" not in html
+    backlog(5)
+    assert counts(client, member, all_read).unread == 1000  # counted to 1,000, no further
+    html = client.get(reverse("collabs:list")).content.decode()
+    assert '<span aria-hidden="true">999+</span>' in html
+    assert "More than 999 unread messages" in html
+    read_all(all_read, member)
+    assert counts(client, member, all_read).unread == 0
