@@ -16,6 +16,20 @@ from apps.collabs import services
 from apps.collabs.models import Collab, Role
 from tests.smtp import smtp, smtp_server  # noqa: F401  (fixtures for every test)
 
+
+@pytest.fixture(scope="session", autouse=True)
+def socket_db_threads_let_go(django_db_setup):
+    """The sockets' database threads (live.on_db) may still be finishing a closed socket's
+    work when the last test ends, holding a connection: PostgreSQL then refuses to drop the
+    test database ("being accessed by other users"). Before the database goes (this fixture's
+    teardown runs before pytest-django's, set up after it), each thread finishes and closes
+    its connections."""
+    yield
+    from apps.collabs import live
+
+    live.let_go_of_the_database()
+
+
 PASSWORD = "correct horse battery staple"
 
 

@@ -16,6 +16,7 @@ Revocation (a member removed, a user deactivated, a session ended) closes socket
 
 import asyncio
 import concurrent.futures
+import contextlib
 import hashlib
 import json
 import logging
@@ -48,6 +49,30 @@ _sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="group-send")
 # sends are stored in turn by its sender task, its read markings by one task).
 SOCKET_DB_THREADS = int(os.environ.get("SOCKET_DB_THREADS") or 4)
 _socket_db = ThreadPoolExecutor(max_workers=SOCKET_DB_THREADS, thread_name_prefix="socket-db")
+
+
+def let_go_of_the_database() -> None:
+    """Let every socket database thread finish what it runs and close its connections (the
+    pool's go back to it), then end them; a later on_db starts new ones. For the end of a
+    process's work with the database (the test suite's, before its database is dropped)."""
+    global _socket_db
+    executor, _socket_db = (
+        _socket_db,
+        ThreadPoolExecutor(max_workers=SOCKET_DB_THREADS, thread_name_prefix="socket-db"),
+    )
+    # One closing per thread: each waits at the barrier until all have theirs.
+    barrier = threading.Barrier(SOCKET_DB_THREADS)
+
+    def close() -> None:
+        from django.db import connections
+
+        connections.close_all()
+        with contextlib.suppress(threading.BrokenBarrierError):
+            barrier.wait(timeout=5)
+
+    for _ in range(SOCKET_DB_THREADS):
+        executor.submit(close)
+    executor.shutdown(wait=True)
 
 
 def on_db(func: Callable) -> Callable:
