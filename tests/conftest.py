@@ -17,6 +17,15 @@ from apps.collabs.models import Collab, Role
 from tests.smtp import smtp, smtp_server  # noqa: F401  (fixtures for every test)
 
 
+@pytest.fixture(autouse=True)
+def storage_checked_afresh(monkeypatch):
+    """Each test's /healthz/ checks the storage itself, whatever an earlier test found (a
+    success holds for a while in a process: apps/core/views.STORAGE_CHECK_HOLDS)."""
+    from apps.core import views
+
+    monkeypatch.setattr(views, "_storage_ok_at", float("-inf"))
+
+
 @pytest.fixture(scope="session", autouse=True)
 def socket_db_threads_let_go(django_db_setup):
     """The sockets' database threads (live.on_db) may still be finishing a closed socket's

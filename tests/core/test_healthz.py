@@ -39,12 +39,6 @@ def test_needs_no_sign_in(client, db):
     assert response.status_code == 200
 
 
-@pytest.fixture(autouse=True)
-def storage_checked_afresh(monkeypatch):
-    # Each test checks the storage itself, whatever an earlier one found.
-    monkeypatch.setattr(views, "_storage_ok_at", float("-inf"))
-
-
 def test_storage_check_leaves_no_file_behind(client, db):
     client.get(URL)
 
