@@ -56,6 +56,12 @@
     return el;
   }
 
+  // Past 999 the server counts no further and says "999+" (apps/chat/receivers.UNREAD_SHOWN);
+  // so does the page.
+  function shownCount(n) {
+    return n > 999 ? "999+" : String(n);
+  }
+
   function setCounts(row, unread, mentions) {
     if (num(row.dataset.unread) === unread && num(row.dataset.mentions) === mentions) return;
     row.dataset.unread = String(unread);
@@ -64,9 +70,7 @@
     if (!box) return;
     box.textContent = "";
     if (mentions) box.appendChild(counter("counter-mention", mentions > 1 ? "@" + mentions : "@", label("mentions", mentions)));
-    // Past 999 the server says "999+" (apps/chat/receivers.UNREAD_SHOWN); so does the page.
-    var shown = unread > 999 ? "999+" : String(unread);
-    if (unread) box.appendChild(counter("counter-unread", shown, label("unread", shown)));
+    if (unread) box.appendChild(counter("counter-unread", shownCount(unread), label("unread", shownCount(unread))));
   }
 
   // --- Total: the top bar, the title, the favicon -------------------------------------------
@@ -78,10 +82,10 @@
     if (navBadge) {
       navBadge.dataset.navTotal = String(n);
       navBadge.hidden = !n;
-      navBadge.firstElementChild.textContent = String(n);
-      navBadge.lastElementChild.textContent = label("unread", n);
+      navBadge.firstElementChild.textContent = shownCount(n);
+      navBadge.lastElementChild.textContent = label("unread", shownCount(n));
     }
-    document.title = n ? "(" + n + ") " + titleBase : titleBase;
+    document.title = n ? "(" + shownCount(n) + ") " + titleBase : titleBase;
     drawIcon(n);
   }
 
