@@ -194,6 +194,9 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and envbo
         "max_size": envint("DB_POOL_MAX", 20),
         "timeout": 10,
     }
+# Threads per server process for the sockets' database work (apps/collabs/live.on_db), beside
+# the thread Django gives each page request; each may hold one of the pool's connections.
+SOCKET_DB_THREADS = envint("SOCKET_DB_THREADS", 4)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis: the channel layer and the cache. Unset: in-memory layer and local-memory cache,

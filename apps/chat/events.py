@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from apps.collabs import live
 
-from .partials import pinned_link, pushed_frame
+from .partials import pinned_link, pushed_frame, remember
 from .preview import preview_of_event, render_for_viewer
 
 
@@ -62,7 +62,6 @@ def _links(event: dict, reader, collab) -> dict:
 # its own collab's summaries too (for the list beside the chat), so this runs once per socket
 # and message; the text is made once per kind of viewer.
 _summaries: OrderedDict[tuple, str] = OrderedDict()
-_SUMMARIES_SIZE = 1024
 
 
 def _message_summary(event: dict, viewer, collab_id: int) -> str:
@@ -76,19 +75,15 @@ def _message_summary(event: dict, viewer, collab_id: int) -> str:
     key += (viewer.language, viewer.tz, timezone.now().date())
     text = _summaries.get(key)
     if text is None:
-        text = json.dumps(
-            {
-                "type": "activity",
-                "collab_id": collab_id,
-                "id": message["id"],
-                "preview": render_for_viewer(preview, message["updated"], viewer),
-                "unread": not own,
-                "mention": mention,
-            }
-        )
-        _summaries[key] = text
-        if len(_summaries) > _SUMMARIES_SIZE:
-            _summaries.popitem(last=False)
+        summary = {
+            "type": "activity",
+            "collab_id": collab_id,
+            "id": message["id"],
+            "preview": render_for_viewer(preview, message["updated"], viewer),
+            "unread": not own,
+            "mention": mention,
+        }
+        text = remember(_summaries, key, json.dumps(summary))
     return text
 
 

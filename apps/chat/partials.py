@@ -130,11 +130,13 @@ def _render(message: MessageView, reader: Reader, ctx: dict) -> tuple[tuple, str
 # the collab in the process, and the frame text (the partial inside its JSON envelope) is the
 # same for all the readers of one kind, so it is built once per kind, not once per socket.
 _views: OrderedDict[tuple, MessageView] = OrderedDict()
-_frames: OrderedDict[tuple, str] = OrderedDict()
-_FRAMES_SIZE = 1024
+_alike: OrderedDict[tuple, str] = OrderedDict()
+PUSHED_SIZE = 1024
 
 
-def _remember(store: OrderedDict, key, value, size: int):
+def remember(store: OrderedDict, key, value, size: int = PUSHED_SIZE):
+    """Keep `value` under `key` in a store of the event loop (no lock: one thread), dropping
+    the oldest entry past `size`; returns `value`."""
     store[key] = value
     if len(store) > size:
         store.popitem(last=False)
@@ -158,26 +160,12 @@ def pushed_frame(kind: str, event: dict, reader: Reader) -> str:
     )
     text = _alike.get(alike)
     if text is None:
-        text = _remember(
-            _alike, alike, _pushed_frame(kind, event_key, data, event, reader), _FRAMES_SIZE
-        )
-    return text
-
-
-_alike: OrderedDict[tuple, str] = OrderedDict()
-
-
-def _pushed_frame(kind: str, event_key: tuple, data: dict, event: dict, reader: Reader) -> str:
-    view = _views.get(event_key)
-    if view is None:
-        view = _remember(_views, event_key, MessageView.from_event(data), _FRAMES_SIZE)
-    render_key, html = _render(view, reader, message_context(view, reader))
-    may = reader_may(reader)
-    key = (event_key, render_key, may)
-    text = _frames.get(key)
-    if text is None:
-        text = json.dumps({**_envelope(kind, view, html), "may": may, "ts": event["ts"]})
-        _remember(_frames, key, text, _FRAMES_SIZE)
+        view = _views.get(event_key)
+        if view is None:
+            view = remember(_views, event_key, MessageView.from_event(data))
+        html = _render(view, reader, message_context(view, reader))[1]
+        frame = {**_envelope(kind, view, html), "may": reader_may(reader), "ts": event["ts"]}
+        text = remember(_alike, alike, json.dumps(frame))
     return text
 
 

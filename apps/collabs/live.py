@@ -33,12 +33,14 @@ from datetime import datetime
 from asgiref.sync import SyncToAsync, async_to_sync
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
-from django.db import transaction
+from django.conf import settings
+from django.db import connections, transaction
 from django.utils import timezone
 
 logger = logging.getLogger(__name__)
 
 _sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="group-send")
+
 
 # The sockets' database work (a send, a read marking, a catch-up, an access check) runs in
 # threads of its own, several at once: database_sync_to_async's default puts all of it, for
@@ -47,8 +49,13 @@ _sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="group-send")
 # the process at half a core). Pages are not in that queue: Django gives each request its
 # own thread. One socket's frames still go one at a time where their order matters (its
 # sends are stored in turn by its sender task, its read markings by one task).
-SOCKET_DB_THREADS = int(os.environ.get("SOCKET_DB_THREADS") or 4)
-_socket_db = ThreadPoolExecutor(max_workers=SOCKET_DB_THREADS, thread_name_prefix="socket-db")
+def _socket_threads() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(
+        max_workers=settings.SOCKET_DB_THREADS, thread_name_prefix="socket-db"
+    )
+
+
+_socket_db = _socket_threads()
 
 
 def let_go_of_the_database() -> None:
@@ -56,21 +63,16 @@ def let_go_of_the_database() -> None:
     pool's go back to it), then end them; a later on_db starts new ones. For the end of a
     process's work with the database (the test suite's, before its database is dropped)."""
     global _socket_db
-    executor, _socket_db = (
-        _socket_db,
-        ThreadPoolExecutor(max_workers=SOCKET_DB_THREADS, thread_name_prefix="socket-db"),
-    )
+    executor, _socket_db = _socket_db, _socket_threads()
     # One closing per thread: each waits at the barrier until all have theirs.
-    barrier = threading.Barrier(SOCKET_DB_THREADS)
+    barrier = threading.Barrier(settings.SOCKET_DB_THREADS)
 
     def close() -> None:
-        from django.db import connections
-
         connections.close_all()
         with contextlib.suppress(threading.BrokenBarrierError):
             barrier.wait(timeout=5)
 
-    for _ in range(SOCKET_DB_THREADS):
+    for _ in range(settings.SOCKET_DB_THREADS):
         executor.submit(close)
     executor.shutdown(wait=True)
 
