@@ -44,6 +44,7 @@ class ChatConsumer(CollabConsumer):
     read_waiting = 0
     read_at = float("-inf")
     read_task: asyncio.Future | None = None
+    marking: asyncio.Future | None = None  # the marking under way in a database thread
     # Sends, stored one after another by the sender task.
     outbox: asyncio.Queue | None = None
     sender: asyncio.Future | None = None
@@ -222,7 +223,10 @@ class ChatConsumer(CollabConsumer):
         last_id, self.read_waiting = self.read_waiting, 0
         self.read_at = time.monotonic()
         if last_id and not self.closed_for_good:
-            await live.on_db(self._mark_read)(last_id)
+            # Shielded: a closing page cancels the task waiting for the interval, never a
+            # marking under way (its thread would go on, and finish after the page is gone).
+            self.marking = asyncio.ensure_future(live.on_db(self._mark_read)(last_id))
+            await asyncio.shield(self.marking)
 
     async def disconnect(self, code) -> None:
         # The page is going away: what it sent is stored and what it reported as read is
@@ -241,7 +245,9 @@ class ChatConsumer(CollabConsumer):
                 self.sender.cancel()
             if self.read_task is not None:
                 self.read_task.cancel()
-        if self.read_task is not None:
+        if self.marking is not None and not self.marking.done():
+            await asyncio.wait([self.marking])
+        if self.read_waiting:
             await self._mark_waiting()
         await super().disconnect(code)
 

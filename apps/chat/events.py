@@ -1,8 +1,9 @@
 """The chat's live events, registered with the collab's event publisher (apps.collabs.live):
-new and changed messages, typing, read receipts and "links" (the collab's links changed: an open
-Links tab fetches its list again); the member count is the core's (apps.collabs.receivers).
-Services publish them with `live.publish(collab_id, kind, data, created=...)`; each socket
-renders them for its reader here (on the event loop: no database)."""
+new and changed messages, typing, read receipts (merged: see _merge_reads) and "links" (the
+collab's links changed: an open Links tab fetches its list again); the member count is the
+core's (apps.collabs.receivers). Services publish them with `live.publish(collab_id, kind,
+data, created=...)`; each socket renders them for its reader here (on the event loop: no
+database)."""
 
 import json
 from collections import OrderedDict
@@ -31,14 +32,20 @@ def _typing(event: dict, reader, collab) -> dict | None:
 
 
 def _read(event: dict, reader, collab) -> dict:
-    data = event["data"]
-    return {
-        "type": "read",
-        "user_id": data["user_id"],
-        "name": data["name"],
-        "last_read_id": data["last_read_id"],
-        "ts": event["ts"],
-    }
+    # Whose read markers moved, and to where: one event for every marking a server process
+    # made in the collab within live.MERGE_EVERY (see _merge_reads).
+    return {"type": "read", "readers": event["data"]["readers"], "ts": event["ts"]}
+
+
+def _merge_reads(datas: list[dict]) -> dict:
+    """The read events held together, as one: each reader once, at the furthest marker."""
+    furthest: dict[int, dict] = {}
+    for data in datas:
+        for entry in data["readers"]:
+            known = furthest.get(entry["user_id"])
+            if known is None or entry["last_read_id"] > known["last_read_id"]:
+                furthest[entry["user_id"]] = entry
+    return {"readers": list(furthest.values())}
 
 
 def _pins(event: dict, reader, collab) -> dict:
@@ -100,16 +107,17 @@ def _changed_summary(event: dict, viewer, collab_id: int) -> dict:
 
 
 def _read_summary(event: dict, viewer, collab_id: int) -> dict | None:
-    data = event["data"]
-    if data["user_id"] != viewer.user_id:
-        return None
-    return {"type": "activity", "collab_id": collab_id, "read": data["last_read_id"]}
+    # The viewer's own reading, on another page or device: their counter of the collab drops.
+    for entry in event["data"]["readers"]:
+        if entry["user_id"] == viewer.user_id:
+            return {"type": "activity", "collab_id": collab_id, "read": entry["last_read_id"]}
+    return None
 
 
 def register() -> None:
     live.register_event("message", _message, summary=_message_summary)
     live.register_event("changed", _changed, summary=_changed_summary)
     live.register_event("typing", _typing)
-    live.register_event("read", _read, summary=_read_summary)
+    live.register_event("read", _read, summary=_read_summary, merge=_merge_reads)
     live.register_event("links", _links)
     live.register_event("pins", _pins)

@@ -133,11 +133,19 @@ class _Publisher:
     """The group sends of one event loop, made one after another in the order they were
     handed over (two events of one collab never overtake each other), by one task that runs
     while there is something to send. A send that fails is logged, as a robust on-commit
-    hook's failure is, and the ones behind it still go."""
+    hook's failure is, and the ones behind it still go.
+
+    Events of a kind registered with `merge` are the exception: they are held for
+    MERGE_EVERY seconds per group and go out as one (read receipts: every open page of a
+    busy collab marks each message read, and each marking went to every open page, so a
+    message cost as many frames as the square of the pages open). Held events are ordered
+    among themselves, not against the others; a process that stops drops what it holds,
+    which is only news (what they tell of is stored)."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop):
         self.loop = loop
-        self.waiting: deque[tuple[str, dict]] = deque()
+        self.waiting: deque[tuple[str, dict, list[concurrent.futures.Future]]] = deque()
+        self.held: dict[tuple, list[tuple[dict, concurrent.futures.Future]]] = {}
         self.task: asyncio.Task | None = None
 
     def put(self, group: str, message: dict) -> concurrent.futures.Future:
@@ -147,6 +155,22 @@ class _Publisher:
         return sent
 
     def _enqueue(self, group: str, message: dict, sent: concurrent.futures.Future) -> None:
+        key = _merge_key(group, message)
+        if key is not None:
+            held = self.held.get(key)
+            if held is None:
+                held = self.held[key] = []
+                self.loop.call_later(MERGE_EVERY, self._release, key)
+            held.append((message, sent))
+            return
+        self._send(group, message, [sent])
+
+    def _release(self, key: tuple) -> None:
+        held = self.held.pop(key)
+        message = _merged([message for message, _sent in held])
+        self._send(key[0], message, [sent for _message, sent in held])
+
+    def _send(self, group: str, message: dict, sent: list[concurrent.futures.Future]) -> None:
         self.waiting.append((group, message, sent))
         if self.task is None:
             self.task = self.loop.create_task(self._drain())
@@ -161,9 +185,37 @@ class _Publisher:
                 except Exception:
                     logger.exception("live: a group send failed (%s)", message.get("type"))
                 finally:
-                    sent.set_result(None)
+                    for future in sent:
+                        future.set_result(None)
         finally:
             self.task = None
+
+
+# How long events of a kind registered with `merge` wait for others of their kind and group.
+MERGE_EVERY = 1.0
+
+
+def _merge_key(group: str, message: dict) -> tuple | None:
+    """What events of a mergeable kind are held together under (those a merge may join: one
+    group, kind, right and start), or None for an event that goes at once."""
+    if message.get("type") != "collab.event":
+        return None
+    event = message["event"]
+    kind = _kinds.get(event["kind"])
+    if kind is None or kind.merge is None:
+        return None
+    return (group, event["kind"], event.get("right"), event.get("created"))
+
+
+def _merged(messages: list[dict]) -> dict:
+    """One event standing for `messages` (held under one key, oldest first): the newest's,
+    with the data the kind's merge makes of them all."""
+    last = messages[-1]
+    if len(messages) == 1:
+        return last
+    event = last["event"]
+    data = _kinds[event["kind"]].merge([message["event"]["data"] for message in messages])
+    return {**last, "event": {**event, "data": data}}
 
 
 _handed_over = threading.local()
@@ -263,6 +315,10 @@ class EventKind:
     # (event, viewer, collab_id) where the viewer is a Reader without rights. None: nothing.
     # Only for events every member may know of (no right asked).
     summary: Renderer | None = None
+    # For news that may come late and together (read receipts): the events of the kind that a
+    # server process publishes to one collab within MERGE_EVERY seconds go out as one, whose
+    # data is merge(their data, oldest first). Renderers then see merged data too.
+    merge: Callable[[list[dict]], dict] | None = None
 
 
 _kinds: dict[str, EventKind] = {}
@@ -276,14 +332,20 @@ def _check_right(right: str | None) -> None:
 
 
 def register_event(
-    name: str, render: Renderer, *, right: str | None = None, summary: Renderer | None = None
+    name: str,
+    render: Renderer,
+    *,
+    right: str | None = None,
+    summary: Renderer | None = None,
+    merge: Callable[[list[dict]], dict] | None = None,
 ) -> None:
     """Register a kind of live event (in the app's AppConfig.ready). `summary`: what the
-    members of the collab hear of it on their other pages (see EventKind)."""
+    members of the collab hear of it on their other pages; `merge`: the kind's events may be
+    held briefly and sent together (see EventKind)."""
     _check_right(right)
     if summary is not None and right is not None:
         raise ValueError("A summary is for events every member may know of.")
-    _kinds[name] = EventKind(name, render, right, summary)
+    _kinds[name] = EventKind(name, render, right, summary, merge)
 
 
 def unregister_event(name: str) -> None:

@@ -232,7 +232,12 @@
         typingTimer = setTimeout(function () { typingBox.textContent = ""; }, 5000);
         break;
       case "read":
-        seen[data.user_id] = { name: data.name, last: data.last_read_id };
+        // Every reader whose marker moved lately, each once; a marker never goes back (two
+        // server processes' news of one reader may arrive in either order).
+        data.readers.forEach(function (r) {
+          var known = seen[r.user_id];
+          if (!known || r.last_read_id > known.last) seen[r.user_id] = { name: r.name, last: r.last_read_id };
+        });
         renderSeen();
         break;
       case "ack":

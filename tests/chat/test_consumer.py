@@ -468,9 +468,33 @@ async def test_a_read_frame_is_broadcast_with_the_readers_last_read_id(
     for socket in (reader, *others):
         frame = await socket.frame()
         assert frame["type"] == "read"
-        assert frame["user_id"] == member.pk
-        assert frame["name"] == member.full_name
-        assert frame["last_read_id"] == news.pk
+        assert frame["readers"] == [
+            {"user_id": member.pk, "name": member.full_name, "last_read_id": news.pk}
+        ]
+
+
+async def test_reads_of_many_pages_reach_each_page_as_one_frame(
+    sockets, collab, owner, moderator, member, guest
+):
+    # Every open page marks every message it shows; each marking going to every page made a
+    # message cost pages x pages frames. The markings of an interval go out together.
+    people = (owner, moderator, member, guest)
+    socks = await open_all(sockets, collab, *people)
+    news = await post(collab, owner, "Minutes attached")
+    for socket in socks:
+        assert (await socket.frame())["id"] == news.pk
+
+    for socket in socks[1:]:
+        await socket.send(type="read", last_id=news.pk)
+
+    for socket in socks:
+        frame = await socket.frame()
+        assert frame["type"] == "read"
+        got = sorted((r["user_id"], r["last_read_id"]) for r in frame["readers"])
+        assert got == sorted((person.pk, news.pk) for person in people[1:])
+    later = await post(collab, owner, "After the reads")
+    for socket in socks:  # nothing more of those reads came between
+        assert (await socket.frame())["id"] == later.pk
 
 
 async def test_reading_past_the_end_reports_the_last_message(sockets, collab, owner, member):
@@ -483,7 +507,8 @@ async def test_reading_past_the_end_reports_the_last_message(sockets, collab, ow
     await reader.send(type="read", last_id=news.pk + 1000)
 
     frame = await owner_socket.frame()
-    assert (frame["type"], frame["user_id"], frame["last_read_id"]) == ("read", member.pk, news.pk)
+    assert frame["type"] == "read"
+    assert [(r["user_id"], r["last_read_id"]) for r in frame["readers"]] == [(member.pk, news.pk)]
 
 
 async def test_reads_reported_in_a_burst_are_marked_together_the_newest_last(
@@ -501,10 +526,11 @@ async def test_reads_reported_in_a_burst_are_marked_together_the_newest_last(
     # The first marking goes at once; what comes within the interval waits and is marked
     # together: two markings at most, the newest last.
     reads = [await owner_socket.frame()]
-    while reads[-1]["last_read_id"] != sent[-1].pk:
+    while reads[-1]["readers"][0]["last_read_id"] != sent[-1].pk:
         reads.append(await owner_socket.frame())
     assert {frame["type"] for frame in reads} == {"read"}
     assert len(reads) <= 2
+    assert [len(frame["readers"]) for frame in reads] == [1] * len(reads)
     later = await post(collab, owner, "After the reads")
     assert (await owner_socket.frame())["id"] == later.pk  # and no other read came between
 
@@ -523,7 +549,7 @@ async def test_a_read_waiting_for_its_interval_is_marked_when_the_page_closes(
     sent = [await post(collab, owner, f"Line {i}") for i in range(2)]
     await reader.frames(2)
     await reader.send(type="read", last_id=sent[0].pk)
-    assert (await reader.frame())["last_read_id"] == sent[0].pk
+    assert (await reader.frame())["readers"][0]["last_read_id"] == sent[0].pk
     await reader.send(type="read", last_id=sent[1].pk)  # within the interval: it waits
 
     await reader.disconnect()

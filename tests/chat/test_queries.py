@@ -13,9 +13,10 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.chat import search, services
-from apps.chat.models import Message, Reaction, ReadState
+from apps.chat.models import Mention, Message, Reaction, ReadState
 from apps.collabs import services as collab_services
 from apps.collabs.models import Collab, Role
+from apps.collabs.permissions import membership_of
 from tests.conftest import make_user
 
 # Every full page: + the top bar's bell, the person's unread notifications (1 query), and
@@ -369,3 +370,59 @@ def test_my_collabs_count_unread_mentions(client, django_assert_num_queries, own
     html = response.content.decode()
     assert html.count("3 unread messages<") == n
     assert html.count("2 mentions<") == n
+
+
+# --- Read markers ---------------------------------------------------------------------------
+
+# Every open page marks every message it shows: on PostgreSQL one statement (the newest
+# message, the marker and the mentions), outside the test's transaction as in production.
+MARK_READ_QUERIES = 1 if connection.vendor == "postgresql" else 5
+
+
+@pytest.mark.django_db(transaction=True)
+def test_marking_read_takes_one_statement_on_postgresql(django_assert_num_queries, owner):
+    collab = collab_services.create_collab(owner, name="Quiet room")
+    reader = add_people(collab, owner, 3)[0]
+    sent = [services.send_message(collab, owner, f"@{reader.full_name} line {i}") for i in range(3)]
+    membership_of(reader, collab)  # the page's socket knows it (CollabConsumer.current_collab)
+
+    with django_assert_num_queries(MARK_READ_QUERIES):
+        services.mark_read(collab, reader, sent[1].pk)
+
+    assert ReadState.objects.get(collab=collab, user=reader).last_read_id == sent[1].pk
+    notified = dict(Mention.objects.filter(user=reader).values_list("message", "notified_at"))
+    assert [notified[m.pk] is not None for m in sent] == [True, True, False]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_marking_read_in_one_statement_keeps_every_rule(owner):
+    """What mark_read promises, on whichever path the database takes: forward only, never
+    past the newest message, only within the reader's view of the history, and a first
+    marker for a member who has none."""
+    collab = collab_services.create_collab(owner, name="Quiet room")
+    reader = add_people(collab, owner, 2)[0]
+    first, second = (services.send_message(collab, owner, f"News {i}") for i in range(2))
+
+    def marker(user=reader, room=collab):
+        return ReadState.objects.get(collab=room, user=user).last_read_id
+
+    services.mark_read(collab, reader, second.pk + 1000)  # an id from the page: not trusted
+    assert marker() == second.pk
+    services.mark_read(collab, reader, first.pk)  # never back
+    assert marker() == second.pk
+
+    ReadState.objects.filter(collab=collab, user=reader).delete()
+    services.mark_read(collab, reader, first.pk)  # no marker yet: one is made
+    assert marker() == first.pk
+
+    # A newcomer kept from the earlier history: what is older than their view is no marker.
+    collab_services.change_settings(collab, owner, new_members_see_history=False)
+    newcomer = make_user("late@example.com", "Lena Late")
+    collab_services.add_member(collab, owner, newcomer)
+    ReadState.objects.filter(collab=collab, user=newcomer).update(last_read_id=0)
+    room = Collab.objects.get(pk=collab.pk)
+    services.mark_read(room, newcomer, second.pk)
+    assert marker(newcomer, room) == 0
+    after = services.send_message(collab, owner, "Welcome")
+    services.mark_read(room, newcomer, after.pk)
+    assert marker(newcomer, room) == after.pk

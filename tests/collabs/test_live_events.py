@@ -104,6 +104,64 @@ async def test_a_role_change_changes_what_reaches_the_socket(
     assert frames[-1]["title"] == "Now yours"
 
 
+@pytest.fixture
+def tally_events():
+    """A kind whose events may come late and together (as read receipts do): its merge adds
+    the counts up."""
+
+    def render(event, reader, collab):
+        return {"type": "test.tally", "n": event["data"]["n"], "tags": event["data"]["tags"]}
+
+    def merge(datas):
+        return {"n": sum(d["n"] for d in datas), "tags": [t for d in datas for t in d["tags"]]}
+
+    live.register_event("test.tally", render, merge=merge)
+    yield
+    live.unregister_event("test.tally")
+
+
+async def test_events_of_a_mergeable_kind_go_out_together_and_the_others_at_once(
+    sockets, board_events, tally_events, collab, owner, member
+):
+    opened = [await sockets.open(user, collab) for user in (owner, member)]
+
+    def publish_all() -> list:
+        with live.handing_over() as sent:
+            for i in range(3):
+                live.publish(collab.pk, "test.tally", {"n": 1, "tags": [i]})
+            live.publish(collab.pk, "test.card", {"title": "Brief"})
+            return list(sent)
+
+    sent = await database_sync_to_async(publish_all)()
+
+    for socket in opened:
+        # The card goes at once, ahead of the tallies held back for MERGE_EVERY.
+        assert (await socket.frame())["title"] == "Brief"
+        assert await socket.frame() == {"type": "test.tally", "n": 3, "tags": [0, 1, 2]}
+    # Every one of the held sends is done once the merged one is out.
+    await asyncio.wait_for(asyncio.gather(*(asyncio.wrap_future(f) for f in sent)), 1)
+    for socket in opened:
+        assert await socket.pong() == []  # one frame for the three, nothing more
+
+
+async def test_held_events_merge_only_with_their_own_right(
+    sockets, tally_events, collab, owner, member
+):
+    boss, them = [await sockets.open(user, collab) for user in (owner, member)]
+
+    def publish_both() -> None:
+        live.publish(collab.pk, "test.tally", {"n": 1, "tags": ["all"]})
+        live.publish(
+            collab.pk, "test.tally", {"n": 5, "tags": ["boss"]}, right="collabs.change_role"
+        )
+
+    await database_sync_to_async(publish_both)()
+
+    assert (await them.frame())["tags"] == ["all"]
+    assert sorted([(await boss.frame())["n"] for _ in range(2)]) == [1, 5]
+    assert await them.pong() == []
+
+
 async def test_nothing_about_the_time_before_a_newcomer_reaches_them(
     sockets, board_events, collab, owner
 ):
