@@ -117,6 +117,10 @@ def main() -> None:
         run("chat page (cold cache)", [page] * a.n, {}, clear=True)
         run("history (cold)", [history(i) for i in range(a.n)], hx, clear=True)
         run("history (warm)", [history(i) for i in range(a.n)], hx, clear=False)
+        words = [("contract", "invoice", "freight", "signed", "Thursday")[i % 5] for i in range(a.n)]
+        search = [f"/collabs/{c.id}/chat/search/?q={word}" for word in words]
+        run("search page", search, {}, clear=False)
+        run("my collabs", ["/collabs/"] * a.n, {}, clear=False)
 
         for label, path, headers, clear in (
             ()
@@ -125,6 +129,7 @@ def main() -> None:
                 ("chat page, warm render cache", page, {}, False),
                 ("chat page, cold render cache", page, {}, True),
                 ("history page, cold", history(1), hx, True),
+                ("search page", search[0], {}, False),
             )
         ):
             prof = cProfile.Profile()

@@ -407,3 +407,13 @@ def test_a_hostile_message_found_by_search_shows_only_marks(client, collab, memb
         for snippet in snippets(client, member, collab, query):
             assert_only_marks(snippet)
     assert snippets(client, member, collab, "needle")
+
+
+def test_the_newest_match_comes_first(client, collab, member, chat):
+    later = services.send_message(collab, member, "One more invoice, the last")
+
+    assert found(client, member, collab, "invoice") == [
+        later.pk,
+        chat["both"].pk,
+        chat["invoice"].pk,
+    ]
