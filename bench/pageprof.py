@@ -117,7 +117,8 @@ def main() -> None:
         run("chat page (cold cache)", [page] * a.n, {}, clear=True)
         run("history (cold)", [history(i) for i in range(a.n)], hx, clear=True)
         run("history (warm)", [history(i) for i in range(a.n)], hx, clear=False)
-        words = [("contract", "invoice", "freight", "signed", "Thursday")[i % 5] for i in range(a.n)]
+        some = ("contract", "invoice", "freight", "signed", "Thursday")
+        words = [some[i % len(some)] for i in range(a.n)]
         search = [f"/collabs/{c.id}/chat/search/?q={word}" for word in words]
         run("search page", search, {}, clear=False)
         run("my collabs", ["/collabs/"] * a.n, {}, clear=False)

@@ -198,10 +198,10 @@ MERGE_EVERY = 1.0
 def _merge_key(group: str, message: dict) -> tuple | None:
     """What events of a mergeable kind are held together under (those a merge may join: one
     group, kind, right and start), or None for an event that goes at once."""
-    if message.get("type") != "collab.event":
+    event = message.get("event") if message.get("type") == "collab.event" else None
+    if not isinstance(event, dict):
         return None
-    event = message["event"]
-    kind = _kinds.get(event["kind"])
+    kind = _kinds.get(event.get("kind"))
     if kind is None or kind.merge is None:
         return None
     return (group, event["kind"], event.get("right"), event.get("created"))
