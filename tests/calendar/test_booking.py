@@ -65,7 +65,11 @@ def test_bad_link_settings_are_refused(collab, owner):
 
 def test_offered_slots_skip_busy_time_with_buffers(collab, owner, always_working):
     slot_link = make_link(collab, owner, duration=30, increment=30, buffer_after=30)
-    start = first_slot(slot_link, skip=4)
+    # A start with the test's two hours around it inside one UTC day (the week's hours end at
+    # 23:59, so a slot at 23:30 with its buffer is never offered): run between 19:30 and 20:00
+    # UTC, the fifth slot was 22:00 and the one asserted below 23:30.
+    slots = FreeSlotLink.objects.get(pk=slot_link.pk)
+    start = [s.start for s in booking.offered(slots) if 2 <= s.start.hour < 20][4]
     services.create_meeting(
         fresh(collab), owner, title="Busy", start=start, end=start + timedelta(hours=1)
     )
