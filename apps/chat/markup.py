@@ -277,6 +277,9 @@ def _split_plain(text: str, members: _Members | None, found: set[int]) -> list[T
 # --- Images and bare host names -------------------------------------------------------------
 
 
+_SCHEME = re.compile(r"[a-z][a-z0-9+.-]*://")
+
+
 def _is_bare_host(children: list[Token], i: int) -> bool:
     """linkify also links "main.py" or "README.md" (.py and .md are country domains); in a team
     chat those are file names. Only links typed with a scheme or "www." stay links."""
@@ -285,7 +288,8 @@ def _is_bare_host(children: list[Token], i: int) -> bool:
         return False
     text = children[i + 1].content.lower()
     href = token.attrGet("href") or ""
-    return href.startswith("http") and "://" not in text and not text.startswith("www.")
+    # Typed with a scheme means the text starts with one: "example.com/ftp://" is a bare host.
+    return href.startswith("http") and not _SCHEME.match(text) and not text.startswith("www.")
 
 
 def _simplify(children: list[Token], in_link: bool = False) -> list[Token]:
