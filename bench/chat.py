@@ -56,6 +56,7 @@ sys.path.insert(0, str(PROJECT))
 from chatbench import floor, pages, profile, report, stack, wsload  # noqa: E402
 
 HIGH_LIMIT = "1000000"
+PHASES = ("floor", "live", "big", "flood")
 QUIET_PCT = 25.0  # % of one core other processes may use before measuring
 
 
@@ -92,6 +93,13 @@ def parse_args() -> argparse.Namespace:
         "--profile",
         action="store_true",
         help="py-spy the server during the K=100 latency and the rate runs",
+    )
+    ap.add_argument(
+        "--phases",
+        default=",".join(PHASES),
+        help="run only these phases, comma-separated, of " + ", ".join(PHASES) + " (for "
+        "experiments: without all of them no report is printed, only each phase's figures as "
+        "JSON; without 'live' only the live collab is seeded)",
     )
     ap.add_argument("--json", help="write all figures to this file")
     ap.add_argument(
@@ -670,6 +678,11 @@ def main() -> None:
         report.print_report(results, results.get("cfg") or config(a), log)
         return
     cfg = config(a)
+    phases = [p.strip() for p in a.phases.split(",") if p.strip()]
+    if unknown := set(phases) - set(PHASES):
+        sys.exit(f"unknown phases: {', '.join(sorted(unknown))}")
+    if "live" not in phases:
+        cfg["plan"] = {"live": cfg["plan"]["live"]}
     raise_fd_limit()
     t_run = time.perf_counter()
     workdir = Path(tempfile.mkdtemp(prefix="collabhub-bench-chat-"))
@@ -721,7 +734,7 @@ def main() -> None:
         results["client_loop"] = "asyncio"
 
     results["floor_ours"] = {}
-    if a.no_floor:
+    if a.no_floor or "floor" not in phases:
         results["floor"] = {}
     else:
         log(f"[3/5] the bare Channels floor ... (at {time.perf_counter() - t_run:.0f} s)")
@@ -753,9 +766,12 @@ def main() -> None:
     results["machine_busy_pct"]["before ours"] = round(
         stack.wait_quiet(QUIET_PCT, max_wait, log), 1
     )
-    results["live"] = loop_runner(live_phases(st, cfg, seeded, a, workdir, errors))
-    results["big"] = loop_runner(big_phase(st, cfg, seeded, workdir, errors))
-    results["flood"] = loop_runner(flood_phase(st, cfg, seeded, workdir, errors))
+    if "live" in phases:
+        results["live"] = loop_runner(live_phases(st, cfg, seeded, a, workdir, errors))
+    if "big" in phases:
+        results["big"] = loop_runner(big_phase(st, cfg, seeded, workdir, errors))
+    if "flood" in phases:
+        results["flood"] = loop_runner(flood_phase(st, cfg, seeded, workdir, errors))
     results["elapsed_s"] = round(time.perf_counter() - t_run, 1)
 
     if not a.keep_db:
@@ -763,7 +779,12 @@ def main() -> None:
     st.flush_redis()
 
     log("[5/5] figures\n")
-    report.print_report(results, cfg, log)
+    if set(phases) == set(PHASES):
+        report.print_report(results, cfg, log)
+    else:
+        for phase in phases:
+            log(f"{phase}: {json.dumps(results.get(phase), default=str)}")
+        log(f"server errors: {json.dumps(errors, default=str)}")
     path = a.json or str(workdir / "results.json")
     with open(path, "w") as f:
         json.dump(results, f, indent=1, default=str)

@@ -8,9 +8,14 @@ seen within FRESH (`online_user_ids`, `is_online`): the rows of a process that d
 counting within two minutes, and the periodic job prune_presence deletes them after STALE.
 
 The pages hear of the changes as a live event of the kind "presence", frame
-`{"type": "presence", "user_id": <id>, "online": true|false}`, published to every collab the
-person is a member of (guests included; one group_send per collab) when their first fresh
-socket appears and when their last one goes. Not for their own sockets: their page knows.
+`{"type": "presence", "people": [{"user_id": <id>, "online": true|false}, ...]}`, published to
+every collab the person is a member of (guests included; one group_send per collab) when their
+first fresh socket appears and when their last one goes. Not for their own sockets: their page
+knows. The kind is merged (live.register_event's `merge`): the changes a server process
+publishes to one collab within a second go out as one frame, each person once at their last
+state. Without it, a thousand pages opening at once (a server restarted, its pages coming back)
+made a frame for every page already open per page opening: half a million frames, and the
+process spent minutes on them (bench/chat).
 
 Why the last socket's close cannot miss its "offline": these functions run in autocommit (the
 socket's database thread, the periodic command: never inside a transaction), so each statement
@@ -21,6 +26,8 @@ order (insert, then look for the others) makes the first socket's "online" certa
 publish in a race; a duplicate is harmless.
 """
 
+import json
+from collections import OrderedDict
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
@@ -149,16 +156,41 @@ def _announce(user_id: int, *, online: bool, also: Iterable[int] = ()) -> None:
 def _publish(user_id: int, online: bool, collab_ids: Iterable[int]) -> None:
     # On commit: at once here (autocommit), and never for a change rolled back.
     for collab_id in sorted(collab_ids):
-        live.publish(collab_id, KIND, {"user_id": user_id, "online": online})
+        live.publish(collab_id, KIND, {"people": [{"user_id": user_id, "online": online}]})
 
 
-def _frame(event: dict, reader, collab) -> dict | None:
-    data = event["data"]
-    if data["user_id"] == reader.user_id:
-        return None
-    return {"type": KIND, "user_id": data["user_id"], "online": data["online"]}
+# The JSON text of a presence event, per event and person left out: every socket of the collab
+# renders it (on the event loop, no lock), and all but those named in it get the same text.
+_texts: OrderedDict[tuple, str | None] = OrderedDict()
+_TEXTS_KEPT = 64
+
+
+def _frame(event: dict, reader, collab) -> str | None:
+    people = event["data"]["people"]
+    named = {entry["user_id"] for entry in people}
+    left_out = reader.user_id if reader.user_id in named else None
+    key = (event["ts"], tuple((entry["user_id"], entry["online"]) for entry in people), left_out)
+    if key in _texts:
+        return _texts[key]
+    shown = [entry for entry in people if entry["user_id"] != left_out]
+    text = json.dumps({"type": KIND, "people": shown}) if shown else None
+    _texts[key] = text
+    if len(_texts) > _TEXTS_KEPT:
+        _texts.popitem(last=False)
+    return text
+
+
+def _merge(datas: list[dict]) -> dict:
+    """The presence events held together, as one: each person once, at their last state (in
+    the order of their last change)."""
+    last: dict[int, dict] = {}
+    for data in datas:
+        for entry in data["people"]:
+            last.pop(entry["user_id"], None)
+            last[entry["user_id"]] = entry
+    return {"people": list(last.values())}
 
 
 def register() -> None:
     """The live event kind (CollabsConfig.ready). Every member's reader gets it."""
-    live.register_event(KIND, _frame)
+    live.register_event(KIND, _frame, merge=_merge)

@@ -60,8 +60,11 @@
   document.addEventListener("collab:event", function (event) {
     var data = event.detail;
     if (data.type === "presence") {
-      document.querySelectorAll('[data-presence-user="' + Number(data.user_id) + '"]').forEach(function (el) {
-        el.dataset.online = data.online ? "1" : "0";
+      // Who came online or went, each at their last state (the server merges a second's news).
+      (Array.isArray(data.people) ? data.people : []).forEach(function (person) {
+        document.querySelectorAll('[data-presence-user="' + Number(person.user_id) + '"]').forEach(function (el) {
+          el.dataset.online = person.online ? "1" : "0";
+        });
       });
       return;
     }

@@ -27,16 +27,25 @@ from tests.chat.ws import (  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+
+@pytest.fixture(autouse=True)
+def one_change_a_frame(monkeypatch):
+    """Presence events are merged per second (live.MERGE_EVERY); these tests follow one change
+    at a time, so each goes out as soon as it is published. The merging itself is tested below
+    with the real window."""
+    monkeypatch.setattr(live, "MERGE_EVERY", 0.0)
+
+
 online_user_ids = database_sync_to_async(presence.online_user_ids)
 is_online = database_sync_to_async(presence.is_online)
 
 
 def online(user) -> dict:
-    return {"type": "presence", "user_id": user.pk, "online": True}
+    return {"type": "presence", "people": [{"user_id": user.pk, "online": True}]}
 
 
 def offline(user) -> dict:
-    return {"type": "presence", "user_id": user.pk, "online": False}
+    return {"type": "presence", "people": [{"user_id": user.pk, "online": False}]}
 
 
 @database_sync_to_async
@@ -222,6 +231,40 @@ async def test_the_first_page_opening_and_the_last_closing_reach_the_other_membe
     assert observer.presence == []
 
 
+async def test_the_changes_of_a_second_reach_a_page_as_one_frame(
+    sockets, monkeypatch, collab, owner, moderator, member, guest
+):
+    """Pages opening together (a server restarted and its pages coming back) are heard of as
+    one frame a second, not one frame per page opening on every page open (quadratic: 1,000
+    pages opening made half a million frames). Each person once, at their last state."""
+    monkeypatch.setattr(live, "MERGE_EVERY", 1.0)
+    observer = await sockets.open(owner, collab)
+    await sockets.open(moderator, collab)
+    passing = await sockets.open(member, collab)
+    await sockets.open(guest, collab)
+    await passing.disconnect()  # came and went within the second
+
+    frame = await observer.presence_frame()
+
+    assert frame["type"] == "presence"
+    assert sorted((p["user_id"], p["online"]) for p in frame["people"]) == sorted(
+        [(moderator.pk, True), (member.pk, False), (guest.pk, True)]
+    )
+    assert await observer.is_silent()
+    assert observer.presence == []
+
+
+def test_merged_presence_keeps_each_persons_last_state_in_order():
+    merged = presence._merge(
+        [
+            {"people": [{"user_id": 1, "online": True}]},
+            {"people": [{"user_id": 2, "online": True}]},
+            {"people": [{"user_id": 1, "online": False}]},
+        ]
+    )
+    assert merged == {"people": [{"user_id": 2, "online": True}, {"user_id": 1, "online": False}]}
+
+
 async def test_a_guest_coming_online_reaches_the_members(sockets, collab, owner, guest):
     observer = await sockets.open(owner, collab)
     socket = await sockets.open(guest, collab)
@@ -310,13 +353,13 @@ def test_a_row_gone_before_its_socket_closes_still_ends_in_offline(sent, collab,
     """A collab deleted takes its rows with it (CASCADE) before revocation closes the sockets;
     the close must still announce the person offline."""
     presence.connected("specific.a!1", member.pk, collab.pk)
-    assert sent == [(live.collab_group(collab.pk), {"user_id": member.pk, "online": True})]
+    assert sent == [(live.collab_group(collab.pk), {"people": [{"user_id": member.pk, "online": True}]})]
     Presence.objects.all().delete()
     sent.clear()
 
     presence.disconnected("specific.a!1", member.pk, collab.pk)
 
-    assert sent == [(live.collab_group(collab.pk), {"user_id": member.pk, "online": False})]
+    assert sent == [(live.collab_group(collab.pk), {"people": [{"user_id": member.pk, "online": False}]})]
 
 
 def test_one_event_per_collab_of_the_person(sent, collab, other_collab, other_owner, member):
@@ -350,7 +393,7 @@ def test_prune_presence_deletes_stale_rows_keeps_fresh_ones_and_announces(
 
     assert set(Presence.objects.values_list("channel_name", flat=True)) == {"live.2", "quiet.3"}
     assert "2 removed" in out.getvalue()
-    assert sent == [(live.collab_group(collab.pk), {"user_id": member.pk, "online": False})]
+    assert sent == [(live.collab_group(collab.pk), {"people": [{"user_id": member.pk, "online": False}]})]
 
     sent.clear()
     call_command("prune_presence", stdout=out)  # run twice: no harm
