@@ -353,13 +353,17 @@ def test_a_row_gone_before_its_socket_closes_still_ends_in_offline(sent, collab,
     """A collab deleted takes its rows with it (CASCADE) before revocation closes the sockets;
     the close must still announce the person offline."""
     presence.connected("specific.a!1", member.pk, collab.pk)
-    assert sent == [(live.collab_group(collab.pk), {"people": [{"user_id": member.pk, "online": True}]})]
+    assert sent == [
+        (live.collab_group(collab.pk), {"people": [{"user_id": member.pk, "online": True}]})
+    ]
     Presence.objects.all().delete()
     sent.clear()
 
     presence.disconnected("specific.a!1", member.pk, collab.pk)
 
-    assert sent == [(live.collab_group(collab.pk), {"people": [{"user_id": member.pk, "online": False}]})]
+    assert sent == [
+        (live.collab_group(collab.pk), {"people": [{"user_id": member.pk, "online": False}]})
+    ]
 
 
 def test_one_event_per_collab_of_the_person(sent, collab, other_collab, other_owner, member):
@@ -393,7 +397,9 @@ def test_prune_presence_deletes_stale_rows_keeps_fresh_ones_and_announces(
 
     assert set(Presence.objects.values_list("channel_name", flat=True)) == {"live.2", "quiet.3"}
     assert "2 removed" in out.getvalue()
-    assert sent == [(live.collab_group(collab.pk), {"people": [{"user_id": member.pk, "online": False}]})]
+    assert sent == [
+        (live.collab_group(collab.pk), {"people": [{"user_id": member.pk, "online": False}]})
+    ]
 
     sent.clear()
     call_command("prune_presence", stdout=out)  # run twice: no harm
