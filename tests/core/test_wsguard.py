@@ -52,9 +52,27 @@ def test_a_flood_is_closed_once_and_the_rest_is_never_queued(protocol):
     for _ in range(10_000):
         proto.onMessage(b'{"type": "ping"}', False)
 
-    assert len(record.queued) == 5
+    assert [m["type"] for m in record.queued] == ["websocket.receive"] * 5 + [
+        "websocket.disconnect"
+    ]
     assert record.closes == [wsguard.CLOSE_FLOODING]
     assert record.paused == 1
+
+
+def test_the_application_hears_of_the_close_at_once_and_once(protocol):
+    """Not when the flooder gets round to answering the close frame: the chat then drops the
+    sends it was given instead of storing or refusing them one by one."""
+    proto, record = protocol
+    proto.server = SimpleNamespace(protocol_disconnected=lambda p: None, log_action=lambda *a: None)
+    proto.request = SimpleNamespace(path="/ws/collabs/1/")
+
+    for _ in range(6):
+        proto.onMessage(b"{}", False)
+    assert record.queued[-1] == {"type": "websocket.disconnect", "code": wsguard.CLOSE_FLOODING}
+
+    proto.onClose(True, wsguard.CLOSE_FLOODING, None)  # the connection ends later
+
+    assert [m["type"] for m in record.queued].count("websocket.disconnect") == 1
 
 
 def test_the_count_starts_again_every_second(protocol, monkeypatch):
