@@ -412,6 +412,8 @@ CHAT_SUSTAINED_SECONDS = envint("CHAT_SUSTAINED_SECONDS", 60)
 # read. One of the two limits on sockets (the other: the chat's per-person message rate);
 # above a burst of messages plus what a page sends besides (typing, read marks, pings).
 WS_MAX_FRAMES_PER_SECOND = envint("WS_MAX_FRAMES_PER_SECOND", CHAT_BURST_MESSAGES + 20)
+# Seconds a person whose socket was closed for flooding may not open another (wsguard.py).
+WS_FLOOD_COOLDOWN_SECONDS = envint("WS_FLOOD_COOLDOWN_SECONDS", 30)
 CHAT_PAGE_SIZE = envint("CHAT_PAGE_SIZE", 50)
 # Invitations sent by email or phone stop working after this many days.
 INVITATION_DAYS = envint("INVITATION_DAYS", 7)

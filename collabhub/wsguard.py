@@ -7,13 +7,19 @@ on the event loop every other socket shares, long before any consumer can refuse
 sends more than settings.WS_MAX_FRAMES_PER_SECOND frames in a second is closed with 4429 and
 no longer read; the application gets its usual disconnect.
 
-The throttle policy for sockets, in full (README, "Live"), two limits and no more:
+The throttle policy for sockets, in full (README, "Live"), two limits and a cool-down:
 
 1. **Frames, per connection, here**: WS_MAX_FRAMES_PER_SECOND; over it, close 4429. Every
    kind of flood (pings, typing, sends, garbage) stops here, before any parsing or consumer.
 2. **Messages, per person, in the chat's service** (apps.chat.ratelimit, burst and sustained,
    shared by the form and all the person's sockets); over it, an error frame and nothing
    stored.
+3. **A cool-down, per person, after a close for flooding** (`cool_down`, `cooling_down`, kept
+   in the cache: every node sees it): for WS_FLOOD_COOLDOWN_SECONDS their sockets are refused
+   before any work. A flooder cut off within 35 ms reconnected at once and flooded again: the
+   connections' set-up and clean-up (session, access, groups, presence) then cost the server
+   more than the frames (bench/chat: others' messages waited 21 s). A page never floods; one
+   that did reconnects with its backoff and is let in once the cool-down is over.
 
 The consumer only coalesces what a page legitimately repeats (typing every 2 s, read marks
 once a second) and stores sends in order; it refuses nothing of its own.
@@ -30,20 +36,24 @@ from importlib.metadata import version
 
 from daphne.ws_protocol import WebSocketFactory, WebSocketProtocol
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 
 # The Daphne releases whose WebSocketProtocol.onMessage(payload, isBinary) this guard wraps.
 SUPPORTED = (4,)
 
 CLOSE_FLOODING = 4429
-# Seconds a flooding connection is not read at all after its close frame is sent.
-RESUME_AFTER = 0.1
 
 
 class GuardedWebSocketProtocol(WebSocketProtocol):
     window_start = float("-inf")
     frames_in_window = 0
     flooding = False
+
+    def dataReceived(self, data):
+        if self.flooding:
+            return  # read and dropped unparsed (see _stop_listening)
+        super().dataReceived(data)
 
     def onMessage(self, payload, isBinary):
         if self.flooding:
@@ -56,17 +66,23 @@ class GuardedWebSocketProtocol(WebSocketProtocol):
             self.flooding = True
             self.sendClose(code=CLOSE_FLOODING)
             self._tell_the_application()
-            # Stop reading at once, then read again (dropping every frame) a moment later so
-            # the client's answer to the close frame is read and the connection ends cleanly:
-            # left paused, autobahn's close-handshake timeout (1 s) resets the connection, and
-            # a client still sending then gets 1006 instead of 4429 (its unread close frame is
-            # lost with the reset). What is read meanwhile costs at most that timeout.
-            self.transport.pauseProducing()
-            reactor = getattr(getattr(self, "factory", None), "reactor", None)
-            if reactor is not None:
-                reactor.callLater(RESUME_AFTER, self._resume_reading)
+            self._stop_listening()
             return
         super().onMessage(payload, isBinary)
+
+    def _stop_listening(self) -> None:
+        """After the close frame, our side of the connection is shut (a FIN behind the close
+        frame) and whatever the client still sends is read and dropped without being parsed.
+        A client then gets the close frame and the end of the stream in order and closes with
+        4429. Reading on matters: a socket closed with unread data resets the connection, and
+        a client still sending loses the close frame with the reset (1006 instead of 4429).
+        Parsing on did not: a flooder goes on sending until it reads the close frame (bench/chat:
+        about a thousand frames in 200 ms), and each was unmasked and parsed only to be dropped
+        (a fifth of the server's time during a flood). The close handshake is not waited for:
+        autobahn's timeout (1 s) or the client's own close ends the connection."""
+        lose_write = getattr(self.transport, "loseWriteConnection", None)
+        if lose_write is not None:
+            lose_write()
 
     def _tell_the_application(self) -> None:
         """The application hears of the close now, not when the flooder answers the close frame
@@ -80,9 +96,18 @@ class GuardedWebSocketProtocol(WebSocketProtocol):
             queue.put_nowait({"type": "websocket.disconnect", "code": CLOSE_FLOODING})
             self.muted = True
 
-    def _resume_reading(self) -> None:
-        if self.transport is not None and self.transport.connected:
-            self.transport.resumeProducing()
+
+def _cooldown_key(user_id: int) -> str:
+    return f"ws-flood-cooldown:{user_id}"
+
+
+def cool_down(user_id: int) -> None:
+    """The person's socket was closed for flooding: refuse their sockets for a while."""
+    cache.set(_cooldown_key(user_id), 1, timeout=settings.WS_FLOOD_COOLDOWN_SECONDS)
+
+
+def cooling_down(user_id: int) -> bool:
+    return cache.get(_cooldown_key(user_id)) is not None
 
 
 def check_daphne() -> None:
@@ -100,6 +125,13 @@ def check_daphne() -> None:
         raise ImproperlyConfigured(
             "collabhub.wsguard: Daphne's WebSocketProtocol.onMessage is not "
             "onMessage(self, payload, isBinary); the frame limit cannot be installed."
+        )
+    data_received = getattr(WebSocketProtocol, "dataReceived", None)
+    params = list(inspect.signature(data_received).parameters) if data_received else []
+    if params[:2] != ["self", "data"]:
+        raise ImproperlyConfigured(
+            "collabhub.wsguard: Daphne's WebSocketProtocol.dataReceived is not "
+            "dataReceived(self, data); a flooder's frames cannot be dropped unparsed."
         )
     current = WebSocketFactory.protocol
     if not (current is WebSocketProtocol or issubclass(current, GuardedWebSocketProtocol)):

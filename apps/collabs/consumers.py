@@ -10,6 +10,7 @@ from django.http import Http404
 from django.utils.translation import gettext
 
 from apps.accounts.services import session_signs_in
+from collabhub import wsguard
 from collabhub.layers import LAYER_DOWN
 
 from . import live, presence
@@ -66,11 +67,21 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         if user is None or not user.is_authenticated or not user.is_active:
             await self.close(code=CLOSE_REVOKED)
             return
+        if await self._cooling_down(user):
+            return
         self.groups_joined = [live.user_group(user.pk)]
         await self.channel_layer.group_add(self.groups_joined[0], self.channel_name)
         self.viewer = self._viewer(user)
         await self._follow_collabs()
         await self.accept()
+
+    async def _cooling_down(self, user) -> bool:
+        """A person whose socket was closed for flooding a moment ago (wsguard's cool-down) is
+        refused before any other work; their page retries with its backoff."""
+        if await live.on_db(wsguard.cooling_down)(user.pk):
+            await self.close(code=wsguard.CLOSE_FLOODING)
+            return True
+        return False
 
     def _viewer(self, user) -> Reader:
         """Who hears the summaries: the person, in their language and time zone, with no
@@ -183,6 +194,9 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_RECONNECT)
 
     async def disconnect(self, code) -> None:
+        user = self.scope.get("user")
+        if code == wsguard.CLOSE_FLOODING and user is not None and user.is_authenticated:
+            await live.on_db(wsguard.cool_down)(user.pk)
         groups = [
             *getattr(self, "groups_joined", []),
             *(live.collab_group(collab_id) for collab_id in self.other_collabs),
@@ -264,6 +278,8 @@ class CollabConsumer(LiveConsumer):
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
             await self.close(code=CLOSE_REVOKED)
+            return
+        if await self._cooling_down(user):
             return
         self.collab_id = self.scope["url_route"]["kwargs"]["collab_id"]
         self.with_rail = b"rail=1" in self.scope.get("query_string", b"").split(b"&")

@@ -14,7 +14,7 @@ class Recorder:
     def __init__(self):
         self.queued = []
         self.closes = []
-        self.paused = 0
+        self.write_shut = 0
 
 
 @pytest.fixture
@@ -27,7 +27,7 @@ def protocol(settings):
     proto.application_queue = SimpleNamespace(put_nowait=record.queued.append)
     proto.sendClose = lambda code=None, reason=None: record.closes.append(code)
     proto.transport = SimpleNamespace(
-        pauseProducing=lambda: setattr(record, "paused", record.paused + 1)
+        loseWriteConnection=lambda: setattr(record, "write_shut", record.write_shut + 1)
     )
     return proto, record
 
@@ -43,7 +43,7 @@ def test_frames_within_the_limit_reach_the_application(protocol):
         proto.onMessage(f'{{"n": {n}}}'.encode(), False)
 
     assert [m["text"] for m in record.queued] == [f'{{"n": {n}}}' for n in range(5)]
-    assert record.closes == [] and record.paused == 0
+    assert record.closes == [] and record.write_shut == 0
 
 
 def test_a_flood_is_closed_once_and_the_rest_is_never_queued(protocol):
@@ -56,7 +56,21 @@ def test_a_flood_is_closed_once_and_the_rest_is_never_queued(protocol):
         "websocket.disconnect"
     ]
     assert record.closes == [wsguard.CLOSE_FLOODING]
-    assert record.paused == 1
+    assert record.write_shut == 1
+
+
+def test_after_the_close_what_the_flooder_sends_is_dropped_unparsed(protocol, monkeypatch):
+    proto, record = protocol
+    for _ in range(6):
+        proto.onMessage(b"{}", False)
+    parsed = []
+    monkeypatch.setattr(
+        wsguard.WebSocketProtocol, "dataReceived", lambda self, data: parsed.append(data)
+    )
+
+    proto.dataReceived(b"\x81\x85" + b"x" * 4096)
+
+    assert parsed == []
 
 
 def test_the_application_hears_of_the_close_at_once_and_once(protocol):
