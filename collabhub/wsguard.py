@@ -36,7 +36,8 @@ from importlib.metadata import version
 
 from daphne.ws_protocol import WebSocketFactory, WebSocketProtocol
 from django.conf import settings
-from django.core.cache import cache
+
+from apps.core.caching import shared_cache
 from django.core.exceptions import ImproperlyConfigured
 
 # The Daphne releases whose WebSocketProtocol.onMessage(payload, isBinary) this guard wraps.
@@ -103,11 +104,11 @@ def _cooldown_key(user_id: int) -> str:
 
 def cool_down(user_id: int) -> None:
     """The person's socket was closed for flooding: refuse their sockets for a while."""
-    cache.set(_cooldown_key(user_id), 1, timeout=settings.WS_FLOOD_COOLDOWN_SECONDS)
+    shared_cache().set(_cooldown_key(user_id), 1, timeout=settings.WS_FLOOD_COOLDOWN_SECONDS)
 
 
 def cooling_down(user_id: int) -> bool:
-    return cache.get(_cooldown_key(user_id)) is not None
+    return shared_cache().get(_cooldown_key(user_id)) is not None
 
 
 def check_daphne() -> None:

@@ -11,8 +11,9 @@ import contextlib
 import ipaddress
 import time
 
-from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
+
+from .caching import shared_cache
 
 # KEYS: one counter per window; ARGV: limit and time-to-live of each, in the same order.
 # Returns 0 and counts the action in every window, or the 1-based number of the first window
@@ -72,7 +73,7 @@ def _windows(who: int | str, action: str, limits: Limits, now: int):
 
 def _redis_script(name: str, source: str):
     """The registered script on the cache's Redis, or None when the cache is not Redis."""
-    backend = caches["default"]
+    backend = shared_cache()
     if not isinstance(backend, RedisCache):
         return None, None
     client = backend._cache.get_client(write=True)
@@ -99,6 +100,7 @@ def hit(who: int | str, action: str, limits: Limits) -> int:
             return 0
         _key, _count, seconds, window = windows[full - 1]
         return (window + 1) * seconds - now or 1
+    cache = shared_cache()
     for key, count, seconds, window in windows:
         cache.add(key, 0, timeout=seconds + 1)
         if cache.get(key, 0) >= count:
@@ -118,6 +120,7 @@ def refund(who: int | str, action: str, limits: Limits) -> None:
     if script is not None:
         script(keys=[backend.make_and_validate_key(key) for key, *_ in windows])
         return
+    cache = shared_cache()
     for key, *_ in windows:
         if cache.get(key, 0) > 0:
             with contextlib.suppress(ValueError):

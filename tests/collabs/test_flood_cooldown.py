@@ -80,7 +80,8 @@ async def test_other_close_codes_leave_no_cool_down(sockets, collab, member):
 
 def test_the_cool_down_lasts_the_setting(settings, member, monkeypatch):
     kept = {}
-    monkeypatch.setattr(wsguard.cache, "set", lambda key, value, timeout: kept.update(t=timeout))
+    cache = wsguard.shared_cache()
+    monkeypatch.setattr(cache, "set", lambda key, value, timeout: kept.update(t=timeout))
     settings.WS_FLOOD_COOLDOWN_SECONDS = 45
 
     wsguard.cool_down(member.pk)
