@@ -36,9 +36,9 @@ from importlib.metadata import version
 
 from daphne.ws_protocol import WebSocketFactory, WebSocketProtocol
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 from apps.core.caching import shared_cache
-from django.core.exceptions import ImproperlyConfigured
 
 # The Daphne releases whose WebSocketProtocol.onMessage(payload, isBinary) this guard wraps.
 SUPPORTED = (4,)

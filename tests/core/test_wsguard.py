@@ -60,7 +60,7 @@ def test_a_flood_is_closed_once_and_the_rest_is_never_queued(protocol):
 
 
 def test_after_the_close_what_the_flooder_sends_is_dropped_unparsed(protocol, monkeypatch):
-    proto, record = protocol
+    proto, _record = protocol
     for _ in range(6):
         proto.onMessage(b"{}", False)
     parsed = []
