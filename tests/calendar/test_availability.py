@@ -554,8 +554,9 @@ def test_a_bad_date_form_comes_back_as_typed(client, member):
 
 def test_the_page_costs_the_same_with_2_and_60_dates(client, member, django_assert_num_queries):
     client.force_login(member)
-    today = today_in(member.timezone)
     availability.set_weekly(member, "Europe/Moscow", week(mon=[["09:00", "12:00"]]))
+    # The dates are the hours' zone's (in Moscow it is already tomorrow from 21:00 UTC).
+    today = today_in("Europe/Moscow")
     for offset in range(2):
         availability.set_override(member, today + timedelta(days=offset), [])
     with django_assert_num_queries(QUERIES) as captured:
