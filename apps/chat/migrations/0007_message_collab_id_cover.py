@@ -12,25 +12,15 @@ the (collab, id) index of the model."""
 
 from django.db import migrations
 
-INDEX = "message_collab_id_cover"
-CREATE = (  # lint: allow fstring-sql -- INDEX is the constant above
-    f"CREATE INDEX IF NOT EXISTS {INDEX} ON chat_message (collab_id, id) "
-    "INCLUDE (author_id, actor_id, deleted_at)"
-)
-
-
-def create(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(CREATE)
-
-
-def drop(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        # lint: allow fstring-sql -- INDEX is the constant above
-        schema_editor.execute(f"DROP INDEX IF EXISTS {INDEX}")
+from apps.core.migrationops import postgresql_index
 
 
 class Migration(migrations.Migration):
     dependencies = [("chat", "0006_attachments")]
 
-    operations = [migrations.RunPython(create, drop)]
+    operations = [
+        postgresql_index(
+            "message_collab_id_cover",
+            "ON chat_message (collab_id, id) INCLUDE (author_id, actor_id, deleted_at)",
+        )
+    ]

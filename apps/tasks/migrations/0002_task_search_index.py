@@ -6,27 +6,19 @@ there)."""
 
 from django.db import migrations
 
-INDEX = "tasks_task_search"
+from apps.core.migrationops import postgresql_index
+
 _TEXT = "COALESCE(title, '') || ' ' || COALESCE(description, '')"
-CREATE = (  # lint: allow fstring-sql -- INDEX and _TEXT are the constants above
-    f"CREATE INDEX IF NOT EXISTS {INDEX} ON tasks_task USING gin ("
-    f"(to_tsvector('russian'::regconfig, {_TEXT})"
-    f" || to_tsvector('english'::regconfig, {_TEXT})))"
-)
-
-
-def create(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(CREATE)
-
-
-def drop(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        # lint: allow fstring-sql -- INDEX is the constant above
-        schema_editor.execute(f"DROP INDEX IF EXISTS {INDEX}")
 
 
 class Migration(migrations.Migration):
     dependencies = [("tasks", "0001_initial")]
 
-    operations = [migrations.RunPython(create, drop)]
+    operations = [
+        postgresql_index(
+            "tasks_task_search",
+            "ON tasks_task USING gin ("
+            f"(to_tsvector('russian'::regconfig, {_TEXT})"
+            f" || to_tsvector('english'::regconfig, {_TEXT})))",
+        )
+    ]
